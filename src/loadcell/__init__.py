@@ -1,0 +1,24 @@
+"""loadcell: k6's load-testing model with Python scripts.
+
+Scripts import their whole API from here, as k6 scripts import from 'k6'.
+"""
+
+from loadcell.api import abort, check, env, exec_info, fail, group, http, sleep
+from loadcell.http.client import expected_statuses
+from loadcell.metrics.custom import Counter, Gauge, Rate, Trend
+
+__all__ = [
+    "Counter",
+    "Gauge",
+    "Rate",
+    "Trend",
+    "abort",
+    "check",
+    "env",
+    "exec_info",
+    "expected_statuses",
+    "fail",
+    "group",
+    "http",
+    "sleep",
+]

@@ -1,0 +1,153 @@
+"""The script API: k6's check(), group(), sleep(), __ENV, exec and test.abort()/fail(), in Python."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from loadcell.engine.context import get_context
+from loadcell.engine.vu import VU, current_vu
+from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
+from loadcell.metrics import registry as R
+from loadcell.metrics.clock import now
+
+
+class _Env(Mapping[str, str]):
+    """k6's __ENV: process environment, overlaid by -e KEY=VALUE, overlaid by the scenario's env."""
+
+    def _data(self) -> dict[str, str]:
+        vu = current_vu.get(None)
+        return vu.env if vu is not None else get_context().env
+
+    def __getitem__(self, key: str) -> str:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
+env = _Env()
+
+
+def _vu(what: str) -> VU:
+    vu = current_vu.get(None)
+    if vu is None:
+        raise RuntimeError(
+            f"{what} can only be called in setup(), a VU function or teardown(), not at import"
+        )
+    return vu
+
+
+def check(
+    value: Any, checks: Mapping[str, Callable[[Any], Any] | bool], tags: Mapping[str, str] | None = None
+) -> bool:
+    """Evaluate named predicates; one `checks` sample each. Never fails the run by itself."""
+    vu = _vu("check()")
+    row = vu.buffer.sample_row
+    all_ok = True
+    for name, predicate in checks.items():
+        if "::" in name:
+            raise ValueError(f"check name {name!r} may not contain '::' (it separates group names)")
+        error: BaseException | None = None
+        try:
+            result = predicate(value) if callable(predicate) else predicate
+            if inspect.isawaitable(result):
+                if hasattr(result, "close"):
+                    result.close()
+                raise TypeError(f"check {name!r} returned an awaitable; checks must be plain functions")
+            ok = bool(result)
+        except Exception as exc:
+            ok, error = False, exc
+        tag_extra = {"check": name, **tags} if tags else {"check": name}
+        row((R.CHECKS.id, vu.sample_tagset(tag_extra), now(), 1.0 if ok else 0.0))
+        all_ok = all_ok and ok
+        if error is not None:
+            raise error
+    return all_ok
+
+
+class group:
+    """`with group("name"):` or `async with group("name"):` sets the ::group tag and times it."""
+
+    __slots__ = ("_name", "_prev", "_start", "_vu")
+
+    def __init__(self, name: str) -> None:
+        if "::" in name:
+            raise ValueError(f"group name {name!r} may not contain '::'")
+        self._name = name
+
+    def __enter__(self) -> group:
+        vu = self._vu = _vu("group()")
+        self._prev = vu.group
+        vu.group = f"{vu.group}::{self._name}"
+        self._start = now()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        vu = self._vu
+        end = now()
+        vu.buffer.sample_row((R.GROUP_DURATION.id, vu.sample_tagset(None), end, (end - self._start) * 1000.0))
+        vu.group = self._prev
+
+    async def __aenter__(self) -> group:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.__exit__(*exc)
+
+
+async def sleep(seconds: float) -> None:
+    """k6's sleep(); must be awaited so other VUs run meanwhile."""
+    await asyncio.sleep(seconds)
+
+
+def abort(reason: str = "test aborted") -> None:
+    """Stop the whole test now (exit code 108), like exec.test.abort()."""
+    raise ScriptAbortedError(reason)
+
+
+def fail(reason: str = "test marked as failed") -> None:
+    """Let the test finish but exit 110, like exec.test.fail()."""
+    ctx = get_context()
+    ctx.failed_mark = reason
+    raise MarkedAsFailedError(reason)
+
+
+class _HttpProxy:
+    """`http.get(...)` as in k6: the calling VU's client (also usable in setup and teardown)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_vu("http").http, name)
+
+
+http = _HttpProxy()
+
+
+class _ExecInfo:
+    """A small k6/execution: the current VU's ids and scenario."""
+
+    @property
+    def vu(self) -> VU:
+        return _vu("exec_info.vu")
+
+    @property
+    def scenario(self) -> str:
+        return _vu("exec_info.scenario").scenario_name
+
+
+exec_info = _ExecInfo()
+
+
+@contextmanager
+def vu_context(vu: VU) -> Iterator[VU]:
+    token = current_vu.set(vu)
+    try:
+        yield vu
+    finally:
+        current_vu.reset(token)

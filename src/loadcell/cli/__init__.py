@@ -1,0 +1,1 @@
+"""The `loadcell` command line: run, inspect and the stand-in servers."""

@@ -1,0 +1,204 @@
+"""`loadcell run|inspect|standin`: k6's flags, k6's exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from loadcell.cli.logs import setup_logging
+from loadcell.cli.progress import ProgressDisplay
+from loadcell.config.durations import parse_duration
+from loadcell.config.resolve import parse_stage_flag
+from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
+
+
+def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InvalidConfigError(f"{flag} {item!r}: expected KEY=VALUE")
+        out[key] = value
+    return out
+
+
+def _env_file() -> dict[str, str]:
+    """Values from ./.env (secrets stay out of the repo and out of the command line)."""
+    from dotenv import dotenv_values
+
+    path = Path.cwd() / ".env"
+    return {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option("0.1.0", prog_name="loadcell")
+def cli() -> None:
+    """loadcell: k6's load-testing model with Python scripts."""
+
+
+def _run_options(fn: Any) -> Any:
+    decorators = [
+        click.option("-u", "--vus", type=int, help="number of VUs (shortcut options, as k6)"),
+        click.option("-d", "--duration", help="test duration, e.g. 30s, 1m30s"),
+        click.option("-i", "--iterations", type=int, help="total iterations shared by the VUs"),
+        click.option(
+            "-s", "--stage", "stages", multiple=True, help="a ramping stage DURATION:TARGET (repeatable)"
+        ),
+        click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE added to env (repeatable)"),
+        click.option("--tag", "tags", multiple=True, help="test-wide tag KEY=VALUE (repeatable)"),
+        click.option("--summary-trend-stats", help="comma list, e.g. avg,min,med,max,p(90),p(95),p(99)"),
+        click.option(
+            "--summary-time-unit", type=click.Choice(["s", "ms", "us"]), help="fixed unit for times"
+        ),
+        click.option("--no-thresholds", is_flag=True, help="do not evaluate thresholds"),
+        click.option("--no-setup", is_flag=True, help="skip setup()"),
+        click.option("--no-teardown", is_flag=True, help="skip teardown()"),
+        click.option(
+            "--insecure-skip-tls-verify", is_flag=True, default=None, help="accept any TLS certificate"
+        ),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "vus": kw.get("vus"),
+        "iterations": kw.get("iterations"),
+        "tags": _kv(kw.get("tags") or (), "--tag") or None,
+    }
+    if kw.get("duration") is not None:
+        try:
+            parse_duration(kw["duration"])
+        except ValueError as exc:
+            raise InvalidConfigError(f"--duration: {exc}") from None
+        opts["duration"] = kw["duration"]
+    if kw.get("stages"):
+        opts["stages"] = [parse_stage_flag(s) for s in kw["stages"]]
+    if kw.get("summary_trend_stats"):
+        opts["summaryTrendStats"] = [s.strip() for s in kw["summary_trend_stats"].split(",") if s.strip()]
+    if kw.get("summary_time_unit"):
+        opts["summaryTimeUnit"] = kw["summary_time_unit"]
+    if kw.get("no_setup"):
+        opts["noSetup"] = True
+    if kw.get("no_teardown"):
+        opts["noTeardown"] = True
+    if kw.get("insecure_skip_tls_verify"):
+        opts["insecureSkipTLSVerify"] = True
+    return {k: v for k, v in opts.items() if v is not None}
+
+
+@cli.command()
+@click.argument("script", type=click.Path(dir_okay=False))
+@_run_options
+@click.option(
+    "-o", "--out", "outputs", multiple=True, help="output NAME=ARG: json=f.json, csv=f.csv, influxdb=URL"
+)
+@click.option("--summary-export", type=click.Path(dir_okay=False), help="write k6's summary JSON here")
+@click.option("--summary-mode", type=click.Choice(["compact", "full"]), default="compact")
+@click.option("--no-summary", is_flag=True, help="do not print the end-of-test summary")
+@click.option("-q", "--quiet", is_flag=True, help="no progress output")
+@click.option("-v", "--verbose", is_flag=True, help="debug logs")
+def run(
+    script: str,
+    outputs: tuple[str, ...],
+    summary_export: str | None,
+    summary_mode: str,
+    no_summary: bool,
+    quiet: bool,
+    verbose: bool,
+    **kw: Any,
+) -> None:
+    """Run a test script (k6 run)."""
+    from loadcell.engine.run import RunSettings, TestRun
+    from loadcell.output.registry import create_output
+
+    env = {**_env_file(), **_kv(kw.get("env") or (), "--env")}
+    setup_logging(verbose, {**env})
+    settings = RunSettings(
+        script=script,
+        cli_options=_cli_options(kw),
+        env=env,
+        outputs=list(outputs),
+        summary_export=summary_export,
+        no_summary=no_summary,
+        no_thresholds=bool(kw.get("no_thresholds")),
+        summary_mode=summary_mode,
+        quiet=quiet,
+    )
+    test = TestRun(settings)
+    test.prepare()
+    test.progress_hook = ProgressDisplay(quiet)
+
+    def make_outputs(run_: TestRun) -> list:
+        return [
+            create_output(spec, run_.engine.registry, run_.engine.tagsets, run_.ctx.env) for spec in outputs
+        ]
+
+    result = _run_loop(test.execute(make_outputs))
+    sys.exit(result.exit_code)
+
+
+def _run_loop(coro: Any) -> Any:
+    import uvloop
+
+    return uvloop.run(coro)
+
+
+@cli.command()
+@click.argument("script", type=click.Path(dir_okay=False))
+@_run_options
+def inspect(script: str, **kw: Any) -> None:
+    """Print the resolved options and scenarios, or the validation errors, without running."""
+    from loadcell.engine.run import RunSettings, TestRun
+
+    env = {**_env_file(), **_kv(kw.get("env") or (), "--env")}
+    setup_logging(False, env)
+    test = TestRun(RunSettings(script=script, cli_options=_cli_options(kw), env=env))
+    resolved = test.prepare()
+    out = {
+        "options": resolved.options.model_dump(exclude={"scenarios"}, exclude_none=True),
+        "scenarios": {name: cfg.model_dump() for name, cfg in resolved.scenarios.items()},
+        "thresholds": {g.key: [t.source for t in g.thresholds] for g in test.engine.thresholds},  # type: ignore[union-attr]
+    }
+    click.echo(json.dumps(out, indent=2, default=str))
+
+
+@cli.group()
+def standin() -> None:
+    """Local stand-in servers for offline tests."""
+
+
+def _mount_standins() -> None:
+    try:
+        from loadcell.standin.albert.cli import albert_command
+    except ImportError:
+        return
+    standin.add_command(albert_command)
+
+
+_mount_standins()
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except LoadcellError as exc:
+        click.echo(f'time="-" level=error msg="{exc}"', err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(ExitCode.EXTERNAL_ABORT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.INVALID_CONFIG)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Options: k6's option names, values and validation, as pydantic models."""

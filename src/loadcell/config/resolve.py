@@ -1,0 +1,142 @@
+"""Layering script options under CLI flags, and k6's shortcut -> `default` scenario rules."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from loadcell.config.durations import parse_duration
+from loadcell.config.options import Duration, ScenarioConfig, Stage, _explain, parse_scenario
+from loadcell.errors import InvalidConfigError
+from loadcell.metrics.sinks import is_valid_trend_stat
+
+log = logging.getLogger("loadcell")
+
+DEFAULT_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)"]
+_SHORTCUTS = ("duration", "iterations", "stages")
+
+
+class TestOptions(BaseModel):
+    """Top-level options. Unknown keys are kept and warned about, as k6 tolerates them."""
+
+    model_config = ConfigDict(extra="allow")
+    vus: int | None = Field(default=None, ge=0)
+    duration: Duration | None = None
+    iterations: int | None = Field(default=None, ge=0)
+    stages: list[Stage] | None = None
+    scenarios: dict[str, Any] | None = None
+    thresholds: dict[str, Any] = Field(default_factory=dict)
+    summaryTrendStats: list[str] = Field(default_factory=lambda: list(DEFAULT_TREND_STATS))
+    summaryTimeUnit: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    setupTimeout: Duration = 60.0
+    teardownTimeout: Duration = 60.0
+    insecureSkipTLSVerify: bool = False
+    noSetup: bool = False
+    noTeardown: bool = False
+
+
+@dataclass
+class Resolved:
+    options: TestOptions
+    scenarios: dict[str, ScenarioConfig]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _conflicts(layer: dict[str, Any], where: str) -> None:
+    pairs = [
+        ("iterations", "stages"),
+        ("iterations", "scenarios"),
+        ("duration", "stages"),
+        ("duration", "scenarios"),
+        ("stages", "scenarios"),
+    ]
+    for a, b in pairs:
+        if layer.get(a) not in (None, [], {}) and layer.get(b) not in (None, [], {}):
+            raise InvalidConfigError(
+                f"{where}: using `{a}` and `{b}` options simultaneously is not allowed; keep one of them"
+            )
+
+
+def resolve(script_options: dict[str, Any], cli: dict[str, Any]) -> Resolved:
+    """Merge script options (low) and CLI/env overrides (high) and derive the scenarios."""
+    if not isinstance(script_options, dict):
+        raise InvalidConfigError(f"`options` must be a dict, got {type(script_options).__name__}")
+    _conflicts(script_options, "script options")
+    _conflicts(cli, "command-line options")
+    merged = dict(script_options)
+    if any(cli.get(k) is not None for k in _SHORTCUTS):
+        # A higher layer that sets a shortcut replaces the lower layer's execution config (k6 rule).
+        for key in (*_SHORTCUTS, "scenarios"):
+            merged.pop(key, None)
+    for key, value in cli.items():
+        if value is None:
+            continue
+        if key == "tags":
+            merged["tags"] = {**merged.get("tags", {}), **value}
+        else:
+            merged[key] = value
+    try:
+        options = TestOptions.model_validate(merged)
+    except ValidationError as exc:
+        raise _explain("options", exc, merged) from None
+    warnings = [f"unknown option {k!r} is ignored" for k in (options.model_extra or {})]
+    for stat in options.summaryTrendStats:
+        if not is_valid_trend_stat(stat):
+            raise InvalidConfigError(
+                f"summaryTrendStats: {stat!r} is not a valid stat; use avg, min, med, max, count or p(N)"
+            )
+    if options.summaryTimeUnit not in (None, "", "s", "ms", "us"):
+        raise InvalidConfigError(f"summaryTimeUnit {options.summaryTimeUnit!r} is not valid; use s, ms or us")
+    scenarios = derive_scenarios(options, warnings)
+    return Resolved(options, scenarios, warnings)
+
+
+def derive_scenarios(options: TestOptions, warnings: list[str]) -> dict[str, ScenarioConfig]:
+    vus = options.vus
+    if options.iterations is not None:
+        raw: dict[str, Any] = {"executor": "shared-iterations", "iterations": options.iterations}
+        raw["vus"] = vus if vus is not None else 1
+        if options.duration is not None:
+            raw["maxDuration"] = f"{options.duration}s"
+        return {"default": parse_scenario("default", raw)}
+    if options.duration is not None:
+        if options.duration <= 0:
+            raise InvalidConfigError(
+                "`duration` option should be more than 0, for infinite duration use the externally-controlled"
+                " executor (not supported by loadcell)"
+            )
+        raw = {
+            "executor": "constant-vus",
+            "vus": vus if vus is not None else 1,
+            "duration": f"{options.duration}s",
+        }
+        return {"default": parse_scenario("default", raw)}
+    if options.stages:
+        raw = {
+            "executor": "ramping-vus",
+            "startVUs": vus if vus is not None else 1,
+            "stages": [{"duration": f"{s.duration}s", "target": s.target} for s in options.stages],
+        }
+        return {"default": parse_scenario("default", raw)}
+    if options.scenarios:
+        return {name: parse_scenario(name, raw) for name, raw in options.scenarios.items()}
+    if vus not in (None, 1):
+        warnings.append(
+            f"`vus={vus}` option will be ignored, it only works in conjunction with `iterations`, `duration`,"
+            " or `stages`"
+        )
+    return {"default": parse_scenario("default", {"executor": "per-vu-iterations"})}
+
+
+def parse_stage_flag(text: str) -> dict[str, Any]:
+    """`-s 30s:10` -> {'duration': '30s', 'target': 10}."""
+    duration, sep, target = text.partition(":")
+    try:
+        parse_duration(duration)
+        return {"duration": duration, "target": int(target) if sep else 0}
+    except ValueError as exc:
+        raise InvalidConfigError(f"--stage {text!r}: {exc}; use DURATION:TARGET, e.g. 30s:10") from None

@@ -1,0 +1,1 @@
+"""The engine: script loading, VUs, executors and the scheduler that runs scenarios."""

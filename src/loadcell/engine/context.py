@@ -1,0 +1,51 @@
+"""Per-process run state shared by VUs: the sample buffer, tag sets, env and error bookkeeping."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+
+from loadcell.metrics.buffer import SampleBuffer
+from loadcell.metrics.tags import TagPairs, TagSets
+
+log = logging.getLogger("loadcell")
+
+
+@dataclass
+class RunContext:
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    test_tags: TagPairs = ()
+    insecure_skip_tls_verify: bool = False
+    buffer: SampleBuffer = field(default_factory=SampleBuffer)
+    tagsets: TagSets = field(default_factory=TagSets)
+    errors: Counter[str] = field(default_factory=Counter)
+    running: bool = False  # True once the init phase is over (metrics may no longer be declared)
+    abort_reason: BaseException | None = None
+    failed_mark: str = ""
+
+    def record_iteration_error(self, exc: BaseException, scenario: str) -> None:
+        """Log an iteration exception the first time it is seen; count every occurrence."""
+        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+        key = f"{type(exc).__name__}: {exc}{where}"
+        self.errors[key] += 1
+        if self.errors[key] == 1:
+            log.error("iteration error in scenario %s (logged once, counted every time): %s", scenario, key)
+
+
+_current: RunContext | None = None
+
+
+def get_context() -> RunContext:
+    global _current
+    if _current is None:
+        _current = RunContext()
+    return _current
+
+
+def set_context(ctx: RunContext) -> None:
+    global _current
+    _current = ctx

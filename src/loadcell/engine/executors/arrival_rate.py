@@ -1,0 +1,89 @@
+"""The open-model machinery both arrival-rate executors share: start on time or drop, never queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+
+from loadcell.config.durations import format_duration
+from loadcell.engine.executors.base import Executor, Progress
+from loadcell.engine.vu import VU, current_vu
+from loadcell.errors import ScriptAbortedError
+
+log = logging.getLogger("loadcell")
+
+
+class ArrivalRateExecutor(Executor):
+    """Subclasses yield iteration start offsets (seconds from the scenario start) in order."""
+
+    def start_offsets(self) -> Iterator[float]:
+        raise NotImplementedError
+
+    def rate_text(self) -> str:
+        raise NotImplementedError
+
+    async def execute(self) -> None:
+        cfg = self.config
+        self.max_vus = self.scale(cfg.maxVUs)  # type: ignore[attr-defined]
+        self.idle: list[VU] = [self.take_vu() for _ in range(self.scale(cfg.preAllocatedVUs))]  # type: ignore[attr-defined]
+        self.dropped = 0
+        self._initializing = False
+        self._warned = False
+        start = self.loop.time()
+        end = start + cfg.nominal_duration()
+        loop_time = self.loop.time
+        for offset in self.start_offsets():
+            due = start + offset
+            if due >= end:
+                break
+            delay = due - loop_time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._start_one()
+        await self.wait_then_stop(list(self.tasks), end, cfg.gracefulStop)
+
+    def _start_one(self) -> None:
+        if self.idle:
+            self.spawn(self._iteration(self.idle.pop()))
+            return
+        # No free VU: the iteration is dropped, never queued (k6's open model).
+        self.dropped += 1
+        self.emit_dropped(1)
+        if len(self.vus) < self.max_vus:
+            if not self._initializing:
+                self._initializing = True
+                self.loop.call_soon(self._add_vu)
+        elif not self._warned:
+            self._warned = True
+            log.warning("Insufficient VUs, reached %d active VUs and cannot initialize more", self.max_vus)
+
+    def _add_vu(self) -> None:
+        self._initializing = False
+        if not self.finished and len(self.vus) < self.max_vus:
+            self.idle.append(self.take_vu())
+
+    async def _iteration(self, vu: VU) -> None:
+        current_vu.set(vu)
+        self.active += 1
+        try:
+            await self.iterate(vu)
+        except ScriptAbortedError as exc:
+            self.state.abort(exc)
+        finally:
+            self.active -= 1
+            self.idle.append(vu)
+
+    def describe(self) -> str:
+        cfg = self.config
+        pre, mx = self.scale(cfg.preAllocatedVUs), self.scale(cfg.maxVUs)  # type: ignore[attr-defined]
+        return f"{self.rate_text()} " + self.options_text(f"maxVUs: {pre}-{mx}")
+
+    def progress(self) -> Progress:
+        base = super().progress()
+        total = self.duration()
+        base.text = (
+            f"{self.active}/{len(self.vus)} VUs  {format_duration(round(min(self.elapsed(), total), 1))}/"
+            f"{format_duration(total)}"
+        )
+        return base

@@ -1,0 +1,188 @@
+"""What every executor shares: VU hand-out, graceful stop, interruption counting and progress."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadcell.config.durations import format_duration
+from loadcell.config.options import ScenarioConfig
+from loadcell.engine.context import RunContext
+from loadcell.engine.iteration import ScenarioFn, run_iteration
+from loadcell.engine.vu import VU, VUPool, current_vu
+from loadcell.errors import ScriptAbortedError
+from loadcell.metrics import registry as R
+from loadcell.metrics.clock import now
+
+
+@dataclass
+class ExecutionState:
+    """What the scheduler hands to executors; the same object for every scenario of a run."""
+
+    ctx: RunContext
+    pool: VUPool
+    functions: dict[str, ScenarioFn]
+    setup_json: str = "null"
+    hard_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    segment: Any = None  # an ExecutionTuple, or None for the whole test
+
+    def abort(self, exc: BaseException) -> None:
+        if self.ctx.abort_reason is None:
+            self.ctx.abort_reason = exc
+        self.hard_stop.set()
+
+
+@dataclass(slots=True)
+class Progress:
+    fraction: float
+    text: str
+    vus_active: int
+    vus_initialized: int
+
+
+class Executor:
+    def __init__(self, name: str, config: ScenarioConfig, state: ExecutionState) -> None:
+        self.name = name
+        self.config = config
+        self.state = state
+        self.ctx = state.ctx
+        self.fn: ScenarioFn = state.functions[config.exec]
+        self.loop = asyncio.get_event_loop()
+        self.vus: list[VU] = []
+        self.tasks: set[asyncio.Task] = set()
+        self.active = 0
+        self.completed = 0
+        self.interrupted = 0
+        self.started_at: float | None = None
+        self.finished = False
+
+    # scaling by execution segment ------------------------------------------------------------------
+    def scale(self, value: int) -> int:
+        seg = self.state.segment
+        return value if seg is None else seg.scale_int(value)
+
+    def global_iterations(self) -> Iterator[int]:
+        seg = self.state.segment
+        if seg is None:
+            return itertools.count()
+        from loadcell.engine.segment import global_iterations
+
+        start, offsets, _ = seg.striped_offsets()
+        return global_iterations(start, offsets)
+
+    # VUs --------------------------------------------------------------------------------------------
+    def take_vu(self) -> VU:
+        vu = self.state.pool.acquire()
+        vu.enter_scenario(self.name, self.config.tags, self.config.env)
+        vu.data = json.loads(self.state.setup_json)
+        self.vus.append(vu)
+        return vu
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task:
+        task = self.loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def iterate(self, vu: VU) -> None:
+        """One iteration with interruption and abort bookkeeping."""
+        try:
+            if await run_iteration(vu, self.fn, self.ctx):
+                self.completed += 1
+        except asyncio.CancelledError:
+            self.interrupted += 1
+            raise
+
+    async def vu_loop(self, vu: VU, keep_going: Callable[[VU], bool]) -> None:
+        """A looping VU: runs iterations while keep_going(vu) says so."""
+        current_vu.set(vu)
+        self.active += 1
+        try:
+            while keep_going(vu):
+                await self.iterate(vu)
+        except ScriptAbortedError as exc:
+            self.state.abort(exc)
+        finally:
+            self.active -= 1
+
+    async def wait_then_stop(
+        self, tasks: set[asyncio.Task] | list[asyncio.Task], end: float, graceful: float
+    ) -> None:
+        """Wait for tasks until `end` (loop time), then give them `graceful` more seconds, then cancel."""
+        pending = {t for t in tasks if not t.done()}
+        timeout = end - self.loop.time()
+        if pending and timeout > 0:
+            _, pending = await asyncio.wait(pending, timeout=timeout)
+        if pending and graceful > 0:
+            _, pending = await asyncio.wait(pending, timeout=graceful)
+        await self.cancel(pending)
+
+    @staticmethod
+    async def cancel(tasks: set[asyncio.Task] | list[asyncio.Task]) -> None:
+        tasks = [t for t in tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def emit_dropped(self, count: int) -> None:
+        if count > 0:
+            tid = self.ctx.tagsets.intern_dict(
+                {**dict(self.ctx.test_tags), **self.config.tags, "scenario": self.name}
+            )
+            self.ctx.buffer.sample_row((R.DROPPED_ITERATIONS.id, tid, now(), float(count)))
+
+    # lifecycle -------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        self.started_at = self.loop.time()
+        main = self.loop.create_task(self.execute())
+        stopper = self.loop.create_task(self.state.hard_stop.wait())
+        try:
+            await asyncio.wait({main, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not main.done():
+                main.cancel()
+            await self.cancel(list(self.tasks))
+            await asyncio.gather(main, return_exceptions=True)
+            self.finished = True
+            for vu in self.vus:
+                self.state.pool.release(vu)
+            self.vus.clear()
+        if not main.cancelled() and main.exception() is not None:
+            raise main.exception()  # type: ignore[misc]
+
+    async def execute(self) -> None:
+        raise NotImplementedError
+
+    # reporting ---------------------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return 0.0 if self.started_at is None else self.loop.time() - self.started_at
+
+    def duration(self) -> float:
+        """Nominal duration (without gracefulStop), for progress."""
+        return self.config.nominal_duration()
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def options_text(self, first: str) -> str:
+        parts = [first] if first else []
+        cfg = self.config
+        if cfg.exec != "default":
+            parts.append(f"exec: {cfg.exec}")
+        if cfg.startTime:
+            parts.append(f"startTime: {format_duration(cfg.startTime)}")
+        parts.append(f"gracefulStop: {format_duration(cfg.gracefulStop)}")
+        return "(" + ", ".join(parts) + ")"
+
+    def progress(self) -> Progress:
+        total = self.duration()
+        elapsed = min(self.elapsed(), total) if not self.finished else total
+        frac = 1.0 if self.finished else (elapsed / total if total else 0.0)
+        text = f"{len(self.vus)} VUs  {format_duration(round(elapsed, 1))}/{format_duration(total)}"
+        return Progress(frac, text, self.active, len(self.vus))

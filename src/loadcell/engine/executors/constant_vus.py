@@ -1,0 +1,28 @@
+"""constant-vus: a fixed number of VUs looping for a duration (closed model)."""
+
+from __future__ import annotations
+
+from loadcell.config.durations import format_duration
+from loadcell.config.options import ConstantVUs
+from loadcell.engine.executors.base import Executor
+from loadcell.engine.vu import VU
+
+
+class ConstantVUsExecutor(Executor):
+    config: ConstantVUs
+
+    async def execute(self) -> None:
+        cfg = self.config
+        end = self.loop.time() + cfg.duration
+
+        def keep_going(_vu: VU) -> bool:
+            return self.loop.time() < end
+
+        tasks = [self.spawn(self.vu_loop(self.take_vu(), keep_going)) for _ in range(self.scale(cfg.vus))]
+        await self.wait_then_stop(tasks, end, cfg.gracefulStop)
+
+    def describe(self) -> str:
+        cfg = self.config
+        return f"{self.scale(cfg.vus)} looping VUs for {format_duration(cfg.duration)} " + self.options_text(
+            ""
+        )

@@ -1,0 +1,48 @@
+"""shared-iterations: a fixed number of iterations taken from one counter by all VUs."""
+
+from __future__ import annotations
+
+from loadcell.config.durations import format_duration
+from loadcell.config.options import SharedIterations
+from loadcell.engine.executors.base import Executor, Progress
+from loadcell.engine.vu import VU
+
+
+class SharedIterationsExecutor(Executor):
+    config: SharedIterations
+
+    async def execute(self) -> None:
+        cfg = self.config
+        vus = self.scale(cfg.vus)
+        self.total = total = self.scale(cfg.iterations)
+        self.started = 0
+        end = self.loop.time() + cfg.maxDuration
+
+        def keep_going(_vu: VU) -> bool:
+            if self.started >= total or self.loop.time() >= end:
+                return False
+            self.started += 1
+            return True
+
+        tasks = [self.spawn(self.vu_loop(self.take_vu(), keep_going)) for _ in range(vus)]
+        await self.wait_then_stop(tasks, end, cfg.gracefulStop)
+        # k6: when maxDuration ends the scenario, the iterations never attempted are dropped.
+        self.emit_dropped(total - self.started)
+
+    def describe(self) -> str:
+        cfg = self.config
+        return (
+            f"{self.scale(cfg.iterations)} iterations shared among {self.scale(cfg.vus)} VUs "
+            + self.options_text(f"maxDuration: {format_duration(cfg.maxDuration)}")
+        )
+
+    def progress(self) -> Progress:
+        base = super().progress()
+        total = getattr(self, "total", self.scale(self.config.iterations))
+        done = self.completed + self.interrupted
+        base.fraction = 1.0 if self.finished else (done / total if total else 1.0)
+        base.text = (
+            f"{len(self.vus)} VUs  {format_duration(round(self.elapsed(), 1))}/"
+            f"{format_duration(self.config.maxDuration)}  {self.completed}/{total} shared iters"
+        )
+        return base

@@ -1,0 +1,63 @@
+"""Running one iteration of a scenario function, with k6's per-iteration metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from loadcell.engine.context import RunContext
+from loadcell.engine.vu import VU
+from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
+from loadcell.metrics import registry as R
+from loadcell.metrics.clock import now
+
+ScenarioFn = Callable[[VU], Any]
+
+
+async def call_script_fn(fn: Callable[..., Any], *args: Any) -> Any:
+    """Scripts may define sync or async functions; both are accepted everywhere."""
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
+    """One iteration. Returns False when it was interrupted (cancelled), as k6 counts those apart.
+
+    An exception inside the iteration is logged once per distinct error and the iteration still
+    counts, as in k6. abort() propagates and stops the test.
+    """
+    vu.iteration += 1
+    vu.iteration_in_instance += 1
+    vu.group = ""
+    start = now()
+    completed = False
+    try:
+        result = fn(vu)
+        if inspect.isawaitable(result):
+            await result
+        completed = True
+    except asyncio.CancelledError:
+        raise
+    except ScriptAbortedError:
+        raise
+    except MarkedAsFailedError:
+        completed = True
+    except Exception as exc:
+        ctx.record_iteration_error(exc, vu.scenario_name)
+        completed = True
+    finally:
+        end = now()
+        tid = vu.base_tagset()
+        row = vu.buffer.sample_row
+        row((R.DATA_SENT.id, tid, end, float(vu.bytes_sent)))
+        row((R.DATA_RECEIVED.id, tid, end, float(vu.bytes_received)))
+        vu.bytes_sent = vu.bytes_received = 0
+        if completed:
+            row((R.ITERATIONS.id, tid, end, 1.0))
+            row((R.ITERATION_DURATION.id, tid, end, (end - start) * 1000.0))
+        vu.http.reset()
+    return completed

@@ -1,0 +1,410 @@
+"""A test run's lifecycle: init -> setup -> scenarios -> teardown -> summary, and its exit code.
+
+This is the coordinator: it owns the metrics engine, the outputs, the threshold loop and the
+summary. VU samples reach it as MetricBatch messages from the in-process engine (and, with
+several workers, from worker processes), so totals and percentiles are computed in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadcell.api import vu_context
+from loadcell.config.resolve import Resolved, resolve
+from loadcell.engine.context import RunContext, set_context
+from loadcell.engine.executors import ExecutionState
+from loadcell.engine.iteration import call_script_fn
+from loadcell.engine.scheduler import Scheduler
+from loadcell.engine.script import Script, load_script
+from loadcell.engine.vu import VU, VUPool
+from loadcell.errors import (
+    ExitCode,
+    InvalidConfigError,
+    LoadcellError,
+    MarkedAsFailedError,
+    ScriptAbortedError,
+    ScriptError,
+)
+from loadcell.metrics import registry as R
+from loadcell.metrics.buffer import Folder
+from loadcell.metrics.clock import now
+from loadcell.metrics.engine import MetricsEngine
+from loadcell.metrics.registry import REGISTRY
+from loadcell.metrics.thresholds import parse_thresholds
+from loadcell.output.base import Output, OutputStats, RunInfo
+
+log = logging.getLogger("loadcell")
+
+FLUSH_INTERVAL = 0.1
+THRESHOLD_INTERVAL = 2.0
+
+
+class ExternalAbort(LoadcellError):
+    exit_code = ExitCode.EXTERNAL_ABORT
+
+
+class ThresholdAbort(LoadcellError):
+    exit_code = ExitCode.THRESHOLDS_FAILED
+
+
+@dataclass
+class RunSettings:
+    """What the CLI decided: the script, option overrides and where results go."""
+
+    script: str
+    cli_options: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    summary_export: str | None = None
+    no_summary: bool = False
+    no_thresholds: bool = False
+    summary_mode: str = "compact"
+    quiet: bool = False
+    results_dir: str | None = None
+    test_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    summary_data: dict[str, Any] | None = None
+    summary_text: str = ""
+    output_stats: dict[str, OutputStats] = field(default_factory=dict)
+
+
+class TestRun:
+    __test__ = False  # not a pytest class
+
+    def __init__(self, settings: RunSettings, printer: Callable[[str], None] = print) -> None:
+        self.settings = settings
+        self.print = printer
+        self.ctx = RunContext(env={**os.environ, **settings.env})
+        set_context(self.ctx)
+        self.script: Script | None = None
+        self.resolved: Resolved | None = None
+        self.engine: MetricsEngine | None = None
+        self.outputs: list[Output] = []
+        self.scheduler: Scheduler | None = None
+        self.setup_data: Any = None
+        self._signals = 0
+        self.progress_hook: Callable[[TestRun, bool], None] | None = None
+
+    # init phase --------------------------------------------------------------------------------------
+    def prepare(self) -> Resolved:
+        """Import the script and validate every option and threshold before any load starts."""
+        self.script = load_script(self.settings.script)
+        resolved = resolve(self.script.options, self.settings.cli_options)
+        for warning in resolved.warnings:
+            log.warning(warning)
+        self.ctx.test_tags = tuple(sorted(resolved.options.tags.items()))
+        self.ctx.insecure_skip_tls_verify = resolved.options.insecureSkipTLSVerify
+        types = {m.name: m.type for m in REGISTRY.metrics}
+        thresholds = (
+            [] if self.settings.no_thresholds else parse_thresholds(resolved.options.thresholds, types)
+        )
+        self.engine = MetricsEngine(REGISTRY, thresholds)
+        self.functions = self.script.exec_functions({s.exec for s in resolved.scenarios.values()})
+        self.resolved = resolved
+        return resolved
+
+    # the run --------------------------------------------------------------------------------------------
+    async def execute(self, make_outputs: Callable[[TestRun], list[Output]] | None = None) -> RunResult:
+        assert self.resolved is not None and self.engine is not None and self.script is not None
+        loop = asyncio.get_running_loop()
+        ctx, engine, opts = self.ctx, self.engine, self.resolved.options
+        self.outputs = make_outputs(self) if make_outputs else []
+        info = RunInfo(self.settings.test_id, str(self.script.path), self.settings.results_dir or "")
+        for output in self.outputs:
+            await output.start(info)
+        self.folder = Folder(REGISTRY, ctx.tagsets)
+        self.source = engine.new_source()
+        self.keep_raw = bool(self.outputs)
+        pool = VUPool(ctx)
+        state = ExecutionState(ctx, pool, self.functions)
+        self.state = state
+        self.scheduler = Scheduler(self.resolved.scenarios, state)
+        self._install_signals(loop)
+        self.print_header()
+        ctx.running = True
+        self.start_time = loop.time()
+        self._emit_vus()
+        background = [
+            loop.create_task(self._every(FLUSH_INTERVAL, self.flush)),
+            loop.create_task(self._every(1.0, self._emit_vus)),
+            loop.create_task(self._every(THRESHOLD_INTERVAL, self._check_thresholds)),
+        ]
+        if self.progress_hook is not None:
+            background.append(loop.create_task(self._every(1.0, lambda: self.progress_hook(self, False))))
+        exit_code = ExitCode.OK
+        setup_ok = False
+        try:
+            setup_ok = await self._setup(opts.setupTimeout)
+            await self.scheduler.run()
+        except LoadcellError as exc:
+            exit_code = exc.exit_code
+            self._log_abort(exc)
+        finally:
+            if setup_ok and not opts.noTeardown:
+                code = await self._teardown(opts.teardownTimeout)
+                exit_code = exit_code or code
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            pool.close()
+            self.flush()
+            if self.progress_hook is not None:
+                self.progress_hook(self, True)
+        elapsed = loop.time() - self.start_time
+        abort = ctx.abort_reason
+        if exit_code == ExitCode.OK and abort is not None:
+            exit_code = getattr(abort, "exit_code", ExitCode.EXTERNAL_ABORT)
+            self._log_abort(abort)
+        failed = engine.evaluate_thresholds(elapsed, final=True)
+        output_stats: dict[str, OutputStats] = {}
+        for output in self.outputs:
+            try:
+                output_stats[output.description()] = await output.stop()
+            except Exception as exc:
+                log.error("output %s failed to stop cleanly: %s", output.description(), exc)
+        if failed:
+            names = ", ".join(sorted({g.key for g, _ in failed}))
+            log.error("thresholds on metrics '%s' have been crossed", names)
+            if exit_code == ExitCode.OK:
+                exit_code = ExitCode.THRESHOLDS_FAILED
+        if exit_code == ExitCode.OK and ctx.failed_mark:
+            exit_code = ExitCode.MARKED_AS_FAILED
+        if ctx.errors:
+            total = sum(ctx.errors.values())
+            log.warning("%d iteration error(s) of %d kind(s):", total, len(ctx.errors))
+            for key, count in ctx.errors.most_common():
+                log.warning("  %d× %s", count, key)
+        result = RunResult(exit_code, output_stats=output_stats)
+        code = await self._summary(result, elapsed, output_stats)
+        if code and result.exit_code == ExitCode.OK:
+            result.exit_code = code
+        return result
+
+    def _log_abort(self, exc: BaseException) -> None:
+        if isinstance(exc, ScriptAbortedError):
+            log.error("test aborted: %s", exc)
+        elif isinstance(exc, ExternalAbort | ThresholdAbort | ScriptError):
+            log.error("%s", exc)
+
+    async def _every(self, interval: float, fn: Callable[[], Any]) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                fn()
+            except Exception:
+                log.exception("periodic task %s failed", getattr(fn, "__name__", fn))
+
+    def flush(self) -> None:
+        """Fold what VUs recorded since the last flush into the engine and the outputs."""
+        if not len(self.ctx.buffer):
+            return
+        http, gen = self.ctx.buffer.drain()
+        batch = self.folder.fold(http, gen, self.keep_raw)
+        batch = self.engine.ingest(self.source, batch)  # type: ignore[union-attr]
+        for output in self.outputs:
+            try:
+                output.add(batch)
+            except Exception as exc:
+                log.error("output %s rejected a batch: %s", output.description(), exc)
+
+    def _emit_vus(self) -> None:
+        tid = self.ctx.tagsets.intern(self.ctx.test_tags)
+        t = now()
+        active = self.scheduler.active_vus if self.scheduler else 0
+        row = self.ctx.buffer.sample_row
+        row((R.VUS.id, tid, t, float(active)))
+        row((R.VUS_MAX.id, tid, t, float(self.state.pool.initialized)))
+
+    def _check_thresholds(self) -> None:
+        self.flush()
+        elapsed = asyncio.get_event_loop().time() - self.start_time
+        failed = self.engine.evaluate_thresholds(elapsed, final=False)  # type: ignore[union-attr]
+        aborting = [
+            (g, th)
+            for g, th in failed
+            if th.abort_on_fail and (th.delay_abort_eval <= 0 or elapsed >= th.delay_abort_eval)
+        ]
+        if aborting and self.ctx.abort_reason is None:
+            names = ", ".join(sorted({g.key for g, _ in aborting}))
+            self.state.abort(
+                ThresholdAbort(
+                    f"thresholds on metrics '{names}' were crossed; at least one has abortOnFail enabled,"
+                    " stopping test prematurely"
+                )
+            )
+
+    # setup / teardown ---------------------------------------------------------------------------------
+    def _lifecycle_vu(self, group: str) -> VU:
+        vu = VU(0, self.ctx)
+        vu.group = group
+        return vu
+
+    async def _run_lifecycle(self, fn: Callable[..., Any], group: str, timeout: float, *args: Any) -> Any:
+        vu = self._lifecycle_vu(group)
+        with vu_context(vu):
+            try:
+                return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
+            finally:
+                t, tid = now(), vu.sample_tagset(None)
+                self.ctx.buffer.sample_row((R.DATA_SENT.id, tid, t, float(vu.bytes_sent)))
+                self.ctx.buffer.sample_row((R.DATA_RECEIVED.id, tid, t, float(vu.bytes_received)))
+                vu.http.close()
+
+    async def _setup(self, timeout: float) -> bool:
+        script, opts = self.script, self.resolved.options  # type: ignore[union-attr]
+        if script.setup is None or opts.noSetup:
+            return True
+        try:
+            data = await self._run_lifecycle(script.setup, "::setup", timeout)
+        except (ScriptAbortedError, MarkedAsFailedError):
+            raise
+        except TimeoutError:
+            raise LoadcellSetupTimeout(f"setup() execution timed out after {timeout:g}s") from None
+        except Exception as exc:
+            raise ScriptError(f"setup() failed: {type(exc).__name__}: {exc}") from exc
+        try:
+            self.state.setup_json = json.dumps(data)
+        except TypeError as exc:
+            raise ScriptError(f"setup() must return JSON-serialisable data: {exc}") from None
+        self.setup_data = data
+        return True
+
+    async def _teardown(self, timeout: float) -> int:
+        if self.script.teardown is None:  # type: ignore[union-attr]
+            return ExitCode.OK
+        try:
+            await self._run_lifecycle(
+                self.script.teardown,
+                "::teardown",
+                timeout,  # type: ignore[union-attr]
+                json.loads(self.state.setup_json),
+            )
+        except ScriptAbortedError as exc:
+            log.error("teardown() aborted: %s", exc)
+            return ExitCode.SCRIPT_ABORTED
+        except TimeoutError:
+            log.error("teardown() execution timed out after %gs", timeout)
+            return ExitCode.TEARDOWN_TIMEOUT
+        except Exception as exc:
+            log.error("teardown() failed: %s: %s", type(exc).__name__, exc)
+            return ExitCode.SCRIPT_EXCEPTION
+        return ExitCode.OK
+
+    # signals ----------------------------------------------------------------------------------------------
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        self._signals += 1
+        name = "interrupt" if sig == signal.SIGINT else "terminated"
+        if self._signals == 1:
+            log.warning("stopping the test (received %s); press Ctrl+C again to skip teardown", name)
+            self.state.abort(
+                ExternalAbort(f"test run was aborted because loadcell received a '{name}' signal")
+            )
+        else:
+            log.warning("second signal: cancelling teardown; the summary is still printed")
+            for task in asyncio.all_tasks():
+                if (
+                    task is not asyncio.current_task()
+                    and getattr(task.get_coro(), "__name__", "") == "_run_lifecycle"
+                ):
+                    task.cancel()
+
+    # reporting -------------------------------------------------------------------------------------------
+    def print_header(self) -> None:
+        if self.settings.quiet:
+            return
+        outputs = ", ".join(o.description() for o in self.outputs) or "-"
+        lines = [
+            "",
+            "  loadcell — k6's model, in Python",
+            "",
+            "     execution: local",
+            f"        script: {self.settings.script}",
+            f"        output: {outputs}",
+            "",
+            *self.scheduler.header(),  # type: ignore[union-attr]
+            "",
+        ]
+        self.print("\n".join(lines))
+
+    async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> int:
+        from loadcell.summary.data import build_summary_data
+        from loadcell.summary.export import export_json
+        from loadcell.summary.text import render_summary
+
+        opts = self.resolved.options  # type: ignore[union-attr]
+        extra: dict[str, Any] = {}
+        if output_stats:
+            extra["outputs"] = {name: st.as_dict() for name, st in output_stats.items()}
+        if self.ctx.errors:
+            extra["iteration_errors"] = dict(self.ctx.errors)
+        data = build_summary_data(
+            self.engine,
+            elapsed,
+            opts.summaryTrendStats,
+            opts.summaryTimeUnit,  # type: ignore[arg-type]
+            self.setup_data,
+            extra,
+        )
+        result.summary_data = data
+        result.summary_text = render_summary(data, full=self.settings.summary_mode == "full")
+        code = ExitCode.OK
+        handler = self.script.handle_summary  # type: ignore[union-attr]
+        if handler is not None:
+            try:
+                produced = await asyncio.wait_for(call_script_fn(handler, data), 120)
+            except Exception as exc:
+                log.error("handle_summary() failed: %s: %s", type(exc).__name__, exc)
+                produced = None
+                code = ExitCode.SCRIPT_EXCEPTION
+            if produced:
+                for target, content in produced.items():
+                    text = content if isinstance(content, str) else json.dumps(content, indent=2)
+                    if target == "stdout":
+                        self.print(text)
+                    elif target == "stderr":
+                        log.warning("%s", text)
+                    else:
+                        Path(target).parent.mkdir(parents=True, exist_ok=True)
+                        Path(target).write_text(text)
+        elif not self.settings.no_summary:
+            self.print(result.summary_text)
+        for name, stats in output_stats.items():
+            line = (
+                f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
+                f" {stats.dropped} dropped"
+            )
+            if stats.reasons:
+                line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
+            (log.error if stats.dropped else log.info)(line)
+        if self.settings.summary_export:
+            path = Path(self.settings.summary_export)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(export_json(data), indent=4))
+        return code
+
+
+class LoadcellSetupTimeout(LoadcellError):
+    exit_code = ExitCode.SETUP_TIMEOUT
+
+
+__all__ = ["InvalidConfigError", "RunResult", "RunSettings", "TestRun"]

@@ -1,0 +1,83 @@
+"""Runs all scenarios in parallel, each from its startTime, until done or hard-stopped."""
+
+from __future__ import annotations
+
+import asyncio
+
+from loadcell.config.durations import format_duration
+from loadcell.config.options import ScenarioConfig
+from loadcell.engine.executors import ExecutionState, Executor, build_executor
+from loadcell.engine.executors.base import Progress
+
+
+class Scheduler:
+    def __init__(self, scenarios: dict[str, ScenarioConfig], state: ExecutionState) -> None:
+        self.state = state
+        self.executors: dict[str, Executor] = {
+            name: build_executor(name, cfg, state) for name, cfg in scenarios.items()
+        }
+        self.loop = asyncio.get_event_loop()
+        self.started_at: float | None = None
+
+    def max_duration(self) -> float:
+        """Longest scenario end including gracefulStop (k6's 'max duration (incl. graceful stop)')."""
+        ends = []
+        for ex in self.executors.values():
+            cfg = ex.config
+            extra = getattr(cfg, "gracefulRampDown", 0.0) if cfg.executor == "ramping-vus" else 0.0
+            ends.append(cfg.startTime + cfg.nominal_duration() + max(cfg.gracefulStop, extra))
+        return max(ends, default=0.0)
+
+    def max_vus(self) -> int:
+        return sum(ex.scale(ex.config.max_vus()) for ex in self.executors.values())
+
+    def header(self) -> list[str]:
+        n = len(self.executors)
+        seg = self.state.segment
+        share = float(seg.segment.length) * 100 if seg is not None else 100.0
+        lines = [
+            f"     scenarios: ({share:.2f}%) {n} scenario{'s' if n != 1 else ''}, {self.max_vus()} max VUs, "
+            f"{format_duration(self.max_duration())} max duration (incl. graceful stop):"
+        ]
+        lines.extend(f"              * {name}: {ex.describe()}" for name, ex in self.executors.items())
+        return lines
+
+    async def _run_one(self, executor: Executor) -> None:
+        start = executor.config.startTime
+        if start > 0:
+            sleeper = self.loop.create_task(asyncio.sleep(start))
+            stopper = self.loop.create_task(self.state.hard_stop.wait())
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            sleeper.cancel()
+            stopper.cancel()
+            if self.state.hard_stop.is_set():
+                executor.finished = True
+                return
+        await executor.run()
+
+    async def run(self) -> None:
+        self.started_at = self.loop.time()
+        results = await asyncio.gather(
+            *(self._run_one(ex) for ex in self.executors.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                raise result
+
+    def elapsed(self) -> float:
+        return 0.0 if self.started_at is None else self.loop.time() - self.started_at
+
+    def progress(self) -> dict[str, Progress]:
+        return {name: ex.progress() for name, ex in self.executors.items()}
+
+    @property
+    def active_vus(self) -> int:
+        return sum(ex.active for ex in self.executors.values())
+
+    @property
+    def completed(self) -> int:
+        return sum(ex.completed for ex in self.executors.values())
+
+    @property
+    def interrupted(self) -> int:
+        return sum(ex.interrupted for ex in self.executors.values())

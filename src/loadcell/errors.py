@@ -1,0 +1,47 @@
+"""Errors that end a run, each carrying k6's process exit code so the CLI never guesses."""
+
+from __future__ import annotations
+
+
+class ExitCode:
+    """k6's exit codes (errext/exitcodes/codes.go), kept numerically identical."""
+
+    OK = 0
+    THRESHOLDS_FAILED = 99
+    SETUP_TIMEOUT = 100
+    TEARDOWN_TIMEOUT = 101
+    INVALID_CONFIG = 104
+    EXTERNAL_ABORT = 105
+    SCRIPT_EXCEPTION = 107
+    SCRIPT_ABORTED = 108
+    MARKED_AS_FAILED = 110
+
+
+class LoadcellError(Exception):
+    """Base for errors that map to an exit code."""
+
+    exit_code: int = 1
+
+
+class InvalidConfigError(LoadcellError):
+    """An option, scenario or threshold is wrong; the message names the key, the value and the fix."""
+
+    exit_code = ExitCode.INVALID_CONFIG
+
+
+class ScriptError(LoadcellError):
+    """The script failed at import time, in setup(), teardown() or handle_summary()."""
+
+    exit_code = ExitCode.SCRIPT_EXCEPTION
+
+
+class ScriptAbortedError(LoadcellError):
+    """Raised by abort(): stops the whole test (k6's exec.test.abort())."""
+
+    exit_code = ExitCode.SCRIPT_ABORTED
+
+
+class MarkedAsFailedError(LoadcellError):
+    """Raised by fail(): the test goes on to the end but exits 110 (k6's exec.test.fail())."""
+
+    exit_code = ExitCode.MARKED_AS_FAILED

@@ -1,0 +1,6 @@
+"""The HTTP client: pool -> connection -> protocol, as httpcore layers it, on uvloop + httptools."""
+
+from loadcell.http.client import HttpClient, expected_statuses
+from loadcell.http.response import Response
+
+__all__ = ["HttpClient", "Response", "expected_statuses"]

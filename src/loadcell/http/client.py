@@ -1,0 +1,333 @@
+"""The VU-facing client: k6's http.* calls, with timings, tags and metrics recorded per request.
+
+The hot path (a bare GET on a kept-alive connection) does one dict lookup for the target, one
+for the idle connection, one write, one await and one row append; everything else is cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import ssl
+import zlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from loadcell.http.connection import HttpConnection, open_connection
+from loadcell.http.cookies import CookieJar
+from loadcell.http.errors import INVALID_URL, RequestError, classify
+from loadcell.http.request import build_head, encode_body
+from loadcell.http.response import Response, Timings
+from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
+from loadcell.metrics.clock import now
+
+if TYPE_CHECKING:
+    from loadcell.engine.vu import VU
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_NAN = math.nan
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_REDIRECTS = 10
+
+
+class ExpectedStatuses:
+    """k6's http.expectedStatuses(): feeds http_req_failed and the expected_response tag."""
+
+    __slots__ = ("codes",)
+
+    def __init__(self, *specs: int | range | tuple[int, int] | Mapping[str, int]) -> None:
+        codes: set[int] = set()
+        for spec in specs:
+            if isinstance(spec, int):
+                codes.add(spec)
+            elif isinstance(spec, range):
+                codes.update(spec)
+            elif isinstance(spec, tuple):
+                codes.update(range(spec[0], spec[1] + 1))
+            elif isinstance(spec, Mapping):
+                codes.update(range(int(spec["min"]), int(spec["max"]) + 1))
+            else:
+                raise TypeError(f"expected status spec {spec!r}: use an int, (min, max) or range")
+        self.codes = frozenset(codes)
+
+    def __contains__(self, status: int) -> bool:
+        return status in self.codes
+
+
+def expected_statuses(*specs: int | range | tuple[int, int] | Mapping[str, int]) -> ExpectedStatuses:
+    return ExpectedStatuses(*specs)
+
+
+DEFAULT_EXPECTED = ExpectedStatuses((200, 399))
+_UNSET: Any = object()
+
+
+def _decode(body: bytes, encoding: bytes) -> bytes:
+    if encoding == b"gzip" or encoding == b"x-gzip":
+        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+    if encoding == b"deflate":
+        try:
+            return zlib.decompress(body)
+        except zlib.error:
+            return zlib.decompress(body, -zlib.MAX_WBITS)
+    return body
+
+
+class HttpClient:
+    """One per VU: its own keep-alive connections and cookie jar, as in k6."""
+
+    def __init__(self, vu: VU, insecure_skip_tls_verify: bool = False) -> None:
+        self.vu = vu
+        self.loop = asyncio.get_event_loop()
+        self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
+        self.cookies = CookieJar()
+        self.timeout = DEFAULT_TIMEOUT
+        self.max_redirects = DEFAULT_MAX_REDIRECTS
+        self.expected: ExpectedStatuses | None = DEFAULT_EXPECTED
+        self._ssl: ssl.SSLContext | None = None
+        self.insecure = insecure_skip_tls_verify
+
+    # k6's http.* verbs -------------------------------------------------------------------------
+    def get(self, url: str, **kw: Any):
+        return self.request("GET", url, None, **kw)
+
+    def head(self, url: str, **kw: Any):
+        return self.request("HEAD", url, None, **kw)
+
+    def options(self, url: str, body: Any = None, **kw: Any):
+        return self.request("OPTIONS", url, body, **kw)
+
+    def delete(self, url: str, body: Any = None, **kw: Any):
+        return self.request("DELETE", url, body, **kw)
+
+    def post(self, url: str, body: Any = None, **kw: Any):
+        return self.request("POST", url, body, **kw)
+
+    def put(self, url: str, body: Any = None, **kw: Any):
+        return self.request("PUT", url, body, **kw)
+
+    def patch(self, url: str, body: Any = None, **kw: Any):
+        return self.request("PATCH", url, body, **kw)
+
+    async def batch(self, requests: Iterable[Any]) -> list[Response]:
+        """k6's http.batch(): requests run in parallel on separate connections."""
+        calls = []
+        for req in requests:
+            if isinstance(req, str):
+                calls.append(self.request("GET", req))
+            elif isinstance(req, Mapping):
+                spec = dict(req)
+                calls.append(
+                    self.request(spec.pop("method", "GET"), spec.pop("url"), spec.pop("body", None), **spec)
+                )
+            else:
+                method, url, *rest = req
+                body = rest[0] if rest else None
+                params = rest[1] if len(rest) > 1 else {}
+                calls.append(self.request(method, url, body, **params))
+        return list(await asyncio.gather(*calls))
+
+    # the request path ----------------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        *,
+        params: Mapping[str, Any] | list | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Any = None,
+        tags: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        expected_statuses: ExpectedStatuses | None = _UNSET,
+    ) -> Response:
+        method = method.upper()
+        if params:
+            url = with_params(url, params)
+        try:
+            target = parse_target(url)
+        except InvalidURLError as exc:
+            return self._record_error(
+                method, url, None, tags, RequestError(INVALID_URL, str(exc)), expected_statuses
+            )
+        payload, content_type = (
+            (None, None) if body is None and json is None and data is None else encode_body(body, json, data)
+        )
+        expected = self.expected if expected_statuses is _UNSET else expected_statuses
+        hops = self.max_redirects if redirects is None else redirects
+        limit = self.timeout if timeout is None else timeout
+        while True:
+            response = await self._exchange(
+                method, target, headers, payload, content_type, tags, limit, expected
+            )
+            if response.status not in _REDIRECTS or hops <= 0:
+                return response
+            location = response.headers.get("Location")
+            if not location:
+                return response
+            hops -= 1
+            try:
+                target = parse_target(urljoin(target.url, location))
+            except InvalidURLError:
+                return response
+            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                method, payload, content_type = "GET", None, None
+
+    async def _exchange(
+        self,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str] | None,
+        payload: bytes | None,
+        content_type: str | None,
+        tags: Mapping[str, str] | None,
+        timeout: float,
+        expected: ExpectedStatuses | None,
+    ) -> Response:
+        cookie = self.cookies.header_for(target) if self.cookies.cookies else None
+        if headers is None and payload is None and cookie is None:
+            head = target.heads.get(method)
+            if head is None:
+                head = target.heads[method] = build_head(method, target, None, None, None, None)
+            wire = head
+        else:
+            head = build_head(
+                method, target, headers, len(payload) if payload is not None else None, content_type, cookie
+            )
+            wire = head + payload if payload else head
+        vu = self.vu
+        t_start = now()
+        connect_s = tls_s = 0.0
+        idle = self.idle.get(target.key)
+        conn = None
+        while idle:
+            conn = idle.pop()
+            if not conn.closed:
+                break
+            conn = None
+        try:
+            if conn is None:
+                conn, connect_s, tls_s = await asyncio.wait_for(
+                    open_connection(
+                        self.loop, target.key, self._ssl_context() if target.tls else None, target.host
+                    ),
+                    timeout,
+                )
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            return self._record_error(method, target.url, target, tags, classify(exc, True), expected)
+        t_conn = now()
+        waiter = conn.send(wire, method == "HEAD")
+        t_sent = now()
+        timer = self.loop.call_later(timeout, conn.timeout)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            conn.close()
+            raise
+        except BaseException as exc:
+            conn.close()
+            vu.bytes_sent += conn.bytes_out
+            vu.bytes_received += conn.bytes_in
+            return self._record_error(method, target.url, target, tags, classify(exc, False), expected)
+        finally:
+            timer.cancel()
+        t_done = conn.t_done
+        t_first = conn.t_first or t_done
+        status = conn.status
+        proto = "HTTP/" + conn.version
+        chunks = conn.body
+        payload_in = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if conn.content_encoding is not None and payload_in:
+            payload_in = _decode(payload_in, conn.content_encoding)
+        if conn.set_cookies is not None:
+            self.cookies.store(target, conn.set_cookies)
+        raw_headers = conn.headers
+        vu.bytes_sent += conn.bytes_out
+        vu.bytes_received += conn.bytes_in
+        conn.bytes_out = conn.bytes_in = 0
+        if conn.reusable:
+            bucket = self.idle.get(target.key)
+            if bucket is None:
+                bucket = self.idle[target.key] = []
+            bucket.append(conn)
+        else:
+            conn.close()
+        blocked = (t_conn - t_start) * 1000.0
+        sending = (t_sent - t_conn) * 1000.0
+        waiting = (t_first - t_sent) * 1000.0
+        receiving = (t_done - t_first) * 1000.0
+        timings = Timings(blocked, connect_s * 1000.0, tls_s * 1000.0, sending, waiting, receiving)
+        if expected is None:
+            failed = _NAN
+            ok_tag = ""
+        elif status in expected:
+            failed, ok_tag = 0.0, "true"
+        else:
+            failed, ok_tag = 1.0, "false"
+        error_code = 1000 + status if status >= 400 else 0
+        tid = vu.http_tagset(method, target.url, status, proto, ok_tag, error_code, tags)
+        vu.buffer.http_row(
+            (
+                tid,
+                t_done,
+                timings.duration,
+                blocked,
+                timings.connecting,
+                timings.tls_handshaking,
+                sending,
+                waiting,
+                receiving,
+                failed,
+            )
+        )
+        return Response(
+            method,
+            target.url,
+            status,
+            proto,
+            raw_headers,
+            payload_in,
+            timings,
+            "" if not error_code else f"HTTP {status}",
+            error_code,
+        )
+
+    def _record_error(
+        self,
+        method: str,
+        url: str,
+        target: Target | None,
+        tags: Mapping[str, str] | None,
+        err: RequestError,
+        expected: ExpectedStatuses | None,
+    ) -> Response:
+        """A request with no response still counts: status 0, k6's error_code, zero timings."""
+        failed, ok_tag = (_NAN, "") if expected is None else (1.0, "false")
+        tid = self.vu.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
+        self.vu.buffer.http_row((tid, now(), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, failed))
+        return Response(method, url, 0, "", [], b"", error=str(err), error_code=err.code)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            ctx = ssl.create_default_context()
+            if self.insecure:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            self._ssl = ctx
+        return self._ssl
+
+    def reset(self) -> None:
+        """Between iterations k6 clears the cookie jar (connections stay open)."""
+        if self.cookies.cookies:
+            self.cookies.clear()
+
+    def close(self) -> None:
+        for bucket in self.idle.values():
+            for conn in bucket:
+                conn.close()
+        self.idle.clear()

@@ -1,0 +1,61 @@
+"""Request heads as bytes (sans-IO): built once per (method, URL) when nothing varies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+
+from loadcell.http.url import Target
+
+USER_AGENT = "loadcell/0.1.0"
+_DEFAULTS = (("User-Agent", USER_AGENT), ("Accept-Encoding", "gzip, deflate"))
+_json_encode = msgspec.json.Encoder().encode
+
+
+def encode_body(body: Any, json: Any, data: Any) -> tuple[bytes | None, str | None]:
+    """Body bytes and the Content-Type they imply (None when the caller must choose)."""
+    if json is not None:
+        return _json_encode(json), "application/json"
+    if data is not None:
+        if isinstance(data, Mapping | list):
+            return urlencode(data, doseq=True).encode(), "application/x-www-form-urlencoded"
+        body = data
+    if body is None:
+        return None, None
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body), None
+    if isinstance(body, str):
+        return body.encode(), None
+    if isinstance(body, Mapping):
+        return urlencode(body, doseq=True).encode(), "application/x-www-form-urlencoded"
+    raise TypeError(f"unsupported body type {type(body).__name__}: pass bytes, str, json= or data=")
+
+
+def build_head(
+    method: str,
+    target: Target,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+    body_len: int | None,
+    content_type: str | None,
+    cookie: str | None,
+) -> bytes:
+    merged: dict[str, tuple[str, str]] = {k.lower(): (k, v) for k, v in _DEFAULTS}
+    if content_type:
+        merged["content-type"] = ("Content-Type", content_type)
+    if headers:
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        for name, value in items:
+            merged[name.lower()] = (name, str(value))
+    if cookie:
+        existing = merged.get("cookie")
+        merged["cookie"] = ("Cookie", f"{existing[1]}; {cookie}" if existing else cookie)
+    host = merged.pop("host", ("Host", target.host_header))[1]
+    lines = [f"{method} {target.path} HTTP/1.1", f"Host: {host}"]
+    lines.extend(f"{name}: {value}" for name, value in merged.values())
+    if body_len is not None and "content-length" not in merged:
+        lines.append(f"Content-Length: {body_len}")
+    lines.append("\r\n")
+    return "\r\n".join(lines).encode("latin-1")

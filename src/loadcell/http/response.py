@@ -1,0 +1,119 @@
+"""The response a script sees; headers, text and JSON are decoded only when asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class Timings:
+    """k6's res.timings in ms; also readable as a mapping (timings['duration'])."""
+
+    __slots__ = ("blocked", "connecting", "duration", "receiving", "sending", "tls_handshaking", "waiting")
+
+    def __init__(
+        self,
+        blocked: float,
+        connecting: float,
+        tls_handshaking: float,
+        sending: float,
+        waiting: float,
+        receiving: float,
+    ) -> None:
+        self.blocked = blocked
+        self.connecting = connecting
+        self.tls_handshaking = tls_handshaking
+        self.sending = sending
+        self.waiting = waiting
+        self.receiving = receiving
+        self.duration = sending + waiting + receiving
+
+    def __getitem__(self, key: str) -> float:
+        return getattr(self, key)
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self) -> str:
+        return f"Timings({self.as_dict()})"
+
+
+_ZERO = Timings(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+def _canonical(name: str) -> str:
+    """Go's CanonicalMIMEHeaderKey, as k6 presents header names."""
+    return "-".join(p[:1].upper() + p[1:].lower() for p in name.split("-"))
+
+
+class Response:
+    __slots__ = (
+        "_headers",
+        "_json",
+        "body",
+        "error",
+        "error_code",
+        "method",
+        "proto",
+        "raw_headers",
+        "status",
+        "timings",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        proto: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        timings: Timings = _ZERO,
+        error: str = "",
+        error_code: int = 0,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.proto = proto
+        self.raw_headers = raw_headers
+        self.body = body
+        self.timings = timings
+        self.error = error
+        self.error_code = error_code
+        self._headers: dict[str, str] | None = None
+        self._json: Any = msgspec.UNSET
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self._headers is None:
+            headers: dict[str, str] = {}
+            for raw_name, raw_value in self.raw_headers:
+                name = _canonical(raw_name.decode("latin-1"))
+                value = raw_value.decode("latin-1")
+                headers[name] = f"{headers[name]}, {value}" if name in headers else value
+            self._headers = headers
+        return self._headers
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self, selector: str | None = None) -> Any:
+        if self._json is msgspec.UNSET:
+            self._json = msgspec.json.decode(self.body) if self.body else None
+        if selector is None:
+            return self._json
+        value = self._json
+        for part in selector.split("."):
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        return value
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 400
+
+    def __repr__(self) -> str:
+        return f"<Response {self.method} {self.url} {self.status}{' ' + self.error if self.error else ''}>"

@@ -1,0 +1,123 @@
+"""The hot path's sample store: flat preallocated arrays, folded into sinks in batches.
+
+A request appends one row of doubles (one C call); numpy folds thousands of rows at once into
+histograms. No Python object per sample survives the request.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from loadcell.metrics import registry as R
+from loadcell.metrics.clock import wall_offset
+from loadcell.metrics.registry import Metric, Registry
+from loadcell.metrics.sinks import CounterSink, RateSink, Sink, TrendSink, new_sink
+from loadcell.metrics.tags import TagPairs, TagSets
+
+# HTTP row: tagset id, end time, the seven trend columns in HTTP_TREND_COLUMNS order, failed (NaN = none).
+HTTP_FIELDS = 10
+HTTP_FAILED_COL = 9
+# Generic row: metric id, tagset id, time, value.
+GEN_FIELDS = 4
+
+
+class SampleBuffer:
+    """Per-process append-only rows; `http_row` and `sample_row` are bound once for the hot path."""
+
+    __slots__ = ("gen", "http", "http_row", "sample_row")
+
+    def __init__(self) -> None:
+        self.http = array("d")
+        self.gen = array("d")
+        self.http_row = self.http.extend
+        self.sample_row = self.gen.extend
+
+    def __len__(self) -> int:
+        return len(self.http) // HTTP_FIELDS + len(self.gen) // GEN_FIELDS
+
+    def drain(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copy the rows out and empty the arrays in place (bound methods stay valid)."""
+        http = np.frombuffer(self.http, dtype=np.float64).copy().reshape(-1, HTTP_FIELDS)
+        gen = np.frombuffer(self.gen, dtype=np.float64).copy().reshape(-1, GEN_FIELDS)
+        del self.http[:]
+        del self.gen[:]
+        return http, gen
+
+
+@dataclass(slots=True)
+class MetricBatch:
+    """What a worker ships to the coordinator: new names, new tag sets, sink deltas, raw rows."""
+
+    new_metrics: list[tuple[str, str, str]] = field(default_factory=list)
+    new_tagsets: list[TagPairs] = field(default_factory=list)
+    deltas: list[tuple[int, int, Sink]] = field(default_factory=list)
+    # Raw rows (times converted to wall seconds), only when a raw output needs them.
+    http: np.ndarray | None = None
+    gen: np.ndarray | None = None
+
+
+def _segments(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Group row indices by key (stable), returning (key, indices) per distinct key."""
+    if keys.size == 0:
+        return []
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [keys.size]))
+    return [(int(sorted_keys[s]), order[s:e]) for s, e in zip(starts, ends, strict=True)]
+
+
+class Folder:
+    """Turns drained rows into per-(metric, tagset) sink deltas and tracks what the peer has seen."""
+
+    def __init__(self, registry: Registry, tagsets: TagSets) -> None:
+        self.registry = registry
+        self.tagsets = tagsets
+        self._sent_metrics = 0
+        self._sent_tagsets = 0
+
+    def fold(self, http: np.ndarray, gen: np.ndarray, keep_raw: bool) -> MetricBatch:
+        batch = MetricBatch()
+        metrics = self.registry.metrics
+        batch.new_metrics = [(m.name, m.type.value, m.contains.value) for m in metrics[self._sent_metrics :]]
+        self._sent_metrics = len(metrics)
+        batch.new_tagsets = self.tagsets.items[self._sent_tagsets :]
+        self._sent_tagsets = len(self.tagsets.items)
+        deltas = batch.deltas
+        for tid, rows in _segments(http[:, 0].astype(np.int64)):
+            part = http[rows]
+            reqs = CounterSink()
+            reqs.total = float(rows.size)
+            deltas.append((R.HTTP_REQS.id, tid, reqs))
+            times = part[:, 1]
+            for col, metric in enumerate(R.HTTP_TREND_COLUMNS, start=2):
+                sink = TrendSink()
+                sink.add_many(part[:, col], times)
+                deltas.append((metric.id, tid, sink))
+            failed = part[:, HTTP_FAILED_COL]
+            failed = failed[~np.isnan(failed)]
+            if failed.size:
+                rate = RateSink()
+                rate.add_many(failed, times)
+                deltas.append((R.HTTP_REQ_FAILED.id, tid, rate))
+        if gen.size:
+            keys = gen[:, 0].astype(np.int64) * (1 << 32) + gen[:, 1].astype(np.int64)
+            for key, rows in _segments(keys):
+                metric: Metric = metrics[key >> 32]
+                sink = new_sink(metric.type)
+                sink.add_many(gen[rows, 3], gen[rows, 2] + wall_offset())
+                deltas.append((metric.id, key & 0xFFFFFFFF, sink))
+        if keep_raw:
+            off = wall_offset()
+            if http.size:
+                http = http.copy()
+                http[:, 1] += off
+            if gen.size:
+                gen = gen.copy()
+                gen[:, 2] += off
+            batch.http, batch.gen = http, gen
+        return batch

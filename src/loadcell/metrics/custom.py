@@ -1,0 +1,52 @@
+"""Custom metrics for scripts: Counter, Gauge, Rate and Trend, declared at import time as in k6."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from loadcell.engine.context import get_context
+from loadcell.engine.vu import current_vu
+from loadcell.metrics.clock import now
+from loadcell.metrics.registry import REGISTRY, MetricType, ValueType
+
+
+class _Custom:
+    TYPE: MetricType
+
+    def __init__(self, name: str, is_time: bool = False, is_data: bool = False) -> None:
+        if get_context().running:
+            raise RuntimeError(
+                f"metric {name!r}: metrics must be declared in the init context (at import time)"
+            )
+        contains = ValueType.TIME if is_time else ValueType.DATA if is_data else ValueType.DEFAULT
+        self._metric = REGISTRY.get_or_create(name, self.TYPE, contains)
+
+    @property
+    def name(self) -> str:
+        return self._metric.name
+
+    def add(self, value: float | bool, tags: Mapping[str, str] | None = None) -> None:
+        vu = current_vu.get(None)
+        if vu is None:
+            raise RuntimeError(f"{self.name}.add() can only be called from setup(), VU code or teardown()")
+        number = float(value)
+        if math.isnan(number):
+            raise ValueError(f"{self.name}.add(): value is NaN")
+        vu.buffer.sample_row((self._metric.id, vu.sample_tagset(tags), now(), number))
+
+
+class Counter(_Custom):
+    TYPE = MetricType.COUNTER
+
+
+class Gauge(_Custom):
+    TYPE = MetricType.GAUGE
+
+
+class Rate(_Custom):
+    TYPE = MetricType.RATE
+
+
+class Trend(_Custom):
+    TYPE = MetricType.TREND

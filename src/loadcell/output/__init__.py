@@ -1,0 +1,1 @@
+"""Outputs: where samples go besides the summary. One file per output, one small interface."""

@@ -1,0 +1,98 @@
+"""The output interface (k6's output.Output): start, add a batch of samples, stop.
+
+Batches arrive from the coordinator every flush interval with ids already translated to the
+coordinator's metric registry and tag sets, so an output only formats and ships.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from loadcell.metrics import registry as R
+from loadcell.metrics.buffer import HTTP_FAILED_COL, MetricBatch
+from loadcell.metrics.registry import Metric, Registry
+from loadcell.metrics.tags import TagSets
+
+# Per HTTP row, the metric of each column after (tid, time), in k6's emission order.
+_HTTP_ROW_METRICS: tuple[Metric, ...] = (*R.HTTP_TREND_COLUMNS, R.HTTP_REQ_FAILED)
+
+
+@dataclass
+class OutputStats:
+    """Points produced, delivered and dropped (with why), for the summary and its export."""
+
+    produced: int = 0
+    delivered: int = 0
+    dropped: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "produced": self.produced,
+            "delivered": self.delivered,
+            "dropped": self.dropped,
+            "dropped_reasons": dict(self.reasons),
+        }
+
+
+@dataclass
+class RunInfo:
+    test_id: str
+    script: str
+    results_dir: str
+
+
+class Output:
+    """Subclass and implement the three methods; `samples()` decodes a batch for you."""
+
+    name = "output"
+
+    def __init__(self, arg: str, registry: Registry, tagsets: TagSets, env: dict[str, str]) -> None:
+        self.arg = arg
+        self.registry = registry
+        self.tagsets = tagsets
+        self.env = env
+        self.stats = OutputStats()
+
+    def description(self) -> str:
+        return f"{self.name} ({self.arg})"
+
+    async def start(self, info: RunInfo) -> None:
+        raise NotImplementedError
+
+    def add(self, batch: MetricBatch) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> OutputStats:
+        raise NotImplementedError
+
+    def samples(self, batch: MetricBatch) -> Iterator[tuple[Metric, int, float, float]]:
+        """(metric, tagset id, wall seconds, value) for every sample in the batch, in k6's order."""
+        metrics = self.registry.metrics
+        if batch.http is not None:
+            reqs = R.HTTP_REQS
+            for row in batch.http.tolist():
+                tid, t = int(row[0]), row[1]
+                yield reqs, tid, t, 1.0
+                for metric, value in zip(_HTTP_ROW_METRICS, row[2:], strict=True):
+                    if metric is R.HTTP_REQ_FAILED and math.isnan(value):
+                        continue
+                    yield metric, tid, t, value
+        if batch.gen is not None:
+            for mid, tid, t, value in batch.gen.tolist():
+                yield metrics[int(mid)], int(tid), t, value
+
+
+def count_points(batch: MetricBatch) -> int:
+    """How many samples a batch holds (HTTP rows expand to 8 or 9 samples)."""
+    n = 0
+    if batch.http is not None and batch.http.size:
+        n += batch.http.shape[0] * 9 - int(np.isnan(batch.http[:, HTTP_FAILED_COL]).sum())
+    if batch.gen is not None:
+        n += batch.gen.shape[0]
+    return n

