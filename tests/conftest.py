@@ -92,7 +92,9 @@ class Result:
         return self.stdout + self.stderr
 
 
-def run_loadcell(*args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None) -> Result:
+def run_loadcell(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
+) -> Result:
     proc = subprocess.run(
         [*LOADCELL, *args],
         cwd=cwd or ROOT,

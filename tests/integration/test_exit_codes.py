@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import LOADCELL, ROOT, Server, run_loadcell, write_script
 
-SEED_PORT = '''
+SEED_PORT = """
 from loadcell import Trend, check, env, group, sleep
 
 options = {
@@ -35,12 +35,14 @@ async def default(vu):
         r = await vu.http.delete(vu.data["base"] + "/items/" + str(r.json()["id"]), tags={"name": "delete"})
         check(r, {"status is 200": lambda r: r.status == 200})
     await sleep(0.05)
-'''
+"""
 
 
 def test_seed_thresholds_pass_against_a_fast_server(tmp_path: Path, target: Server) -> None:
     script = write_script(tmp_path, SEED_PORT)
-    res = run_loadcell("run", str(script), "-e", f"BASE_URL={target.url}", "--summary-export", str(tmp_path / "s.json"))
+    res = run_loadcell(
+        "run", str(script), "-e", f"BASE_URL={target.url}", "--summary-export", str(tmp_path / "s.json")
+    )
     assert res.code == 0, res.out
     assert "✓ 'p(95)<250'" in res.stdout and "✗" not in res.stdout
     export = json.loads((tmp_path / "s.json").read_text())
@@ -53,11 +55,17 @@ def test_seed_thresholds_fail_with_99_when_the_server_is_slow(tmp_path: Path, sl
     res = run_loadcell("run", str(script), "-e", f"BASE_URL={slow_target.url}")
     assert res.code == 99, res.out
     assert "✗ 'p(95)<250' p(95)=" in res.stdout
-    assert "thresholds on metrics 'http_req_duration{group:::CREATE}, http_req_duration{group:::DELETE}'" in res.stderr
+    assert (
+        "thresholds on metrics 'http_req_duration{group:::CREATE}, http_req_duration{group:::DELETE}'"
+        in res.stderr
+    )
 
 
 def test_unknown_executor_exits_104_naming_key_and_value(tmp_path: Path) -> None:
-    script = write_script(tmp_path, 'options = {"scenarios": {"s1": {"executor": "constant-vuz"}}}\nasync def default(vu): pass\n')
+    script = write_script(
+        tmp_path,
+        'options = {"scenarios": {"s1": {"executor": "constant-vuz"}}}\nasync def default(vu): pass\n',
+    )
     res = run_loadcell("run", str(script))
     assert res.code == 104
     assert "scenario 's1'" in res.stderr and "'constant-vuz'" in res.stderr
@@ -65,7 +73,8 @@ def test_unknown_executor_exits_104_naming_key_and_value(tmp_path: Path) -> None
 
 def test_malformed_threshold_exits_104_naming_it(tmp_path: Path) -> None:
     script = write_script(
-        tmp_path, 'options = {"thresholds": {"http_req_duration": ["p95<250"]}}\nasync def default(vu): pass\n'
+        tmp_path,
+        'options = {"thresholds": {"http_req_duration": ["p95<250"]}}\nasync def default(vu): pass\n',
     )
     res = run_loadcell("run", str(script))
     assert res.code == 104
@@ -117,7 +126,9 @@ def test_abort_exits_108_and_runs_teardown(tmp_path: Path) -> None:
 
 def test_fail_exits_110_after_the_run(tmp_path: Path) -> None:
     script = write_script(
-        tmp_path, "from loadcell import fail\noptions = {'iterations': 3}\nasync def default(vu):\n    fail('bad data')\n"
+        tmp_path,
+        "from loadcell import fail\noptions = {'iterations': 3}\n"
+        "async def default(vu):\n    fail('bad data')\n",
     )
     res = run_loadcell("run", str(script))
     assert res.code == 110
@@ -144,8 +155,9 @@ def test_sigint_prints_summary_and_exits_105(tmp_path: Path, target: Server) -> 
         "from loadcell import sleep\noptions = {'vus': 2, 'duration': '30s'}\n"
         f"async def default(vu):\n    await vu.http.get({target.url!r})\n    await sleep(0.05)\n",
     )
-    proc = subprocess.Popen([*LOADCELL, "run", str(script)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*LOADCELL, "run", str(script)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)

@@ -76,6 +76,8 @@ class TargetProtocol(asyncio.Protocol):
             if self.delay_ms:
                 await asyncio.sleep(self.delay_ms / 1000)
             out = await self.handle(method, req)
+            if method == "HEAD":
+                out = out.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
             if self.transport is None or self.transport.is_closing():
                 return
             self.transport.write(out)

@@ -10,14 +10,15 @@ from loadcell.errors import InvalidConfigError
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("1m30s", 90.0), ("500ms", 0.5), ("2h", 7200.0), ("1.5s", 1.5), (250, 0.25), ("10us", 1e-5)]
+    ("text", "seconds"),
+    [("1m30s", 90.0), ("500ms", 0.5), ("2h", 7200.0), ("1.5s", 1.5), (250, 0.25), ("10us", 1e-5)],
 )
 def test_parse_duration(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
 def test_bad_duration_says_how_to_write_one() -> None:
-    with pytest.raises(ValueError, match="e.g. '30s'"):
+    with pytest.raises(ValueError, match=r"e\.g\. '30s'"):
         parse_duration("30 seconds")
 
 
@@ -70,10 +71,28 @@ def test_k6_validation_rules() -> None:
     with pytest.raises(InvalidConfigError, match="can't be less than"):
         resolve({"scenarios": {"s": {"executor": "shared-iterations", "vus": 5, "iterations": 2}}}, {})
     with pytest.raises(InvalidConfigError, match="maxVUs can't be less than preAllocatedVUs"):
-        resolve({"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 1, "duration": "1s",
-                                     "preAllocatedVUs": 3, "maxVUs": 1}}}, {})
+        resolve(
+            {
+                "scenarios": {
+                    "s": {
+                        "executor": "constant-arrival-rate",
+                        "rate": 1,
+                        "duration": "1s",
+                        "preAllocatedVUs": 3,
+                        "maxVUs": 1,
+                    }
+                }
+            },
+            {},
+        )
     with pytest.raises(InvalidConfigError, match="only numbers, latin letters"):
         resolve({"scenarios": {"bad name": {"executor": "constant-vus", "duration": "1s"}}}, {})
-    cfg = resolve({"scenarios": {"s": {"executor": "constant-arrival-rate", "rate": 1, "duration": "1s",
-                                       "preAllocatedVUs": 3}}}, {}).scenarios["s"]
+    cfg = resolve(
+        {
+            "scenarios": {
+                "s": {"executor": "constant-arrival-rate", "rate": 1, "duration": "1s", "preAllocatedVUs": 3}
+            }
+        },
+        {},
+    ).scenarios["s"]
     assert cfg.maxVUs == 3 and cfg.timeUnit == 1.0 and cfg.gracefulStop == 30.0

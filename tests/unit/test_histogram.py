@@ -60,8 +60,10 @@ def test_merge_equals_one_histogram_of_all_values() -> None:
         merged.merge(trend(part))
     whole = trend(np.concatenate(parts))
     assert merged.count == whole.count
-    assert np.array_equal(merged.hist.pos.counts[np.flatnonzero(merged.hist.pos.counts)],
-                          whole.hist.pos.counts[np.flatnonzero(whole.hist.pos.counts)])
+    assert np.array_equal(
+        merged.hist.pos.counts[np.flatnonzero(merged.hist.pos.counts)],
+        whole.hist.pos.counts[np.flatnonzero(whole.hist.pos.counts)],
+    )
     for p in (0.5, 0.95, 0.99):
         assert merged.percentile(p) == whole.percentile(p)
     assert merged.sum == pytest.approx(whole.sum)

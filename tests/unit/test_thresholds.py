@@ -19,13 +19,24 @@ TYPES = {
 
 
 def test_submetric_key_with_group_colons() -> None:
-    assert parse_metric_key("http_req_duration{group:::CREATE}") == ("http_req_duration", {"group": "::CREATE"})
-    assert parse_metric_key("http_reqs{scenario:a, status:'200'}") == ("http_reqs", {"scenario": "a", "status": "200"})
+    assert parse_metric_key("http_req_duration{group:::CREATE}") == (
+        "http_req_duration",
+        {"group": "::CREATE"},
+    )
+    assert parse_metric_key("http_reqs{scenario:a, status:'200'}") == (
+        "http_reqs",
+        {"scenario": "a", "status": "200"},
+    )
 
 
 @pytest.mark.parametrize(
     ("expr", "agg", "target"),
-    [("p(95)<250", "p(95)", 250.0), ("avg <= 1.5", "avg", 1.5), ("med===3", "med", 3.0), ("p(99.9) < 10", "p(99.9)", 10.0)],
+    [
+        ("p(95)<250", "p(95)", 250.0),
+        ("avg <= 1.5", "avg", 1.5),
+        ("med===3", "med", 3.0),
+        ("p(99.9) < 10", "p(99.9)", 10.0),
+    ],
 )
 def test_trend_expressions_parse(expr: str, agg: str, target: float) -> None:
     (group,) = parse_thresholds({"http_req_duration": [expr]}, TYPES)
@@ -55,7 +66,8 @@ def test_unknown_metric_is_a_config_error_naming_it() -> None:
 
 def test_long_form_with_abort_on_fail() -> None:
     (group,) = parse_thresholds(
-        {"http_req_duration": [{"threshold": "p(99)<10", "abortOnFail": True, "delayAbortEval": "10s"}]}, TYPES
+        {"http_req_duration": [{"threshold": "p(99)<10", "abortOnFail": True, "delayAbortEval": "10s"}]},
+        TYPES,
     )
     th = group.thresholds[0]
     assert th.abort_on_fail and th.delay_abort_eval == 10.0
@@ -63,7 +75,8 @@ def test_long_form_with_abort_on_fail() -> None:
 
 def test_evaluation_semantics() -> None:
     groups = parse_thresholds(
-        {"http_reqs": ["count>=3", "rate<100"], "checks": ["rate>=1.0"], "http_req_duration": ["p(95)<250"]}, TYPES
+        {"http_reqs": ["count>=3", "rate<100"], "checks": ["rate>=1.0"], "http_req_duration": ["p(95)<250"]},
+        TYPES,
     )
     reqs = CounterSink()
     reqs.total = 3

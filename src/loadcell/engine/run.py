@@ -138,7 +138,6 @@ class TestRun:
         self.print_header()
         ctx.running = True
         self.start_time = loop.time()
-        self._emit_vus()
         background = [
             loop.create_task(self._every(FLUSH_INTERVAL, self.flush)),
             loop.create_task(self._every(1.0, self._emit_vus)),

@@ -1,0 +1,154 @@
+"""The HTTP client against a real local server: keep-alive, bodies, redirects, errors, tags, timings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Server, free_port, run_loadcell, write_script
+
+
+def run_script(tmp_path: Path, body: str, *args: str) -> tuple[int, dict, str]:
+    script = write_script(tmp_path, body)
+    export = tmp_path / "summary.json"
+    res = run_loadcell(
+        "run", str(script), "--summary-export", str(export), "--out", f"json={tmp_path / 'out.json'}", *args
+    )
+    data = json.loads(export.read_text()) if export.exists() else {}
+    return res.code, data, res.out
+
+
+def points(tmp_path: Path, metric: str) -> list[dict]:
+    rows = [json.loads(line) for line in (tmp_path / "out.json").read_text().splitlines()]
+    return [r["data"] for r in rows if r["type"] == "Point" and r["metric"] == metric]
+
+
+def test_keep_alive_bodies_and_encodings(tmp_path: Path, target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+from loadcell import check
+options = {{"iterations": 1}}
+async def default(vu):
+    base = {target.url!r}
+    r1 = await vu.http.get(base + "/")
+    r2 = await vu.http.get(base + "/")
+    assert r1.timings.connecting > 0 and r2.timings.connecting == 0, (r1.timings, r2.timings)
+    assert r1.json()["ok"] is True and r1.headers["Content-Type"] == "application/json"
+    g = await vu.http.get(base + "/gzip")
+    assert g.json() == r1.json(), g.body[:40]
+    c = await vu.http.get(base + "/chunked")
+    assert c.json() == r1.json()
+    e = await vu.http.get(base + "/close")
+    assert e.json() == r1.json()
+    h = await vu.http.head(base + "/")
+    assert h.status == 200 and h.body == b""
+    after_head = await vu.http.get(base + "/")
+    assert after_head.status == 200
+    p = await vu.http.post(base + "/items", json={{"name": "n"}}, params={{"q": "1"}})
+    assert p.json()["name"] == "n"
+    hd = await vu.http.get(base + "/headers", headers={{"X-Trace": "abc"}})
+    assert hd.json()["x-trace"] == "abc"
+    check(p, {{"posted": lambda r: r.status == 200}})
+""",
+    )
+    assert code == 0, out
+    assert data["metrics"]["http_reqs"]["count"] == 9
+    assert data["metrics"]["checks"]["passes"] == 1
+    assert "iteration error" not in out
+
+
+def test_redirects_count_each_hop_and_name_tag_collapses_url(tmp_path: Path, target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 1}}
+async def default(vu):
+    r = await vu.http.get({target.url!r} + "/redirect/3", tags={{"name": "redir"}})
+    assert r.status == 200 and r.url.endswith("/"), r
+    n = await vu.http.get({target.url!r} + "/redirect/3", redirects=0)
+    assert n.status == 302
+""",
+    )
+    assert code == 0, out
+    assert data["metrics"]["http_reqs"]["count"] == 5
+    reqs = points(tmp_path, "http_reqs")
+    assert {p["tags"]["url"] for p in reqs[:4]} == {"redir"}
+    assert all(p["tags"]["name"] == "redir" for p in reqs[:4])
+    assert [p["tags"]["status"] for p in reqs[:4]] == ["302", "302", "302", "200"]
+
+
+def test_failures_become_status_zero_with_k6_error_codes(tmp_path: Path, target: Server) -> None:
+    closed = free_port()
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 1}}
+async def default(vu):
+    refused = await vu.http.get("http://127.0.0.1:{closed}/")
+    assert refused.status == 0 and refused.error_code == 1212, refused
+    slow = await vu.http.get({target.url!r} + "/delay/2000", timeout=0.3)
+    assert slow.status == 0 and slow.error_code == 1050, slow
+    missing = await vu.http.get({target.url!r} + "/status/404")
+    assert missing.status == 404 and missing.error_code == 1404
+    bad = await vu.http.get("ftp://example/")
+    assert bad.status == 0 and bad.error_code == 1020
+""",
+    )
+    assert code == 0, out
+    failed = data["metrics"]["http_req_failed"]
+    assert failed["passes"] == 4 and failed["fails"] == 0
+    tags = [p["tags"] for p in points(tmp_path, "http_reqs")]
+    assert [t.get("error_code") for t in tags] == ["1212", "1050", "1404", "1020"]
+    assert [t["status"] for t in tags] == ["0", "0", "404", "0"]
+    assert tags[2]["expected_response"] == "false"
+
+
+def test_expected_statuses_and_cookies_per_vu(tmp_path: Path, target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+from loadcell import expected_statuses
+options = {{"iterations": 1}}
+async def default(vu):
+    r = await vu.http.get({target.url!r} + "/status/404", expected_statuses=expected_statuses(200, 404))
+    assert r.status == 404
+    await vu.http.get({target.url!r} + "/cookies/set?session=s1")
+    echo = await vu.http.get({target.url!r} + "/cookies")
+    assert echo.json()["cookie"] == "session=s1", echo.text
+    none = await vu.http.get({target.url!r} + "/", expected_statuses=None)
+""",
+    )
+    assert code == 0, out
+    assert data["metrics"]["http_req_failed"] == {"passes": 0, "fails": 3, "value": 0.0}
+    assert data["metrics"]["http_reqs"]["count"] == 4
+
+
+def test_timings_add_up_and_system_tags(tmp_path: Path, target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+from loadcell import group
+options = {{"iterations": 2, "tags": {{"team": "perf"}}}}
+async def default(vu):
+    with group("outer"):
+        with group("inner"):
+            r = await vu.http.get({target.url!r} + "/delay/20")
+    t = r.timings
+    assert abs(t.duration - (t.sending + t.waiting + t.receiving)) < 1e-9
+    assert 19 <= t.waiting < 200, t
+""",
+        "--tag",
+        "run=ci",
+    )
+    assert code == 0, out
+    tags = points(tmp_path, "http_req_duration")[0]["tags"]
+    assert tags["group"] == "::outer::inner"
+    assert tags["method"] == "GET" and tags["status"] == "200" and tags["proto"] == "HTTP/1.1"
+    assert tags["scenario"] == "default" and tags["expected_response"] == "true"
+    assert tags["team"] == "perf" and tags["run"] == "ci"
+    it = points(tmp_path, "iterations")[0]["tags"]
+    assert "group" not in it and it["scenario"] == "default"
+    groups = {p["tags"]["group"] for p in points(tmp_path, "group_duration")}
+    assert groups == {"::outer", "::outer::inner"}
+    assert data["metrics"]["http_req_duration"]["min"] >= 19
