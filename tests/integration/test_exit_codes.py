@@ -143,7 +143,7 @@ def test_iteration_exceptions_are_logged_once_and_counted(tmp_path: Path) -> Non
     )
     res = run_loadcell("run", str(script), "--summary-export", str(tmp_path / "s.json"))
     assert res.code == 0, res.out
-    assert res.stderr.count("iteration error in scenario default") == 1
+    assert res.stderr.count("iteration error (logged once") == 1
     assert "10× KeyError: 'missing'" in res.stderr
     export = json.loads((tmp_path / "s.json").read_text())
     assert export["metrics"]["iterations"]["count"] == 20

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,15 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--no-summary", is_flag=True, help="do not print the end-of-test summary")
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("-v", "--verbose", is_flag=True, help="debug logs")
+@click.option(
+    "-w",
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="LOADCELL_WORKERS",
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="worker processes; the load is split between them by execution segments",
+)
 def run(
     script: str,
     outputs: tuple[str, ...],
@@ -112,6 +122,7 @@ def run(
     no_summary: bool,
     quiet: bool,
     verbose: bool,
+    workers: int,
     **kw: Any,
 ) -> None:
     """Run a test script (k6 run)."""
@@ -130,6 +141,7 @@ def run(
         no_thresholds=bool(kw.get("no_thresholds")),
         summary_mode=summary_mode,
         quiet=quiet,
+        workers=workers,
     )
     test = TestRun(settings)
     test.prepare()

@@ -41,7 +41,7 @@ def progress_lines(run: TestRun, final: bool) -> list[str]:
     if sched is None:
         return []
     prog = sched.progress()
-    vus_max = run.state.pool.initialized
+    vus_max = run.state.pool.initialized + (run.worker_pool.initialized if run.worker_pool else 0)
     elapsed = sched.elapsed()
     lines = [
         f"running ({fixed_duration(elapsed)}), {sched.active_vus}/{vus_max} VUs, "

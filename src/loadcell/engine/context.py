@@ -25,6 +25,7 @@ class RunContext:
     running: bool = False  # True once the init phase is over (metrics may no longer be declared)
     abort_reason: BaseException | None = None
     failed_mark: str = ""
+    log_errors: bool = True  # workers only count; the coordinator logs each distinct error once
 
     def record_iteration_error(self, exc: BaseException, scenario: str) -> None:
         """Log an iteration exception the first time it is seen; count every occurrence."""
@@ -32,8 +33,19 @@ class RunContext:
         where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
         key = f"{type(exc).__name__}: {exc}{where}"
         self.errors[key] += 1
-        if self.errors[key] == 1:
-            log.error("iteration error in scenario %s (logged once, counted every time): %s", scenario, key)
+        if self.errors[key] == 1 and self.log_errors:
+            log_first_error(key)
+
+    def merge_errors(self, counts: dict[str, int]) -> None:
+        """Add a worker's new error counts, logging the kinds not seen before."""
+        for key, count in counts.items():
+            if key not in self.errors:
+                log_first_error(key)
+            self.errors[key] += count
+
+
+def log_first_error(key: str) -> None:
+    log.error("iteration error (logged once, counted every time): %s", key)
 
 
 _current: RunContext | None = None

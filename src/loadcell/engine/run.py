@@ -25,9 +25,11 @@ from loadcell.config.resolve import Resolved, resolve
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
+from loadcell.engine.protocol import Report
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
 from loadcell.engine.vu import VU, VUPool
+from loadcell.engine.workers import WorkerPool
 from loadcell.errors import (
     ExitCode,
     InvalidConfigError,
@@ -37,9 +39,9 @@ from loadcell.errors import (
     ScriptError,
 )
 from loadcell.metrics import registry as R
-from loadcell.metrics.buffer import Folder
+from loadcell.metrics.buffer import Folder, MetricBatch
 from loadcell.metrics.clock import now
-from loadcell.metrics.engine import MetricsEngine
+from loadcell.metrics.engine import MetricsEngine, Source
 from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
@@ -72,6 +74,7 @@ class RunSettings:
     summary_mode: str = "compact"
     quiet: bool = False
     results_dir: str | None = None
+    workers: int = 1
     test_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
 
 
@@ -98,6 +101,7 @@ class TestRun:
         self.scheduler: Scheduler | None = None
         self.setup_data: Any = None
         self._signals = 0
+        self.worker_pool: WorkerPool | None = None
         self.progress_hook: Callable[[TestRun, bool], None] | None = None
 
     # init phase --------------------------------------------------------------------------------------
@@ -136,6 +140,12 @@ class TestRun:
         self.scheduler = Scheduler(self.resolved.scenarios, state)
         self._install_signals(loop)
         self.print_header()
+        try:
+            await self._prepare_workers()
+        except LoadcellError:
+            for output in self.outputs:
+                await output.stop()
+            raise
         ctx.running = True
         self.start_time = loop.time()
         background = [
@@ -149,7 +159,7 @@ class TestRun:
         setup_ok = False
         try:
             setup_ok = await self._setup(opts.setupTimeout)
-            await self.scheduler.run()
+            await self._run_scenarios()
         except LoadcellError as exc:
             exit_code = exc.exit_code
             self._log_abort(exc)
@@ -194,10 +204,54 @@ class TestRun:
             result.exit_code = code
         return result
 
+    async def _run_scenarios(self) -> None:
+        """In this process, or split by execution segments across worker processes."""
+        if self.worker_pool is None:
+            await self.scheduler.run()  # type: ignore[union-attr]
+            return
+        try:
+            self.worker_pool.start()
+            await self.worker_pool.run()
+        finally:
+            self.worker_pool.stop()
+
+    async def _prepare_workers(self) -> None:
+        """Spawn and initialise the worker processes (k6's init phase: not part of the test time)."""
+        if self.settings.workers <= 1:
+            return
+        base = {
+            "script": self.settings.script,
+            "cli_options": self.settings.cli_options,
+            "env": self.ctx.env,
+            "keep_raw": self.keep_raw,
+        }
+        self.worker_pool = WorkerPool(
+            self.settings.workers,
+            base,
+            self.state,
+            self.scheduler,  # type: ignore[arg-type]
+            self.engine.new_source,  # type: ignore[union-attr]
+            self._on_report,
+        )
+        await self.worker_pool.prepare()
+
+    def _on_report(self, source: Source, report: Report) -> None:
+        self.ctx.merge_errors(report.errors)
+        if report.failed_mark and not self.ctx.failed_mark:
+            self.ctx.failed_mark = report.failed_mark
+        self._deliver(self.engine.ingest(source, report.batch))  # type: ignore[union-attr]
+
+    def _deliver(self, batch: MetricBatch) -> None:
+        for output in self.outputs:
+            try:
+                output.add(batch)
+            except Exception as exc:  # one broken output must not stop the others
+                log.error("output %s rejected a batch: %s", output.description(), exc)
+
     def _log_abort(self, exc: BaseException) -> None:
-        if isinstance(exc, ScriptAbortedError):
+        if getattr(exc, "exit_code", None) == ExitCode.SCRIPT_ABORTED:
             log.error("test aborted: %s", exc)
-        elif isinstance(exc, ExternalAbort | ThresholdAbort | ScriptError):
+        else:
             log.error("%s", exc)
 
     async def _every(self, interval: float, fn: Callable[[], Any]) -> None:
@@ -214,12 +268,7 @@ class TestRun:
             return
         http, gen = self.ctx.buffer.drain()
         batch = self.folder.fold(http, gen, self.keep_raw)
-        batch = self.engine.ingest(self.source, batch)  # type: ignore[union-attr]
-        for output in self.outputs:
-            try:
-                output.add(batch)
-            except Exception as exc:
-                log.error("output %s rejected a batch: %s", output.description(), exc)
+        self._deliver(self.engine.ingest(self.source, batch))  # type: ignore[union-attr]
 
     def _emit_vus(self) -> None:
         tid = self.ctx.tagsets.intern(self.ctx.test_tags)
@@ -227,7 +276,10 @@ class TestRun:
         active = self.scheduler.active_vus if self.scheduler else 0
         row = self.ctx.buffer.sample_row
         row((R.VUS.id, tid, t, float(active)))
-        row((R.VUS_MAX.id, tid, t, float(self.state.pool.initialized)))
+        initialized = self.state.pool.initialized
+        if self.worker_pool is not None:
+            initialized += self.worker_pool.initialized
+        row((R.VUS_MAX.id, tid, t, float(initialized)))
 
     def _check_thresholds(self) -> None:
         self.flush()

@@ -13,6 +13,7 @@ from loadcell.engine.executors.base import Progress
 class Scheduler:
     def __init__(self, scenarios: dict[str, ScenarioConfig], state: ExecutionState) -> None:
         self.state = state
+        self.scenarios = scenarios
         self.executors: dict[str, Executor] = {
             name: build_executor(name, cfg, state) for name, cfg in scenarios.items()
         }
@@ -29,12 +30,11 @@ class Scheduler:
         return max(ends, default=0.0)
 
     def max_vus(self) -> int:
-        return sum(ex.scale(ex.config.max_vus()) for ex in self.executors.values())
+        return sum(ex.max_vus() for ex in self.executors.values())
 
     def header(self) -> list[str]:
         n = len(self.executors)
-        seg = self.state.segment
-        share = float(seg.segment.length) * 100 if seg is not None else 100.0
+        share = float(self.state.segment.segment.length) * 100
         lines = [
             f"     scenarios: ({share:.2f}%) {n} scenario{'s' if n != 1 else ''}, {self.max_vus()} max VUs, "
             f"{format_duration(self.max_duration())} max duration (incl. graceful stop):"

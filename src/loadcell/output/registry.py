@@ -7,9 +7,10 @@ from loadcell.metrics.registry import Registry
 from loadcell.metrics.tags import TagSets
 from loadcell.output.base import Output
 from loadcell.output.csv import CSVOutput
+from loadcell.output.influxdb import InfluxDBOutput
 from loadcell.output.json import JSONOutput
 
-OUTPUTS: dict[str, type[Output]] = {"json": JSONOutput, "csv": CSVOutput}
+OUTPUTS: dict[str, type[Output]] = {"json": JSONOutput, "csv": CSVOutput, "influxdb": InfluxDBOutput}
 
 
 def register(name: str, cls: type[Output]) -> None:

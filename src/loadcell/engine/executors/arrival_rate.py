@@ -8,16 +8,30 @@ from collections.abc import Iterator
 
 from loadcell.config.durations import format_duration
 from loadcell.engine.executors.base import Executor, Progress
+from loadcell.engine.segment import ArrivalRateScaling, ExecutionTuple, scale_arrival_rate
 from loadcell.engine.vu import VU, current_vu
 from loadcell.errors import ScriptAbortedError
 
 log = logging.getLogger("loadcell")
 
 
+def ns(seconds: float) -> int:
+    return round(seconds * 1e9)
+
+
 class ArrivalRateExecutor(Executor):
     """Subclasses yield iteration start offsets (seconds from the scenario start) in order."""
 
-    def start_offsets(self) -> Iterator[float]:
+    @property
+    def scaling(self) -> ArrivalRateScaling:
+        cfg = self.config
+        rate = getattr(cfg, "rate", 0)
+        return scale_arrival_rate(self.et, rate, cfg.preAllocatedVUs, cfg.maxVUs, ns(cfg.timeUnit))  # type: ignore[attr-defined]
+
+    def max_vus(self) -> int:
+        return self.scaling.max_vus
+
+    def start_offsets(self, iteration_tuple: ExecutionTuple) -> Iterator[float]:
         raise NotImplementedError
 
     def rate_text(self) -> str:
@@ -25,15 +39,18 @@ class ArrivalRateExecutor(Executor):
 
     async def execute(self) -> None:
         cfg = self.config
-        self.max_vus = self.scale(cfg.maxVUs)  # type: ignore[attr-defined]
-        self.idle: list[VU] = [self.take_vu() for _ in range(self.scale(cfg.preAllocatedVUs))]  # type: ignore[attr-defined]
+        scaling = self.scaling
+        if not scaling.has_work or scaling.iteration_tuple is None:
+            return
+        self.vu_limit = scaling.max_vus
+        self.idle: list[VU] = [self.take_vu() for _ in range(scaling.pre_allocated_vus)]
         self.dropped = 0
         self._initializing = False
         self._warned = False
         start = self.loop.time()
         end = start + cfg.nominal_duration()
         loop_time = self.loop.time
-        for offset in self.start_offsets():
+        for offset in self.start_offsets(scaling.iteration_tuple):
             due = start + offset
             if due >= end:
                 break
@@ -50,17 +67,17 @@ class ArrivalRateExecutor(Executor):
         # No free VU: the iteration is dropped, never queued (k6's open model).
         self.dropped += 1
         self.emit_dropped(1)
-        if len(self.vus) < self.max_vus:
+        if len(self.vus) < self.vu_limit:
             if not self._initializing:
                 self._initializing = True
                 self.loop.call_soon(self._add_vu)
         elif not self._warned:
             self._warned = True
-            log.warning("Insufficient VUs, reached %d active VUs and cannot initialize more", self.max_vus)
+            log.warning("Insufficient VUs, reached %d active VUs and cannot initialize more", self.vu_limit)
 
     def _add_vu(self) -> None:
         self._initializing = False
-        if not self.finished and len(self.vus) < self.max_vus:
+        if not self.finished and len(self.vus) < self.vu_limit:
             self.idle.append(self.take_vu())
 
     async def _iteration(self, vu: VU) -> None:
@@ -75,15 +92,16 @@ class ArrivalRateExecutor(Executor):
             self.idle.append(vu)
 
     def describe(self) -> str:
-        cfg = self.config
-        pre, mx = self.scale(cfg.preAllocatedVUs), self.scale(cfg.maxVUs)  # type: ignore[attr-defined]
-        return f"{self.rate_text()} " + self.options_text(f"maxVUs: {pre}-{mx}")
+        scaling = self.scaling
+        return f"{self.rate_text()} " + self.options_text(
+            f"maxVUs: {scaling.pre_allocated_vus}-{scaling.max_vus}"
+        )
 
     def progress(self) -> Progress:
         base = super().progress()
         total = self.duration()
         base.text = (
-            f"{self.active}/{len(self.vus)} VUs  {format_duration(round(min(self.elapsed(), total), 1))}/"
+            f"{self.active}/{self.vu_count} VUs  {format_duration(round(min(self.elapsed(), total), 1))}/"
             f"{format_duration(total)}"
         )
         return base

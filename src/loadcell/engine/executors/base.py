@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from loadcell.config.durations import format_duration
 from loadcell.config.options import ScenarioConfig
 from loadcell.engine.context import RunContext
 from loadcell.engine.iteration import ScenarioFn, run_iteration
+from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VU, VUPool, current_vu
 from loadcell.errors import ScriptAbortedError
 from loadcell.metrics import registry as R
@@ -28,11 +28,15 @@ class ExecutionState:
     functions: dict[str, ScenarioFn]
     setup_json: str = "null"
     hard_stop: asyncio.Event = field(default_factory=asyncio.Event)
-    segment: Any = None  # an ExecutionTuple, or None for the whole test
+    segment: ExecutionTuple = field(default_factory=lambda: ExecutionTuple("0:1", "0,1"))
+
+    on_abort: Callable[[BaseException], None] | None = None
 
     def abort(self, exc: BaseException) -> None:
         if self.ctx.abort_reason is None:
             self.ctx.abort_reason = exc
+            if self.on_abort is not None:
+                self.on_abort(exc)
         self.hard_stop.set()
 
 
@@ -59,20 +63,20 @@ class Executor:
         self.interrupted = 0
         self.started_at: float | None = None
         self.finished = False
+        self.remote_vus: int | None = None  # set when the VUs run in worker processes
 
-    # scaling by execution segment ------------------------------------------------------------------
-    def scale(self, value: int) -> int:
-        seg = self.state.segment
-        return value if seg is None else seg.scale_int(value)
+    @property
+    def vu_count(self) -> int:
+        return len(self.vus) if self.remote_vus is None else self.remote_vus
 
-    def global_iterations(self) -> Iterator[int]:
-        seg = self.state.segment
-        if seg is None:
-            return itertools.count()
-        from loadcell.engine.segment import global_iterations
+    @property
+    def et(self) -> ExecutionTuple:
+        """This process's share of the test (k6's execution tuple)."""
+        return self.state.segment
 
-        start, offsets, _ = seg.striped_offsets()
-        return global_iterations(start, offsets)
+    def max_vus(self) -> int:
+        """VUs this executor may need in this segment (for vus_max and the header)."""
+        raise NotImplementedError
 
     # VUs --------------------------------------------------------------------------------------------
     def take_vu(self) -> VU:
@@ -184,5 +188,5 @@ class Executor:
         total = self.duration()
         elapsed = min(self.elapsed(), total) if not self.finished else total
         frac = 1.0 if self.finished else (elapsed / total if total else 0.0)
-        text = f"{len(self.vus)} VUs  {format_duration(round(elapsed, 1))}/{format_duration(total)}"
-        return Progress(frac, text, self.active, len(self.vus))
+        text = f"{self.vu_count} VUs  {format_duration(round(elapsed, 1))}/{format_duration(total)}"
+        return Progress(frac, text, self.active, self.vu_count)

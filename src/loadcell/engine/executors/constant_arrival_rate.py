@@ -6,20 +6,20 @@ from collections.abc import Iterator
 
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ConstantArrivalRate
-from loadcell.engine.executors.arrival_rate import ArrivalRateExecutor
+from loadcell.engine.executors.arrival_rate import ArrivalRateExecutor, ns
+from loadcell.engine.segment import ExecutionTuple, constant_arrival_rate_starts
 
 
 class ConstantArrivalRateExecutor(ArrivalRateExecutor):
     config: ConstantArrivalRate
 
-    def start_offsets(self) -> Iterator[float]:
-        period = self.config.timeUnit / self.config.rate
-        for gi in self.global_iterations():
-            yield gi * period
+    def start_offsets(self, iteration_tuple: ExecutionTuple) -> Iterator[float]:
+        cfg = self.config
+        for _, offset in constant_arrival_rate_starts(
+            iteration_tuple, cfg.rate, ns(cfg.timeUnit), ns(cfg.duration)
+        ):
+            yield offset / 1e9
 
     def rate_text(self) -> str:
-        cfg = self.config
-        per_second = (
-            cfg.rate / cfg.timeUnit * (self.state.segment.segment.length if self.state.segment else 1)
-        )
-        return f"{float(per_second):.2f} iterations/s for {format_duration(cfg.duration)}"
+        rate = float(self.scaling.rate_per_second)
+        return f"{rate:.2f} iterations/s for {format_duration(self.config.duration)}"

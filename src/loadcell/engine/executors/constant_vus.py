@@ -5,11 +5,15 @@ from __future__ import annotations
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ConstantVUs
 from loadcell.engine.executors.base import Executor
+from loadcell.engine.segment import scale_constant_vus
 from loadcell.engine.vu import VU
 
 
 class ConstantVUsExecutor(Executor):
     config: ConstantVUs
+
+    def max_vus(self) -> int:
+        return scale_constant_vus(self.et, self.config.vus)
 
     async def execute(self) -> None:
         cfg = self.config
@@ -18,11 +22,11 @@ class ConstantVUsExecutor(Executor):
         def keep_going(_vu: VU) -> bool:
             return self.loop.time() < end
 
-        tasks = [self.spawn(self.vu_loop(self.take_vu(), keep_going)) for _ in range(self.scale(cfg.vus))]
+        tasks = [self.spawn(self.vu_loop(self.take_vu(), keep_going)) for _ in range(self.max_vus())]
         await self.wait_then_stop(tasks, end, cfg.gracefulStop)
 
     def describe(self) -> str:
-        cfg = self.config
-        return f"{self.scale(cfg.vus)} looping VUs for {format_duration(cfg.duration)} " + self.options_text(
-            ""
+        return (
+            f"{self.max_vus()} looping VUs for {format_duration(self.config.duration)} "
+            + self.options_text("")
         )

@@ -5,15 +5,18 @@ from __future__ import annotations
 from loadcell.config.durations import format_duration
 from loadcell.config.options import PerVUIterations
 from loadcell.engine.executors.base import Executor, Progress
+from loadcell.engine.segment import scale_per_vu
 from loadcell.engine.vu import VU
 
 
 class PerVUIterationsExecutor(Executor):
     config: PerVUIterations
 
+    def max_vus(self) -> int:
+        return scale_per_vu(self.et, self.config.vus, self.config.iterations).vus
+
     async def execute(self) -> None:
         cfg = self.config
-        self.vu_count = vus = self.scale(cfg.vus)
         per_vu = cfg.iterations
         end = self.loop.time() + cfg.maxDuration
         started: dict[int, int] = {}
@@ -25,24 +28,24 @@ class PerVUIterationsExecutor(Executor):
             started[vu.id] = count + 1
             return True
 
-        tasks = [self.spawn(self.vu_loop(self.take_vu(), keep_going)) for _ in range(vus)]
+        tasks = [self.spawn(self.vu_loop(self.take_vu(), keep_going)) for _ in range(self.max_vus())]
         await self.wait_then_stop(tasks, end, cfg.gracefulStop)
         # k6: each VU reports the iterations it never started when maxDuration hits.
         self.emit_dropped(sum(per_vu - started.get(vu.id, 0) for vu in self.vus))
 
     def describe(self) -> str:
         cfg = self.config
-        return f"{cfg.iterations} iterations for each of {self.scale(cfg.vus)} VUs " + self.options_text(
+        return f"{cfg.iterations} iterations for each of {self.max_vus()} VUs " + self.options_text(
             f"maxDuration: {format_duration(cfg.maxDuration)}"
         )
 
     def progress(self) -> Progress:
         base = super().progress()
-        total = self.config.iterations * getattr(self, "vu_count", self.scale(self.config.vus))
+        total = self.config.iterations * self.max_vus()
         done = self.completed + self.interrupted
         base.fraction = 1.0 if self.finished else (done / total if total else 1.0)
         base.text = (
-            f"{len(self.vus)} VUs  {format_duration(round(self.elapsed(), 1))}/"
+            f"{self.vu_count} VUs  {format_duration(round(self.elapsed(), 1))}/"
             f"{format_duration(self.config.maxDuration)}  {self.completed}/{total} iters, "
             f"{self.config.iterations} per VU"
         )

@@ -7,33 +7,31 @@ import asyncio
 from loadcell.config.durations import format_duration
 from loadcell.config.options import RampingVUs
 from loadcell.engine.executors.base import Executor
+from loadcell.engine.segment import Stage, ramping_vus_raw_steps
 from loadcell.engine.vu import VU
 
 
-def raw_steps(start_vus: int, stages: list[tuple[float, int]]) -> list[tuple[float, int]]:
-    """(time offset, planned VUs) each time the linear ramp crosses an integer, k6-style."""
-    steps = [(0.0, start_vus)]
-    t, current = 0.0, start_vus
-    for duration, target in stages:
-        if duration == 0:
-            steps.append((t, target))
-        else:
-            diff = target - current
-            sign = 1 if diff > 0 else -1
-            for i in range(1, abs(diff) + 1):
-                steps.append((t + duration * i / abs(diff), current + sign * i))
-        t += duration
-        current = target
-    return steps
+def ns(seconds: float) -> int:
+    return round(seconds * 1e9)
 
 
 class RampingVUsExecutor(Executor):
     config: RampingVUs
 
+    def steps(self) -> list[tuple[float, int]]:
+        """(offset seconds, planned VUs) for this segment, striped VU by VU as k6 does."""
+        cfg = self.config
+        stages = [Stage(ns(s.duration), s.target) for s in cfg.stages]
+        return [
+            (st.time_offset, st.planned_vus) for st in ramping_vus_raw_steps(self.et, cfg.startVUs, stages)
+        ]
+
+    def max_vus(self) -> int:
+        return max(planned for _, planned in self.steps())
+
     async def execute(self) -> None:
         cfg = self.config
-        stages = [(s.duration, self.scale(s.target)) for s in cfg.stages]
-        steps = raw_steps(self.scale(cfg.startVUs), stages)
+        steps = self.steps()
         start = self.loop.time()
         end = start + cfg.nominal_duration()
         self.target = 0
@@ -74,9 +72,8 @@ class RampingVUsExecutor(Executor):
 
     def describe(self) -> str:
         cfg = self.config
-        max_vus = max([self.scale(cfg.startVUs), *(self.scale(s.target) for s in cfg.stages)])
         return (
-            f"Up to {max_vus} looping VUs for {format_duration(cfg.nominal_duration())}"
+            f"Up to {self.max_vus()} looping VUs for {format_duration(cfg.nominal_duration())}"
             f" over {len(cfg.stages)} stages "
             + self.options_text(f"gracefulRampDown: {format_duration(cfg.gracefulRampDown)}")
         )

@@ -1,0 +1,141 @@
+"""A worker process: runs one execution segment of the test and streams mergeable metrics upward.
+
+Started by the coordinator as `python -m loadcell.engine.worker`; reads commands on stdin and
+writes reports to the file descriptor in LOADCELL_WORKER_FD (stdout stays the script's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+
+from loadcell.config.resolve import resolve
+from loadcell.engine.context import RunContext, set_context
+from loadcell.engine.executors import ExecutionState
+from loadcell.engine.protocol import Report, ScenarioStats, WorkerSpec, encode, read_message
+from loadcell.engine.scheduler import Scheduler
+from loadcell.engine.script import load_script
+from loadcell.engine.segment import ExecutionTuple
+from loadcell.engine.vu import VUPool
+from loadcell.errors import LoadcellError, ScriptAbortedError
+from loadcell.metrics.buffer import Folder
+from loadcell.metrics.registry import REGISTRY
+
+REPORT_INTERVAL = 0.1
+
+
+class WorkerAbort(LoadcellError):
+    """The coordinator asked this worker to stop (signal, threshold abort, another worker's abort)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Worker:
+    def __init__(self, spec: WorkerSpec, out: asyncio.WriteTransport) -> None:
+        self.spec = spec
+        self.out = out
+        self.ctx = RunContext(env=spec.env, log_errors=False)
+        set_context(self.ctx)
+        self._sent_errors: Counter[str] = Counter()
+
+    def send(self, *message: object) -> None:
+        self.out.write(encode(message))
+
+    def prepare(self) -> None:
+        script = load_script(self.spec.script)
+        resolved = resolve(script.options, self.spec.cli_options)
+        self.ctx.test_tags = tuple(sorted(resolved.options.tags.items()))
+        self.ctx.insecure_skip_tls_verify = resolved.options.insecureSkipTLSVerify
+        functions = script.exec_functions({s.exec for s in resolved.scenarios.values()})
+        tuple_ = ExecutionTuple(self.spec.segment, self.spec.sequence)
+        self.pool = VUPool(self.ctx, first_id=self.spec.first_vu_id)
+        self.state = ExecutionState(self.ctx, self.pool, functions, segment=tuple_)
+        self.state.on_abort = self._on_abort
+        self.scheduler = Scheduler(resolved.scenarios, self.state)
+        self.folder = Folder(REGISTRY, self.ctx.tagsets)
+
+    def _on_abort(self, exc: BaseException) -> None:
+        if not isinstance(exc, WorkerAbort):
+            self.send("abort", getattr(exc, "exit_code", 1), str(exc))
+
+    def report(self) -> None:
+        http, gen = self.ctx.buffer.drain()
+        batch = self.folder.fold(http, gen, self.spec.keep_raw)
+        scenarios = {
+            name: ScenarioStats(
+                ex.active, len(ex.vus), ex.completed, ex.interrupted, ex.started_at is not None, ex.finished
+            )
+            for name, ex in self.scheduler.executors.items()
+        }
+        errors = {
+            k: v - self._sent_errors[k] for k, v in self.ctx.errors.items() if v != self._sent_errors[k]
+        }
+        self._sent_errors.update(errors)
+        self.send("report", Report(batch, scenarios, errors, self.pool.initialized, self.ctx.failed_mark))
+
+    async def _report_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REPORT_INTERVAL)
+            self.report()
+
+    async def _commands(self, reader: asyncio.StreamReader) -> None:
+        while True:
+            message = await read_message(reader)
+            if message is None:
+                self.state.abort(WorkerAbort("coordinator went away", 105))
+                return
+            if message[0] == "stop":
+                self.state.abort(WorkerAbort(message[2], message[1]))
+
+    async def run(self, reader: asyncio.StreamReader) -> None:
+        message = await read_message(reader)
+        if message is None or message[0] != "start":
+            return
+        self.state.setup_json = message[1]
+        self.ctx.running = True
+        loop = asyncio.get_running_loop()
+        commands = loop.create_task(self._commands(reader))
+        reporter = loop.create_task(self._report_loop())
+        try:
+            await self.scheduler.run()
+        except ScriptAbortedError as exc:
+            self._on_abort(exc)
+        finally:
+            reporter.cancel()
+            commands.cancel()
+            self.pool.close()
+            self.report()
+            self.send("done")
+
+
+async def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C and tells us to stop
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+    out_file = os.fdopen(int(os.environ["LOADCELL_WORKER_FD"]), "wb", buffering=0)
+    out, _ = await loop.connect_write_pipe(asyncio.Protocol, out_file)
+    message = await read_message(reader)
+    if message is None or message[0] != "spec":
+        return
+    worker = Worker(message[1], out)  # type: ignore[arg-type]
+    try:
+        worker.prepare()
+    except LoadcellError as exc:
+        worker.send("failed", exc.exit_code, str(exc))
+        return
+    worker.send("ready", worker.scheduler.max_vus())
+    await worker.run(reader)
+    out.close()
+    await asyncio.sleep(0)
+
+
+if __name__ == "__main__":
+    import uvloop
+
+    uvloop.run(main())

@@ -1,0 +1,201 @@
+"""The coordinator's side of multi-process runs: spawn one worker per execution segment, start them
+together, merge their reports, and stop them all when the test stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from loadcell.engine.executors.base import ExecutionState
+from loadcell.engine.protocol import Report, WorkerSpec, encode, read_message
+from loadcell.engine.scheduler import Scheduler
+from loadcell.engine.segment import ExecutionTuple, split
+from loadcell.errors import LoadcellError, ScriptError
+from loadcell.metrics.engine import Source
+
+log = logging.getLogger("loadcell")
+READY_TIMEOUT = 120.0
+
+
+class WorkerFailed(LoadcellError):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class RemoteAbort(LoadcellError):
+    """A worker aborted the test (abort() in a script); carries the worker's exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class _Handle:
+    def __init__(
+        self, index: int, proc: asyncio.subprocess.Process, reader: asyncio.StreamReader, source: Source
+    ) -> None:
+        self.index = index
+        self.proc = proc
+        self.reader = reader
+        self.source = source
+        self.last: Report | None = None
+        self.done = False
+
+    def send(self, *message: object) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.write(encode(message))
+
+
+class WorkerPool:
+    """Runs the scenarios in `count` worker processes; the parent's `view` scheduler mirrors them."""
+
+    def __init__(
+        self,
+        count: int,
+        base_spec: dict[str, Any],
+        state: ExecutionState,
+        view: Scheduler,
+        new_source: Callable[[], Source],
+        on_report: Callable[[Source, Report], None],
+    ) -> None:
+        self.count = count
+        self.base_spec = base_spec
+        self.state = state
+        self.view = view
+        self.new_source = new_source
+        self.on_report = on_report
+        self.handles: list[_Handle] = []
+
+    def _first_vu_ids(self, segments: list[str], sequence: str) -> list[int]:
+        """Give each worker its own block of VU ids so vu.id is unique across the whole test."""
+        firsts, next_id = [], 1
+        for seg in segments:
+            firsts.append(next_id)
+            shadow = ExecutionState(
+                self.state.ctx, self.state.pool, self.state.functions, segment=ExecutionTuple(seg, sequence)
+            )
+            next_id += Scheduler(self.view.scenarios, shadow).max_vus()
+        return firsts
+
+    async def _spawn(self, index: int, spec: WorkerSpec) -> _Handle:
+        loop = asyncio.get_running_loop()
+        read_fd, write_fd = os.pipe()
+        env = {**os.environ, "LOADCELL_WORKER_FD": str(write_fd)}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "loadcell.engine.worker",
+            stdin=asyncio.subprocess.PIPE,
+            pass_fds=(write_fd,),
+            env=env,
+        )
+        os.close(write_fd)
+        reader = asyncio.StreamReader(limit=2**30)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb"))
+        handle = _Handle(index, proc, reader, self.new_source())
+        handle.send("spec", spec)
+        return handle
+
+    async def prepare(self) -> None:
+        """Spawn the workers and wait until each has imported the script and built its executors."""
+        segments, sequence = split(self.count)
+        seg_texts, seq_text = [str(s) for s in segments], str(sequence)
+        firsts = self._first_vu_ids(seg_texts, seq_text)
+        specs = [
+            WorkerSpec(
+                index=i,
+                segment=seg_texts[i],
+                sequence=seq_text,
+                first_vu_id=firsts[i],
+                **self.base_spec,
+            )
+            for i in range(self.count)
+        ]
+        self.handles = list(await asyncio.gather(*(self._spawn(i, s) for i, s in enumerate(specs))))
+        for handle in self.handles:
+            message = await asyncio.wait_for(read_message(handle.reader), READY_TIMEOUT)
+            if message is None:
+                raise ScriptError(
+                    f"worker {handle.index} exited during init (code {await handle.proc.wait()})"
+                )
+            if message[0] == "failed":
+                raise WorkerFailed(message[2], message[1])
+
+    def start(self) -> None:
+        """The start barrier: all workers are ready; they get setup()'s data and go together."""
+        for handle in self.handles:
+            handle.send("start", self.state.setup_json)
+
+    async def _pump(self, handle: _Handle) -> None:
+        while True:
+            message = await read_message(handle.reader)
+            if message is None:
+                break
+            kind = message[0]
+            if kind == "report":
+                handle.last = message[1]
+                self.on_report(handle.source, message[1])
+                self._mirror()
+            elif kind == "abort":
+                self.state.abort(RemoteAbort(message[2], message[1]))
+            elif kind == "done":
+                break
+        handle.done = True
+        code = await handle.proc.wait()
+        if code not in (0, None):
+            log.error("worker %d exited with code %d", handle.index, code)
+
+    def _mirror(self) -> None:
+        """Copy the workers' summed progress into the parent's view executors."""
+        loop_time = asyncio.get_running_loop().time()
+        for name, executor in self.view.executors.items():
+            stats = [
+                h.last.scenarios[name]
+                for h in self.handles
+                if h.last is not None and name in h.last.scenarios
+            ]
+            if not stats:
+                continue
+            executor.active = sum(s.active for s in stats)
+            executor.completed = sum(s.completed for s in stats)
+            executor.interrupted = sum(s.interrupted for s in stats)
+            executor.remote_vus = sum(s.initialized for s in stats)
+            if executor.started_at is None and any(s.started for s in stats):
+                executor.started_at = loop_time
+            executor.finished = all(s.finished for s in stats) and len(stats) == len(self.handles)
+
+    @property
+    def initialized(self) -> int:
+        return sum(h.last.initialized for h in self.handles if h.last is not None)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.view.started_at = loop.time()
+        pumps = [loop.create_task(self._pump(h)) for h in self.handles]
+        stopper = loop.create_task(self.state.hard_stop.wait())
+        try:
+            pending = set(pumps)
+            while pending:
+                done, pending = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(stopper)
+                if stopper in done:
+                    self.stop()
+                    await asyncio.gather(*pending)
+                    break
+        finally:
+            stopper.cancel()
+        for executor in self.view.executors.values():
+            executor.finished = True
+
+    def stop(self) -> None:
+        reason = self.state.ctx.abort_reason
+        code = getattr(reason, "exit_code", 105)
+        for handle in self.handles:
+            if not handle.done:
+                handle.send("stop", code, str(reason))

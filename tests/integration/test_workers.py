@@ -1,0 +1,94 @@
+"""Several worker processes: totals equal one process's, VU ids stay unique, stops reach every worker."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Server, run_loadcell, write_script
+
+SCRIPT = """
+import json
+from loadcell import Counter, check
+options = json.loads({options!r})
+seen = Counter("seen_vus")
+
+async def default(vu):
+    r = await vu.http.get({url!r})
+    check(r, {{"ok": lambda r: r.status == 200}})
+    seen.add(1, {{"vu_id": str(vu.id)}})
+"""
+
+
+def run(tmp_path: Path, url: str, options: dict, workers: int, tag: str) -> tuple[dict, list[dict]]:
+    script = write_script(tmp_path, SCRIPT.format(options=json.dumps(options), url=url), f"s_{tag}.py")
+    export, samples = tmp_path / f"{tag}.json", tmp_path / f"{tag}.ndjson"
+    res = run_loadcell(
+        "run",
+        "-q",
+        "--workers",
+        str(workers),
+        "--summary-export",
+        str(export),
+        "--out",
+        f"json={samples}",
+        str(script),
+    )
+    assert res.code == 0, res.out
+    points = [json.loads(line) for line in samples.read_text().splitlines()]
+    return json.loads(export.read_text()), [p for p in points if p["type"] == "Point"]
+
+
+def totals(export: dict) -> tuple:
+    m = export["metrics"]
+    return (m["iterations"]["count"], m["http_reqs"]["count"], m["checks"]["passes"], m["seen_vus"]["count"])
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        {"executor": "shared-iterations", "vus": 3, "iterations": 10},
+        {"executor": "per-vu-iterations", "vus": 3, "iterations": 4},
+        {"executor": "constant-arrival-rate", "rate": 40, "duration": "2050ms", "preAllocatedVUs": 4},
+        {
+            "executor": "ramping-arrival-rate",
+            "startRate": 0,
+            "preAllocatedVUs": 6,
+            "stages": [{"duration": "1s", "target": 40}, {"duration": "1s", "target": 0}],
+        },
+    ],
+    ids=["shared", "per-vu", "constant-arrival", "ramping-arrival"],
+)
+def test_two_workers_count_exactly_what_one_process_counts(
+    tmp_path: Path, target: Server, scenario: dict
+) -> None:
+    options = {"scenarios": {"s": scenario}}
+    one, _ = run(tmp_path, target.url, options, 1, "one")
+    two, _ = run(tmp_path, target.url, options, 2, "two")
+    assert totals(one) == totals(two)
+    assert two["metrics"]["http_req_duration"]["max"] > 0
+
+
+def test_vu_ids_are_unique_across_workers(tmp_path: Path, target: Server) -> None:
+    options = {"scenarios": {"s": {"executor": "per-vu-iterations", "vus": 5, "iterations": 2}}}
+    _, points = run(tmp_path, target.url, options, 2, "ids")
+    ids = sorted(int(p["data"]["tags"]["vu_id"]) for p in points if p["metric"] == "seen_vus")
+    assert ids == sorted([1, 2, 3, 4, 5] * 2)
+
+
+def test_abort_on_fail_threshold_stops_all_workers(tmp_path: Path, slow_target: Server) -> None:
+    options = {
+        "vus": 4,
+        "duration": "20s",
+        "thresholds": {"http_req_duration": [{"threshold": "p(95)<10", "abortOnFail": True}]},
+    }
+    script = write_script(tmp_path, SCRIPT.format(options=json.dumps(options), url=slow_target.url))
+    start = time.monotonic()
+    res = run_loadcell("run", "--workers", "2", str(script))
+    assert res.code == 99, res.out
+    assert time.monotonic() - start < 15
+    assert "abortOnFail enabled, stopping test prematurely" in res.stderr
+    assert "✗ 'p(95)<10'" in res.stdout
