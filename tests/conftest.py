@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 LOADCELL = [PYTHON, "-m", "loadcell.cli.main"]
+# Results folders of the suite's runs go here, not into the checkout.
+TEST_RESULTS = Path(tempfile.gettempdir()) / "loadcell-test-results"
 
 
 def free_port() -> int:
@@ -98,7 +101,7 @@ def run_loadcell(
     proc = subprocess.run(
         [*LOADCELL, *args],
         cwd=cwd or ROOT,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "LOADCELL_RESULTS": str(TEST_RESULTS), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

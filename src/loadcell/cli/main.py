@@ -104,6 +104,15 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--summary-mode", type=click.Choice(["compact", "full"]), default="compact")
 @click.option("--no-summary", is_flag=True, help="do not print the end-of-test summary")
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
+@click.option(
+    "--results",
+    "results_dir",
+    default="results",
+    envvar="LOADCELL_RESULTS",
+    show_default=True,
+    help="folder for the run's results (summary, SQLite time series, HTML report)",
+)
+@click.option("--no-results", is_flag=True, help="do not write a results folder")
 @click.option("-v", "--verbose", is_flag=True, help="debug logs")
 @click.option(
     "-w",
@@ -123,6 +132,8 @@ def run(
     quiet: bool,
     verbose: bool,
     workers: int,
+    results_dir: str,
+    no_results: bool,
     **kw: Any,
 ) -> None:
     """Run a test script (k6 run)."""
@@ -142,6 +153,7 @@ def run(
         summary_mode=summary_mode,
         quiet=quiet,
         workers=workers,
+        results_dir=None if no_results else results_dir,
     )
     test = TestRun(settings)
     test.prepare()

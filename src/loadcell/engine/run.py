@@ -45,6 +45,7 @@ from loadcell.metrics.engine import MetricsEngine, Source
 from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.report.recorder import ResultsRecorder
 
 log = logging.getLogger("loadcell")
 
@@ -73,9 +74,14 @@ class RunSettings:
     no_thresholds: bool = False
     summary_mode: str = "compact"
     quiet: bool = False
-    results_dir: str | None = None
+    results_dir: str | None = None  # None: no results folder
     workers: int = 1
-    test_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
+    test_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.test_id:
+            stem = Path(self.script).stem
+            self.test_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{stem}-{uuid.uuid4().hex[:6]}"
 
 
 @dataclass
@@ -128,12 +134,20 @@ class TestRun:
         loop = asyncio.get_running_loop()
         ctx, engine, opts = self.ctx, self.engine, self.resolved.options
         self.outputs = make_outputs(self) if make_outputs else []
-        info = RunInfo(self.settings.test_id, str(self.script.path), self.settings.results_dir or "")
+        self.recorder: ResultsRecorder | None = None
+        if self.settings.results_dir is not None:
+            folder = Path(self.settings.results_dir) / self.settings.test_id
+            self.recorder = ResultsRecorder(str(folder), engine.registry, engine.tagsets, ctx.env)
+            self.outputs.insert(0, self.recorder)
+        results = (
+            str(Path(self.settings.results_dir) / self.settings.test_id) if self.settings.results_dir else ""
+        )
+        info = RunInfo(self.settings.test_id, str(self.script.path), results)
         for output in self.outputs:
             await output.start(info)
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
-        self.keep_raw = bool(self.outputs)
+        self.keep_raw = any(o.wants_raw for o in self.outputs)
         pool = VUPool(ctx)
         state = ExecutionState(ctx, pool, self.functions)
         self.state = state
@@ -447,10 +461,15 @@ class TestRun:
             if stats.reasons:
                 line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
             (log.error if stats.dropped else log.info)(line)
+        export = export_json(data)
         if self.settings.summary_export:
             path = Path(self.settings.summary_export)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(export_json(data), indent=4))
+            path.write_text(json.dumps(export, indent=4))
+        if self.recorder is not None:
+            final = result.exit_code or code
+            report = self.recorder.finalize(data, result.summary_text, export, final)
+            log.info("results: %s (open %s)", report.parent, report)
         return code
 
 

@@ -6,6 +6,7 @@ histograms. No Python object per sample survives the request.
 
 from __future__ import annotations
 
+import time
 from array import array
 from dataclasses import dataclass, field
 
@@ -57,6 +58,8 @@ class MetricBatch:
     # Raw rows (times converted to wall seconds), only when a raw output needs them.
     http: np.ndarray | None = None
     gen: np.ndarray | None = None
+    # Wall-clock time of the fold: the deltas cover the interval that ends here.
+    time: float = 0.0
 
 
 def _segments(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -81,7 +84,7 @@ class Folder:
         self._sent_tagsets = 0
 
     def fold(self, http: np.ndarray, gen: np.ndarray, keep_raw: bool) -> MetricBatch:
-        batch = MetricBatch()
+        batch = MetricBatch(time=time.time())
         metrics = self.registry.metrics
         batch.new_metrics = [(m.name, m.type.value, m.contains.value) for m in metrics[self._sent_metrics :]]
         self._sent_metrics = len(metrics)

@@ -66,16 +66,22 @@ class MetricsEngine:
         return Source()
 
     def ingest(self, source: Source, batch: MetricBatch) -> MetricBatch:
-        """Merge a batch; returns it with ids translated to this engine's numbering (for outputs)."""
+        """Merge a batch; returns it with ids translated to this engine's numbering (for outputs).
+
+        The deltas are merged, not copied: an output that keeps one must merge it into its own sink.
+        """
         for name, mtype, contains in batch.new_metrics:
             metric = self.registry.get_or_create(name, MetricType(mtype), ValueType(contains))
             source.metric_map.append(metric.id)
         for pairs in batch.new_tagsets:
             source.tid_map.append(self.tagsets.intern(tuple(pairs)))
         metric_map, tid_map = source.metric_map, source.tid_map
+        translated = []
         for mid, tid, sink in batch.deltas:
             gid, gtid = metric_map[mid], tid_map[tid]
             self._merge(gid, gtid, sink)
+            translated.append((gid, gtid, sink))
+        batch.deltas = translated
         if batch.http is not None and batch.http.size:
             batch.http[:, 0] = np.take(
                 np.asarray(tid_map, dtype=np.float64), batch.http[:, 0].astype(np.int64)
@@ -84,7 +90,6 @@ class MetricsEngine:
             gen = batch.gen
             gen[:, 0] = np.take(np.asarray(metric_map, dtype=np.float64), gen[:, 0].astype(np.int64))
             gen[:, 1] = np.take(np.asarray(tid_map, dtype=np.float64), gen[:, 1].astype(np.int64))
-        batch.deltas = []
         return batch
 
     def _merge(self, metric_id: int, tid: int, sink: Sink) -> None:

@@ -51,6 +51,8 @@ class Output:
     """Subclass and implement the three methods; `samples()` decodes a batch for you."""
 
     name = "output"
+    # Raw outputs need every sample (workers then ship raw rows); aggregating ones use batch.deltas.
+    wants_raw = True
 
     def __init__(self, arg: str, registry: Registry, tagsets: TagSets, env: dict[str, str]) -> None:
         self.arg = arg

@@ -1,17 +1,27 @@
-"""--out json=FILE[.gz]: k6's JSON-lines format (a Metric record per metric, a Point per sample)."""
+"""--out json=FILE[.gz]: k6's JSON-lines format (a Metric record per metric, a Point per sample).
+
+Records are k6's (internal/output/json/wrapper.go): `{"type":"Metric","data":{"name","type","contains",
+"thresholds","submetrics"},"metric"}` before a metric's first point, then
+`{"metric","type":"Point","data":{"time","value","tags"}}`. Numbers are written as Go's encoding/json
+writes a float64 (1 not 1.0, no exponent between 1e-6 and 1e21), times as RFC 3339 with nanoseconds in UTC.
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import IO
 
 import msgspec
 
+from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import open_text
 
 _encode = msgspec.json.Encoder().encode
+# Built-in time metrics whose k6 values are whole nanoseconds (6 decimals in ms).
+_NS_METRICS = {m.name for m in (*R.HTTP_TREND_COLUMNS, R.ITERATION_DURATION, R.GROUP_DURATION)}
 
 
 def rfc3339_ns(wall: float) -> str:
@@ -25,6 +35,28 @@ def rfc3339_ns(wall: float) -> str:
     return f"{base}{frac}Z"
 
 
+def go_json_float(v: float) -> str:
+    """encoding/json's float64: 'f' format, or 'e' (e-7, not e-07) below 1e-6 or from 1e21; NaN/Inf → null."""
+    if v.is_integer() and -1e21 < v < 1e21:
+        return str(int(v))
+    if not math.isfinite(v):
+        return "null"
+    text = repr(v)
+    a = abs(v)
+    if 1e-6 <= a < 1e21:
+        if "e" in text:
+            from decimal import Decimal
+
+            return format(Decimal(text), "f")
+        return text
+    mantissa, _, exp = text.partition("e")
+    sign = exp[0] if exp[:1] in "+-" else "+"
+    digits = exp.lstrip("+-").lstrip("0") or "0"
+    if len(digits) == 1:
+        digits = "0" + digits if sign == "+" else digits
+    return f"{mantissa}e{sign}{digits}"
+
+
 class JSONOutput(Output):
     name = "json"
 
@@ -32,15 +64,42 @@ class JSONOutput(Output):
         self.file: IO[str] = open_text(self.arg)
         self.seen: set[int] = set()
         self.thresholds: dict[str, list[str]] = {}
+        self._prefix: dict[int, str] = {}
+        self._tags: dict[int, str] = {}
+        self._second: tuple[int, str] = (-1, "")
+
+    def _time(self, wall: float) -> str:
+        seconds = int(wall)
+        nanos = round((wall - seconds) * 1e9)
+        if nanos >= 1_000_000_000:
+            seconds, nanos = seconds + 1, nanos - 1_000_000_000
+        if self._second[0] != seconds:
+            self._second = (seconds, datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        if not nanos:
+            return self._second[1] + "Z"
+        return f"{self._second[1]}.{nanos:09d}".rstrip("0") + "Z"
+
+    def _tags_json(self, tid: int) -> str:
+        """The tag set as k6 writes it: VU samples of the root group carry `"group":""` (loadcell's tag
+        sets drop empty values; k6's keep the root group's)."""
+        tags = self.tagsets.as_dict(tid)
+        if "scenario" in tags and "group" not in tags:
+            tags = dict(sorted({**tags, "group": ""}.items()))
+        return _encode(tags).decode()
 
     def add(self, batch: MetricBatch) -> None:
-        write = self.file.write
-        tag_cache: dict[int, bytes] = {}
-        lines = []
+        lines: list[str] = []
+        app = lines.append
+        prefixes, tag_cache = self._prefix, self._tags
+        fmt = go_json_float
+        when = self._time
         for metric, tid, t, value in self.samples(batch):
+            pre = prefixes.get(metric.id)
+            if pre is None:
+                pre = prefixes[metric.id] = '{"metric":' + _encode(metric.name).decode() + ',"type":"Point"'
             if metric.id not in self.seen:
                 self.seen.add(metric.id)
-                lines.append(
+                app(
                     _encode(
                         {
                             "type": "Metric",
@@ -57,22 +116,15 @@ class JSONOutput(Output):
                 )
             tags = tag_cache.get(tid)
             if tags is None:
-                tags = tag_cache[tid] = _encode(self.tagsets.as_dict(tid))
-            lines.append(
-                '{"metric":'
-                + _encode(metric.name).decode()
-                + ',"type":"Point","data":{"time":"'
-                + rfc3339_ns(t)
-                + '","value":'
-                + _encode(value).decode()
-                + ',"tags":'
-                + tags.decode()
-                + "}}"
-            )
+                tags = tag_cache[tid] = self._tags_json(tid)
+            if metric.name in _NS_METRICS:
+                value = round(value, 6)
+            app(f'{pre},"data":{{"time":"{when(t)}","value":{fmt(value)},"tags":{tags}}}}}')
         if lines:
-            write("\n".join(lines) + "\n")
-            self.stats.produced += len(lines)
-            self.stats.delivered += len(lines)
+            self.file.write("\n".join(lines) + "\n")
+            points = len(lines) - sum(1 for line in lines if line.startswith('{"type":"Metric"'))
+            self.stats.produced += points
+            self.stats.delivered += points
 
     async def stop(self) -> OutputStats:
         self.file.close()

@@ -82,7 +82,7 @@ class _Info:
                 self.trend_cols[name] = cols
                 self.trend_max = [max(a, len(c)) for a, c in zip(self.trend_max, cols, strict=True)]
             else:
-                vals = _non_trend_values(metric, time_unit)
+                vals = non_trend_values(metric, time_unit)
                 self.values[name] = vals[0]
                 self.max_value = max(self.max_value, len(vals[0]))
                 self.extras[name] = vals[1:]
@@ -93,7 +93,7 @@ class _Info:
                         self.extra_max[i] = max(self.extra_max[i], len(extra))
 
 
-def _non_trend_values(metric: dict[str, Any], time_unit: str | None) -> list[str]:
+def non_trend_values(metric: dict[str, Any], time_unit: str | None) -> list[str]:
     v, t, c = metric["values"], metric["type"], metric["contains"]
     if t == "counter":
         return [

@@ -1,0 +1,1 @@
+"""The embedded default output: a results folder with SQLite time series and a self-contained HTML report."""
