@@ -5,12 +5,14 @@ Scripts import their whole API from here, as k6 scripts import from 'k6'.
 
 from loadcell.api import abort, check, env, exec_info, fail, group, http, sleep
 from loadcell.http.client import expected_statuses
+from loadcell.http.response import Response
 from loadcell.metrics.custom import Counter, Gauge, Rate, Trend
 
 __all__ = [
     "Counter",
     "Gauge",
     "Rate",
+    "Response",
     "Trend",
     "abort",
     "check",

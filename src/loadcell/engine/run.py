@@ -454,6 +454,8 @@ class TestRun:
         elif not self.settings.no_summary:
             self.print(result.summary_text)
         for name, stats in output_stats.items():
+            if self.recorder is not None and name == self.recorder.description():
+                continue
             line = (
                 f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
                 f" {stats.dropped} dropped"

@@ -28,6 +28,7 @@ class VU:
         self.iteration_in_instance = -1
         self.scenario_name = ""
         self.data: Any = None
+        self.store: dict[str, Any] = {}  # per-VU script state (each k6 VU has its own globals)
         self.env: dict[str, str] = ctx.env
         self.group = ""
         self.bytes_sent = 0

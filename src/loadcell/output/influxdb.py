@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from loadcell.config.durations import parse_duration
 from loadcell.errors import InvalidConfigError
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
-from loadcell.metrics.registry import Metric, MetricType, Registry
+from loadcell.metrics.registry import MetricType, Registry
 from loadcell.metrics.sinks import CounterSink, GaugeSink, RateSink, TrendSink
 from loadcell.metrics.tags import TagSets
 from loadcell.output.base import Output, OutputStats, RunInfo
@@ -101,6 +100,7 @@ _QUERY = {
     "batchPoints": "batch_points",
     "stopTimeout": "stop_timeout",
     "timeout": "timeout",
+    "retryMax": "retry_max",
     "testidTag": "testid_tag",
 }
 # Accepted precisions -> (the value sent as ?precision=, nanoseconds per unit).
@@ -360,6 +360,7 @@ class LineFormatter:
         self._tagstr: dict[int, str] = {}
         self._used: dict[int, set[int]] = {}
         self._used_before: dict[int, set[int]] = {}
+        self._generation = time.monotonic()
         self.dedupe = self.mult <= 1000
 
     def timestamp(self, t: float) -> str:
@@ -377,7 +378,8 @@ class LineFormatter:
 
         Sample times are float seconds (about 0.24 µs apart at best), so two requests that complete
         within a fraction of a microsecond can share a nanosecond. A colliding point is moved to the next
-        free nanosecond (microsecond with precision=u) among the points of this batch and the previous one.
+        free nanosecond (microsecond with precision=u) among the points of the last second or two (batches
+        from several workers interleave).
         Coarser precisions are left alone, as k6 does.
         """
         ts = self.ticks(t)
@@ -432,7 +434,9 @@ class LineFormatter:
         app = out.append
         parts_of = self.raw_parts
         cache = self._raw
-        self._used_before, self._used = self._used, {}
+        if time.monotonic() - self._generation >= 1.0:  # remember about the last 1-2 s of timestamps
+            self._used_before, self._used = self._used, {}
+            self._generation = time.monotonic()
         ts_of = self.unique_ticks
         fmt = go_float
         isfinite = math.isfinite
@@ -473,68 +477,40 @@ _PCTS = (("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99))
 
 
 class Aggregator:
-    """One window of per-(metric, emitted tag set) aggregates, closed into `<metric>_agg` lines."""
+    """One window of per-(metric, emitted tag set) aggregates, closed into `<metric>_agg` lines.
+
+    Built from the coordinator's sink deltas (batch.deltas), so in this mode no raw sample is shipped from
+    the workers or formatted at all. Tag sets that differ only by a tag written as a field (url, ...)
+    share one point: fields are per sample, an aggregate has many.
+    """
 
     def __init__(self, formatter: LineFormatter, registry: Registry) -> None:
         self.fmt = formatter
         self.registry = registry
-        self.groups: dict[tuple[int, str], list[Any]] = {}
+        self.groups: dict[tuple[int, str], Any] = {}
         self.start = time.time()
-        self.skipped = 0
-
-    def _sink(self, metric: Metric, tid: int) -> list[Any]:
-        key = (metric.id, self.fmt.tag_string(tid))
-        group = self.groups.get(key)
-        if group is None:
-            sink: Any = {
-                MetricType.TREND: TrendSink,
-                MetricType.COUNTER: CounterSink,
-                MetricType.RATE: RateSink,
-                MetricType.GAUGE: GaugeSink,
-            }[metric.type]()
-            group = self.groups[key] = [metric, sink, 0]
-        return group
-
-    def _feed(self, metric: Metric, tid: int, values: np.ndarray, times: np.ndarray) -> None:
-        finite = np.isfinite(values)
-        if not finite.all():
-            self.skipped += int((~finite).sum())
-            values, times = values[finite], times[finite]
-        if values.size:
-            group = self._sink(metric, tid)
-            group[1].add_many(values, times)
-            group[2] += int(values.size)
 
     def add(self, batch: MetricBatch) -> None:
-        if batch.http is not None and batch.http.size:
-            h = batch.http
-            tids, inverse = np.unique(h[:, 0].astype(np.int64), return_inverse=True)
-            for gi, tid in enumerate(tids.tolist()):
-                rows = h[inverse == gi]
-                times = rows[:, 1]
-                self._feed(R.HTTP_REQS, tid, np.ones(rows.shape[0]), times)
-                for col, metric in enumerate(R.HTTP_TREND_COLUMNS):
-                    self._feed(metric, tid, rows[:, 2 + col], times)
-                failed = rows[:, 9]
-                known = ~np.isnan(failed)
-                if known.any():
-                    self._feed(R.HTTP_REQ_FAILED, tid, failed[known], times[known])
-        if batch.gen is not None and batch.gen.size:
-            g = batch.gen
-            keys = g[:, 0].astype(np.int64) * (1 << 32) + g[:, 1].astype(np.int64)
-            uniq, inverse = np.unique(keys, return_inverse=True)
-            metrics = self.registry.metrics
-            for gi, key in enumerate(uniq.tolist()):
-                rows = g[inverse == gi]
-                self._feed(metrics[key >> 32], key & 0xFFFFFFFF, rows[:, 3], rows[:, 2])
+        groups, tagstr, metrics = self.groups, self.fmt.tag_string, self.registry.metrics
+        for mid, tid, delta in batch.deltas:
+            key = (mid, tagstr(tid))
+            own = groups.get(key)
+            if own is None:
+                own = groups[key] = _SINKS[metrics[mid].type]()
+            own.merge(delta)
 
     def close(self) -> list[str]:
         """The window's lines (timestamped at the window start); starts a new window."""
+        now = time.time()
+        seconds = max(now - self.start, 1e-9)
         ts = self.fmt.timestamp(self.start)
         lines = []
         f = go_float
-        for (_, tagstr), (metric, sink, n) in self.groups.items():
+        metrics = self.registry.metrics
+        for (mid, tagstr), sink in self.groups.items():
             if isinstance(sink, TrendSink):
+                if not sink.count:
+                    continue
                 fields = [
                     ("count", sink.count),
                     ("sum", sink.sum),
@@ -544,16 +520,33 @@ class Aggregator:
                     *((name, sink.percentile(p)) for name, p in _PCTS),
                 ]
             elif isinstance(sink, CounterSink):
-                fields = [("count", n), ("sum", sink.total)]
+                fields = [("count", sink.total), ("sum", sink.total), ("rate", sink.total / seconds)]
             elif isinstance(sink, RateSink):
+                if not sink.total:
+                    continue
                 fields = [("count", sink.total), ("sum", sink.trues), ("mean", sink.trues / sink.total)]
             else:
+                if not sink.seen:
+                    continue
                 fields = [("last", sink.last), ("min", sink.min), ("max", sink.max)]
-            body = ",".join(f"{k}={f(float(v))}" for k, v in fields)
-            lines.append(f"{metric.name}{AGG_SUFFIX}{tagstr} {body} {ts}")
+            values = [(k, float(v)) for k, v in fields]
+            if not all(math.isfinite(v) for _, v in values):
+                values = [(k, v) for k, v in values if math.isfinite(v)]
+                if not values:
+                    continue
+            body = ",".join(f"{k}={f(v)}" for k, v in values)
+            lines.append(f"{metrics[mid].name}{AGG_SUFFIX}{tagstr} {body} {ts}")
         self.groups = {}
-        self.start = time.time()
+        self.start = now
         return lines
+
+
+_SINKS: dict[MetricType, type] = {
+    MetricType.TREND: TrendSink,
+    MetricType.COUNTER: CounterSink,
+    MetricType.RATE: RateSink,
+    MetricType.GAUGE: GaugeSink,
+}
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -602,6 +595,8 @@ class InfluxDBOutput(Output):
         super().__init__(arg, registry, tagsets, env)
         self.settings = parse_settings(arg, env)
         self.instance = next(_instances)
+        # Aggregated mode reads the sink deltas only: workers then need not ship raw rows for it.
+        self.wants_raw = self.settings.mode == "raw"
 
     def description(self) -> str:
         s = self.settings
@@ -666,22 +661,20 @@ class InfluxDBOutput(Output):
         s = self.settings
         self._stopping = True
         self._deadline = time.monotonic() + s.stop_timeout
-        self._close_window()
-        self._seal()
-        self._wake.set()
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=s.stop_timeout + 1)
-        except TimeoutError:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        except Exception as exc:  # the writer must not take the run down
-            log.error("influxdb output: the writer failed: %s", exc)
-        await self._session.close()
-        self._leave_undelivered()
-        if self.aggregator is not None and self.aggregator.skipped:
-            log.debug(
-                "influxdb output: %d NaN/Inf samples left out of the aggregates", self.aggregator.skipped
-            )
+            self._close_window()
+            self._seal()
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=s.stop_timeout + 1)
+            except TimeoutError:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
+        except Exception as exc:  # the writer must not take the run (or the accounting) down
+            log.error("influxdb output: the writer failed: %s: %s", type(exc).__name__, exc)
+        finally:
+            await self._session.close()
+            self._leave_undelivered()
         return self.stats
 
     # buffering -------------------------------------------------------------------------------------------
@@ -752,8 +745,18 @@ class InfluxDBOutput(Output):
 
     # writing ---------------------------------------------------------------------------------------------
     async def _writer(self) -> None:
-        """Tick every push interval (close the window, seal the open chunk) and keep the queue moving."""
+        """The background task; a bug in it must not silently stop delivery, so it restarts its loop."""
         await self._create_database()
+        while True:
+            try:
+                await self._write_loop()
+                return
+            except Exception:
+                log.exception("influxdb output: the writer failed; restarting it in 1s")
+                await asyncio.sleep(1.0)
+
+    async def _write_loop(self) -> None:
+        """Tick every push interval (close the window, seal the open chunk) and keep the queue moving."""
         s = self.settings
         loop_time = time.monotonic
         next_tick = loop_time() + s.push_interval

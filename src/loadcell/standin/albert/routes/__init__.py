@@ -1,0 +1,34 @@
+"""Route tables of the Albert stand-in, one module per resource family."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from loadcell.standin.albert import auth
+from loadcell.standin.albert.routes import (
+    directory,
+    inventories,
+    labdata,
+    locations,
+    lots,
+    projects,
+    tasks,
+    users,
+    workspace,
+)
+
+
+def api_routes() -> list[BaseRoute]:
+    """Every modelled endpoint; more specific paths come first inside each module."""
+    return [
+        *auth.routes,
+        *inventories.routes,
+        *lots.routes,
+        *projects.routes,
+        *tasks.routes,
+        *users.routes,
+        *locations.routes,
+        *directory.routes,
+        *workspace.routes,
+        *labdata.routes,
+    ]
