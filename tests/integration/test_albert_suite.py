@@ -126,7 +126,7 @@ def test_interrupted_run_is_cleaned_up_by_teardown(tmp_path: Path, standin: Stan
             "DURATION=60s",
         ],
         cwd=ROOT,
-        env={**__import__("os").environ, **env},
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
