@@ -1,0 +1,135 @@
+"""Script API and engine features beyond the basics: inspect, handle_summary, stats, batch, graceful stop."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Server, run_loadcell, write_script
+
+
+def test_inspect_prints_resolved_scenarios_without_running(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        "options = {'scenarios': {'a': {'executor': 'constant-arrival-rate', 'rate': 5, 'duration': '1m',"
+        " 'preAllocatedVUs': 2}}, 'thresholds': {'http_reqs': ['count>1']}}\n"
+        "async def default(vu):\n    raise SystemExit('must not run')\n",
+    )
+    res = run_loadcell("inspect", str(script))
+    assert res.code == 0, res.out
+    data = json.loads(res.stdout)
+    assert data["scenarios"]["a"]["maxVUs"] == 2 and data["scenarios"]["a"]["timeUnit"] == 1.0
+    assert data["thresholds"] == {"http_reqs": ["count>1"]}
+    bad = write_script(tmp_path, "options = {'vus': 2, 'duration': 'soon'}\n", "bad.py")
+    res = run_loadcell("inspect", str(bad))
+    assert res.code == 104 and "'soon'" in res.stderr
+
+
+def test_handle_summary_replaces_the_text_and_writes_files(tmp_path: Path, target: Server) -> None:
+    out_file = tmp_path / "custom.json"
+    script = write_script(
+        tmp_path,
+        f"import json\noptions = {{'iterations': 3}}\n"
+        f"async def default(vu):\n    await vu.http.get({target.url!r})\n"
+        f"def setup():\n    return {{'token_free': True}}\n"
+        f"def handle_summary(data):\n"
+        f"    count = int(data['metrics']['http_reqs']['values']['count'])\n"
+        f"    return {{'stdout': 'CUSTOM SUMMARY ' + str(count),\n"
+        f"            {str(out_file)!r}: json.dumps(data['setup_data'])}}\n",
+    )
+    res = run_loadcell("run", "-q", str(script))
+    assert res.code == 0, res.out
+    assert "CUSTOM SUMMARY 3" in res.stdout and "TOTAL RESULTS" not in res.stdout
+    assert json.loads(out_file.read_text()) == {"token_free": True}
+
+
+def test_summary_trend_stats_and_time_unit(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        f"options = {{'iterations': 5}}\nasync def default(vu):\n    await vu.http.get({target.url!r})\n",
+    )
+    res = run_loadcell(
+        "run",
+        "-q",
+        str(script),
+        "--summary-trend-stats",
+        "min,p(99),p(99.9),count",
+        "--summary-time-unit",
+        "ms",
+        "--summary-export",
+        str(tmp_path / "s.json"),
+    )
+    assert res.code == 0, res.out
+    line = next(ln for ln in res.stdout.splitlines() if ln.strip().startswith("http_req_duration."))
+    assert "min=" in line and "p(99.9)=" in line and "count=5" in line and "ms" in line and "avg=" not in line
+    export = json.loads((tmp_path / "s.json").read_text())
+    assert set(export["metrics"]["http_req_duration"]) == {"min", "p(99)", "p(99.9)", "count"}
+
+
+def test_batch_runs_requests_in_parallel(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        f"import time\noptions = {{'iterations': 1}}\n"
+        f"async def default(vu):\n"
+        f"    t0 = time.perf_counter()\n"
+        f"    base = {target.url!r}\n"
+        f"    rs = await vu.http.batch([('GET', base + '/delay/300'), base + '/delay/300',\n"
+        f"                               {{'method': 'POST', 'url': base + '/items', 'json': {{'a': 1}}}}])\n"
+        f"    assert [r.status for r in rs] == [200, 200, 200], rs\n"
+        f"    assert time.perf_counter() - t0 < 0.55, 'not parallel'\n",
+    )
+    res = run_loadcell("run", "-q", str(script), "--summary-export", str(tmp_path / "s.json"))
+    assert res.code == 0, res.out
+    assert "iteration error" not in res.stderr, res.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["metrics"]["http_reqs"]["count"] == 3
+
+
+def test_scenario_exec_env_and_tags(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        "from loadcell import Counter, env\n"
+        "hits = Counter('hits')\n"
+        "options = {'scenarios': {\n"
+        "  'readers': {'executor': 'per-vu-iterations', 'vus': 2, 'iterations': 3, 'exec': 'read',\n"
+        "              'env': {'ROLE': 'reader'}, 'tags': {'team': 'r'}},\n"
+        "  'writers': {'executor': 'shared-iterations', 'vus': 1, 'iterations': 4, 'exec': 'write',\n"
+        "              'env': {'ROLE': 'writer'}}},\n"
+        " 'thresholds': {'hits{role:reader}': ['count==6'], 'hits{role:writer}': ['count==4'],\n"
+        "                'hits{team:r}': ['count==6'], 'iterations{scenario:writers}': ['count==4']}}\n"
+        "async def read(vu):\n    hits.add(1, {'role': env['ROLE']})\n"
+        "async def write(vu):\n    hits.add(1, {'role': env['ROLE']})\n",
+    )
+    res = run_loadcell("run", "-q", str(script))
+    assert res.code == 0, res.out
+    assert res.stdout.count("✓") >= 4 and "✗" not in res.stdout
+
+
+def test_graceful_stop_interrupts_long_iterations(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        "from loadcell import sleep\n"
+        "options = {'scenarios': {'s': {'executor': 'constant-vus', 'vus': 2, 'duration': '1s',"
+        " 'gracefulStop': '500ms'}}}\n"
+        "async def default(vu):\n    await sleep(0.7 if vu.iteration == 0 else 5)\n",
+    )
+    res = run_loadcell("run", str(script), "--workers", "1", "--summary-export", str(tmp_path / "s.json"))
+    assert res.code == 0, res.out
+    assert "2 complete and 2 interrupted iterations" in res.stdout
+    assert json.loads((tmp_path / "s.json").read_text())["metrics"]["iterations"]["count"] == 2
+
+
+def test_dropped_iterations_warning_is_logged_once(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        "from loadcell import sleep\n"
+        "options = {'scenarios': {'s': {'executor': 'constant-arrival-rate', 'rate': 20, 'duration': '1s',"
+        " 'preAllocatedVUs': 1}}}\n"
+        "async def default(vu):\n    await sleep(0.3)\n",
+    )
+    res = run_loadcell(
+        "run", "-q", str(script), "--workers", "1", "--summary-export", str(tmp_path / "s.json")
+    )
+    assert res.code == 0, res.out
+    assert res.stderr.count("Insufficient VUs, reached 1 active VUs and cannot initialize more") == 1
+    export = json.loads((tmp_path / "s.json").read_text())
+    assert export["metrics"]["dropped_iterations"]["count"] + export["metrics"]["iterations"]["count"] == 20
