@@ -117,6 +117,9 @@ _PRECISIONS: dict[str, tuple[str, int]] = {
     "h": ("h", 3_600_000_000_000),
 }
 _FIELD_TYPES = ("string", "int", "float", "bool")
+_SEVEN_NS = "|".join(["%.6f"] * 7)
+# Built-in time metrics whose k6 values are whole nanoseconds (6 decimals in ms).
+_NS_METRICS = {m.name for m in (*R.HTTP_TREND_COLUMNS, R.ITERATION_DURATION, R.GROUP_DURATION)}
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 _INT = re.compile(r"^[+-]?\d+$")
@@ -449,11 +452,13 @@ class LineFormatter:
                 pre, post = cache.get(tid) or parts_of(tid)
                 tail = post + ts_of(~tid, row[1])
                 app(f"{reqs}{pre}1{tail}")
-                for name, v in zip(names, row[2:9], strict=True):
-                    if isfinite(v):
-                        app(f"{name}{pre}{fmt(v)}{tail}")
-                    else:
+                # k6's timings are whole nanoseconds: 6 decimals in ms, trailing zeros cut (= 'f', -1)
+                for name, text in zip(names, (_SEVEN_NS % tuple(row[2:9])).split("|"), strict=True):
+                    if "n" in text:  # nan, inf
                         skipped += 1
+                        continue
+                    text = text.rstrip("0").rstrip(".")
+                    app(f"{name}{pre}{text if text != '-0' else '0'}{tail}")
                 f = row[9]
                 if f == f:
                     app(f"{failed}{pre}{fmt(f)}{tail}")
@@ -464,8 +469,11 @@ class LineFormatter:
                     skipped += 1
                     continue
                 tid, m = int(tid_f), int(mid)
+                metric = metrics[m]
+                if metric.name in _NS_METRICS:
+                    v = round(v, 6)
                 pre, post = cache.get(tid) or parts_of(tid)
-                app(f"{metrics[m].name}{pre}{fmt(v)}{post}{ts_of((m << 32) | tid, t)}")
+                app(f"{metric.name}{pre}{fmt(v)}{post}{ts_of((m << 32) | tid, t)}")
         return out, skipped
 
 

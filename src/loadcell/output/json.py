@@ -16,12 +16,14 @@ import msgspec
 
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
+from loadcell.metrics.registry import Metric
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import open_text
 
 _encode = msgspec.json.Encoder().encode
 # Built-in time metrics whose k6 values are whole nanoseconds (6 decimals in ms).
 _NS_METRICS = {m.name for m in (*R.HTTP_TREND_COLUMNS, R.ITERATION_DURATION, R.GROUP_DURATION)}
+_SEVEN_NS = "|".join(["%.6f"] * 7)
 
 
 def rfc3339_ns(wall: float) -> str:
@@ -62,9 +64,9 @@ class JSONOutput(Output):
 
     async def start(self, info: RunInfo) -> None:
         self.file: IO[str] = open_text(self.arg)
-        self.seen: set[int] = set()
         self.thresholds: dict[str, list[str]] = {}
         self._prefix: dict[int, str] = {}
+        self.records = 0
         self._tags: dict[int, str] = {}
         self._second: tuple[int, str] = (-1, "")
 
@@ -87,42 +89,71 @@ class JSONOutput(Output):
             tags = dict(sorted({**tags, "group": ""}.items()))
         return _encode(tags).decode()
 
+    def _prefix_of(self, metric: Metric, out: list[str]) -> str:
+        """`{"metric":NAME,"type":"Point"` for a metric; its Metric record goes out first, once."""
+        pre = self._prefix.get(metric.id)
+        if pre is None:
+            pre = self._prefix[metric.id] = '{"metric":' + _encode(metric.name).decode() + ',"type":"Point"'
+            record = {
+                "type": "Metric",
+                "data": {
+                    "name": metric.name,
+                    "type": metric.type.value,
+                    "contains": metric.contains.value,
+                    "thresholds": self.thresholds.get(metric.name, []),
+                    "submetrics": None,
+                },
+                "metric": metric.name,
+            }
+            out.append(_encode(record).decode())
+            self.records += 1
+        return pre
+
     def add(self, batch: MetricBatch) -> None:
         lines: list[str] = []
         app = lines.append
         prefixes, tag_cache = self._prefix, self._tags
         fmt = go_json_float
         when = self._time
-        for metric, tid, t, value in self.samples(batch):
-            pre = prefixes.get(metric.id)
-            if pre is None:
-                pre = prefixes[metric.id] = '{"metric":' + _encode(metric.name).decode() + ',"type":"Point"'
-            if metric.id not in self.seen:
-                self.seen.add(metric.id)
-                app(
-                    _encode(
-                        {
-                            "type": "Metric",
-                            "data": {
-                                "name": metric.name,
-                                "type": metric.type.value,
-                                "contains": metric.contains.value,
-                                "thresholds": self.thresholds.get(metric.name, []),
-                                "submetrics": None,
-                            },
-                            "metric": metric.name,
-                        }
-                    ).decode()
-                )
-            tags = tag_cache.get(tid)
-            if tags is None:
-                tags = tag_cache[tid] = self._tags_json(tid)
-            if metric.name in _NS_METRICS:
-                value = round(value, 6)
-            app(f'{pre},"data":{{"time":"{when(t)}","value":{fmt(value)},"tags":{tags}}}}}')
+        before = self.records
+        if batch.http is not None and batch.http.size:
+            reqs = prefixes.get(R.HTTP_REQS.id) or self._prefix_of(R.HTTP_REQS, lines)
+            trends = [prefixes.get(m.id) or self._prefix_of(m, lines) for m in R.HTTP_TREND_COLUMNS]
+            failed_pre = ""
+            for row in batch.http.tolist():
+                tid = int(row[0])
+                tags = tag_cache.get(tid)
+                if tags is None:
+                    tags = tag_cache[tid] = self._tags_json(tid)
+                head = f',"data":{{"time":"{when(row[1])}","value":'
+                tail = f',"tags":{tags}}}}}'
+                app(f"{reqs}{head}1{tail}")
+                # whole nanoseconds in ms, as k6's: 6 decimals, trailing zeros cut
+                for pre, text in zip(trends, (_SEVEN_NS % tuple(row[2:9])).split("|"), strict=True):
+                    text = "null" if "n" in text else (text.rstrip("0").rstrip(".") or "0")
+                    app(f"{pre}{head}{text if text != '-0' else '0'}{tail}")
+                f = row[9]
+                if f == f:
+                    if not failed_pre:
+                        failed_pre = prefixes.get(R.HTTP_REQ_FAILED.id) or self._prefix_of(
+                            R.HTTP_REQ_FAILED, lines
+                        )
+                    app(f"{failed_pre}{head}{fmt(f)}{tail}")
+        if batch.gen is not None and batch.gen.size:
+            metrics = self.registry.metrics
+            for mid, tid_f, t, value in batch.gen.tolist():
+                metric = metrics[int(mid)]
+                pre = prefixes.get(metric.id) or self._prefix_of(metric, lines)
+                tid = int(tid_f)
+                tags = tag_cache.get(tid)
+                if tags is None:
+                    tags = tag_cache[tid] = self._tags_json(tid)
+                if metric.name in _NS_METRICS:
+                    value = round(value, 6)
+                app(f'{pre},"data":{{"time":"{when(t)}","value":{fmt(value)},"tags":{tags}}}}}')
         if lines:
             self.file.write("\n".join(lines) + "\n")
-            points = len(lines) - sum(1 for line in lines if line.startswith('{"type":"Metric"'))
+            points = len(lines) - (self.records - before)
             self.stats.produced += points
             self.stats.delivered += points
 
