@@ -14,6 +14,8 @@ from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
 from loadcell.metrics import registry as R
 from loadcell.metrics.clock import now
 
+CHECKS_ID = R.CHECKS.id
+
 
 class _Env(Mapping[str, str]):
     """k6's __ENV: process environment, overlaid by -e KEY=VALUE, overlaid by the scenario's env."""
@@ -48,24 +50,24 @@ def check(
     value: Any, checks: Mapping[str, Callable[[Any], Any] | bool], tags: Mapping[str, str] | None = None
 ) -> bool:
     """Evaluate named predicates; one `checks` sample each. Never fails the run by itself."""
-    vu = _vu("check()")
+    vu = current_vu.get(None) or _vu("check()")
     row = vu.buffer.sample_row
     all_ok = True
     for name, predicate in checks.items():
-        if "::" in name:
-            raise ValueError(f"check name {name!r} may not contain '::' (it separates group names)")
         error: BaseException | None = None
         try:
             result = predicate(value) if callable(predicate) else predicate
-            if inspect.isawaitable(result):
+            if result is True or result is False:
+                ok = result
+            elif inspect.isawaitable(result):
                 if hasattr(result, "close"):
                     result.close()
                 raise TypeError(f"check {name!r} returned an awaitable; checks must be plain functions")
-            ok = bool(result)
+            else:
+                ok = bool(result)
         except Exception as exc:
             ok, error = False, exc
-        tag_extra = {"check": name, **tags} if tags else {"check": name}
-        row((R.CHECKS.id, vu.sample_tagset(tag_extra), now(), 1.0 if ok else 0.0))
+        row((CHECKS_ID, vu.check_tagset(name, tags), now(), 1.0 if ok else 0.0))
         all_ok = all_ok and ok
         if error is not None:
             raise error

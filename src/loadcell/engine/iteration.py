@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from loadcell.engine.context import RunContext
@@ -37,7 +38,7 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
     completed = False
     try:
         result = fn(vu)
-        if inspect.isawaitable(result):
+        if type(result) is CoroutineType or (result is not None and inspect.isawaitable(result)):
             await result
         completed = True
     except asyncio.CancelledError:

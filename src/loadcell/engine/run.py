@@ -418,8 +418,13 @@ class TestRun:
 
         opts = self.resolved.options  # type: ignore[union-attr]
         extra: dict[str, Any] = {}
-        if output_stats:
-            extra["outputs"] = {name: st.as_dict() for name, st in output_stats.items()}
+        user_outputs = {
+            n: st
+            for n, st in output_stats.items()
+            if self.recorder is None or n != self.recorder.description()
+        }
+        if user_outputs:
+            extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
         if self.ctx.errors:
             extra["iteration_errors"] = dict(self.ctx.errors)
         data = build_summary_data(
@@ -453,9 +458,7 @@ class TestRun:
                         Path(target).write_text(text)
         elif not self.settings.no_summary:
             self.print(result.summary_text)
-        for name, stats in output_stats.items():
-            if self.recorder is not None and name == self.recorder.description():
-                continue
+        for name, stats in user_outputs.items():
             line = (
                 f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
                 f" {stats.dropped} dropped"

@@ -39,6 +39,7 @@ class VU:
         self._base_tid = self.tagsets.intern(self._base)
         self._http_cache: dict[tuple, int] = {}
         self._sample_cache: dict[tuple, int] = {}
+        self._check_cache: dict[tuple, int] = {}
         self.http = HttpClient(self, ctx.insecure_skip_tls_verify)
 
     # tags ----------------------------------------------------------------------------------------
@@ -69,6 +70,7 @@ class VU:
         self._base_tid = self.tagsets.intern(self._base)
         self._http_cache.clear()
         self._sample_cache.clear()
+        self._check_cache.clear()
 
     def base_tagset(self) -> int:
         """Tags of iteration-level samples (iterations, data_*): scenario and test tags, no group."""
@@ -86,6 +88,17 @@ class VU:
                 tags.update({str(k): str(v) for k, v in extra.items()})
             tid = self.tagsets.intern_dict(tags)
             self._sample_cache[key] = tid
+        return tid
+
+    def check_tagset(self, name: str, extra: Mapping[str, str] | None) -> int:
+        key = (self.group, name, tuple(extra.items()) if extra else None)
+        tid = self._check_cache.get(key)
+        if tid is None:
+            if "::" in name:
+                raise ValueError(f"check name {name!r} may not contain '::' (it separates group names)")
+            tid = self._check_cache[key] = self.sample_tagset(
+                {"check": name, **extra} if extra else {"check": name}
+            )
         return tid
 
     def http_tagset(

@@ -17,8 +17,10 @@ from urllib.parse import urljoin
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar
 from loadcell.http.errors import INVALID_URL, RequestError, classify
+from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.request import build_head, encode_body
 from loadcell.http.response import Response, Timings
+from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
 from loadcell.metrics.clock import now
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from loadcell.engine.vu import VU
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PROTOS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _NAN = math.nan
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_REDIRECTS = 10
@@ -80,6 +83,7 @@ class HttpClient:
     def __init__(self, vu: VU, insecure_skip_tls_verify: bool = False) -> None:
         self.vu = vu
         self.loop = asyncio.get_event_loop()
+        self.sweeper = TimeoutSweeper.for_loop(self.loop)
         self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
@@ -223,7 +227,9 @@ class HttpClient:
         t_conn = now()
         waiter = conn.send(wire, method == "HEAD")
         t_sent = now()
-        timer = self.loop.call_later(timeout, conn.timeout)
+        conn.deadline = t_sent + timeout
+        sweeper = self.sweeper
+        sweeper.watch(conn)
         try:
             await waiter
         except asyncio.CancelledError:
@@ -235,18 +241,21 @@ class HttpClient:
             vu.bytes_received += conn.bytes_in
             return self._record_error(method, target.url, target, tags, classify(exc, False), expected)
         finally:
-            timer.cancel()
+            sweeper.unwatch(conn)
         t_done = conn.t_done
         t_first = conn.t_first or t_done
         status = conn.status
-        proto = "HTTP/" + conn.version
+        proto = _PROTOS.get(conn.version) or "HTTP/" + conn.version
         chunks = conn.body
         payload_in = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        if conn.content_encoding is not None and payload_in:
-            payload_in = _decode(payload_in, conn.content_encoding)
-        if conn.set_cookies is not None:
-            self.cookies.store(target, conn.set_cookies)
-        raw_headers = conn.headers
+        head = conn.head
+        flags = conn.flags
+        if flags & (ENCODED | COOKIES):
+            if flags & ENCODED and payload_in:
+                for encoding in field_values(head, b"content-encoding"):
+                    payload_in = _decode(payload_in, encoding.lower())
+            if flags & COOKIES:
+                self.cookies.store(target, field_values(head, b"set-cookie"))
         vu.bytes_sent += conn.bytes_out
         vu.bytes_received += conn.bytes_in
         conn.bytes_out = conn.bytes_in = 0
@@ -290,7 +299,7 @@ class HttpClient:
             target.url,
             status,
             proto,
-            raw_headers,
+            head,
             payload_in,
             timings,
             "" if not error_code else f"HTTP {status}",
@@ -310,7 +319,7 @@ class HttpClient:
         failed, ok_tag = (_NAN, "") if expected is None else (1.0, "false")
         tid = self.vu.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
         self.vu.buffer.http_row((tid, now(), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, failed))
-        return Response(method, url, 0, "", [], b"", error=str(err), error_code=err.code)
+        return Response(method, url, 0, "", b"", b"", error=str(err), error_code=err.code)
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:

@@ -1,7 +1,7 @@
 """One HTTP/1.1 connection: an asyncio.Protocol feeding httptools, one parser for its whole life.
 
-The protocol only records what the wire did (bytes, first-byte time, headers, body chunks) and
-resolves a future when a response is complete; the client turns that into metrics.
+The protocol only records what the wire did (bytes, first-byte time, the raw head, body chunks)
+and resolves a future when a response is complete; the client turns that into metrics.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ import ssl
 import httptools
 
 from loadcell.http.errors import RequestError
+from loadcell.http.head import FRAMED, scan
 from loadcell.metrics.clock import now
-
-# Lengths of the header names the client needs to notice, so most headers skip the lower() call.
-_WATCHED_LENGTHS = frozenset({8, 10, 14, 16, 17})
 
 
 class HttpConnection(asyncio.Protocol):
@@ -24,17 +22,17 @@ class HttpConnection(asyncio.Protocol):
         "bytes_in",
         "bytes_out",
         "closed",
-        "content_encoding",
+        "deadline",
         "expect_eof_body",
+        "flags",
+        "head",
         "head_request",
-        "headers",
         "headers_done",
         "keep_alive",
         "key",
-        "location",
         "loop",
         "parser",
-        "set_cookies",
+        "pending",
         "status",
         "t_done",
         "t_first",
@@ -49,19 +47,19 @@ class HttpConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future | None = None
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.pending = b""  # bytes received before the head was complete
+        self.head = b""
+        self.flags = 0
         self.body: list[bytes] = []
         self.t_first = 0.0
         self.t_done = 0.0
+        self.deadline = 0.0
         self.bytes_in = 0
         self.bytes_out = 0
         self.closed = False
         self.headers_done = False
         self.expect_eof_body = True
         self.head_request = False
-        self.content_encoding: bytes | None = None
-        self.location: bytes | None = None
-        self.set_cookies: list[bytes] | None = None
         self.status = 0
         self.version = "1.1"
         self.keep_alive = False
@@ -74,6 +72,8 @@ class HttpConnection(asyncio.Protocol):
         if not self.t_first:
             self.t_first = now()
         self.bytes_in += len(data)
+        if not self.headers_done:
+            self.pending = self.pending + data if self.pending else data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -92,30 +92,18 @@ class HttpConnection(asyncio.Protocol):
             else:
                 self._fail(exc or ConnectionResetError("connection closed before the response was complete"))
 
-    # httptools callbacks
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
-        if len(name) in _WATCHED_LENGTHS:
-            lname = name.lower()
-            if lname == b"content-length" or lname == b"transfer-encoding":
-                self.expect_eof_body = False
-            elif lname == b"content-encoding":
-                self.content_encoding = value.lower()
-            elif lname == b"location":
-                self.location = value
-            elif lname == b"set-cookie":
-                if self.set_cookies is None:
-                    self.set_cookies = []
-                self.set_cookies.append(value)
-
+    # httptools callbacks (no on_header: the head is scanned once, see loadcell.http.head)
     def on_headers_complete(self) -> None:
         self.headers_done = True
         parser = self.parser
         status = self.status = parser.get_status_code()
         self.version = parser.get_http_version()
         self.keep_alive = parser.should_keep_alive()
-        if status in (204, 304) or 100 <= status < 200:
-            self.expect_eof_body = False
+        pending = self.pending
+        self.head = pending[: pending.find(b"\r\n\r\n")]
+        self.pending = b""
+        flags = self.flags = scan(self.head)
+        self.expect_eof_body = not flags & FRAMED and status not in (204, 304) and status >= 200
         if self.head_request:
             # llhttp would wait for a body the server never sends; finish here and start a fresh parser.
             self.parser = httptools.HttpResponseParser(self)
@@ -143,23 +131,17 @@ class HttpConnection(asyncio.Protocol):
 
     def send(self, data: bytes, head_request: bool = False) -> asyncio.Future:
         """Write a request; the future resolves when the whole response has been parsed."""
-        self.headers = []
         self.body = []
         self.t_first = 0.0
         self.headers_done = False
-        self.expect_eof_body = True
         self.head_request = head_request
-        self.content_encoding = None
-        self.location = None
-        self.set_cookies = None
-        waiter = self.loop.create_future()
-        self.waiter = waiter
+        waiter = self.waiter = self.loop.create_future()
         self.transport.write(data)  # type: ignore[union-attr]
         self.bytes_out += len(data)
         return waiter
 
     def timeout(self) -> None:
-        """Timer callback: fail the request in flight and drop the connection (k6 code 1050)."""
+        """Called by the timeout sweeper: fail the request in flight, drop the connection (k6 code 1050)."""
         self._fail(RequestError(1050, "request timeout"))
         self.close()
 

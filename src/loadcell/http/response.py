@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 
+from loadcell.http.head import fields
+
 
 class Timings:
     """k6's res.timings in ms; also readable as a mapping (timings['duration'])."""
@@ -56,7 +58,7 @@ class Response:
         "error_code",
         "method",
         "proto",
-        "raw_headers",
+        "raw_head",
         "status",
         "timings",
         "url",
@@ -68,7 +70,7 @@ class Response:
         url: str,
         status: int,
         proto: str,
-        raw_headers: list[tuple[bytes, bytes]],
+        raw_head: bytes,
         body: bytes,
         timings: Timings = _ZERO,
         error: str = "",
@@ -78,7 +80,7 @@ class Response:
         self.url = url
         self.status = status
         self.proto = proto
-        self.raw_headers = raw_headers
+        self.raw_head = raw_head
         self.body = body
         self.timings = timings
         self.error = error
@@ -90,7 +92,7 @@ class Response:
     def headers(self) -> dict[str, str]:
         if self._headers is None:
             headers: dict[str, str] = {}
-            for raw_name, raw_value in self.raw_headers:
+            for raw_name, raw_value in fields(self.raw_head):
                 name = _canonical(raw_name.decode("latin-1"))
                 value = raw_value.decode("latin-1")
                 headers[name] = f"{headers[name]}, {value}" if name in headers else value

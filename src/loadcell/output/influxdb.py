@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from loadcell.config.durations import parse_duration
@@ -364,6 +365,11 @@ class LineFormatter:
         self._used: dict[int, set[int]] = {}
         self._used_before: dict[int, set[int]] = {}
         self._generation = time.monotonic()
+        # Sample times are float seconds (about 0.24 µs apart at best), so two samples of one series taken
+        # within a fraction of a microsecond can share a nanosecond, and InfluxDB would keep only one of
+        # the two points. A colliding point is moved to the next free nanosecond (microsecond with
+        # precision=u) among the last second or two of points (batches of several workers interleave).
+        # Coarser precisions are left alone, as k6 does.
         self.dedupe = self.mult <= 1000
 
     def timestamp(self, t: float) -> str:
@@ -374,27 +380,6 @@ class LineFormatter:
         sec = int(t)
         ns = sec * 1_000_000_000 + round((t - sec) * 1e9)
         return ns if self.mult == 1 else ns // self.mult
-
-    def unique_ticks(self, key: int, t: float) -> str:
-        """Like ticks(), but never the timestamp of another point of the same series (InfluxDB would
-        overwrite it silently).
-
-        Sample times are float seconds (about 0.24 µs apart at best), so two requests that complete
-        within a fraction of a microsecond can share a nanosecond. A colliding point is moved to the next
-        free nanosecond (microsecond with precision=u) among the points of the last second or two (batches
-        from several workers interleave).
-        Coarser precisions are left alone, as k6 does.
-        """
-        ts = self.ticks(t)
-        if self.dedupe:
-            used = self._used.get(key)
-            if used is None:
-                used = self._used[key] = set()
-            before = self._used_before.get(key)
-            while ts in used or (before is not None and ts in before):
-                ts += 1
-            used.add(ts)
-        return str(ts)
 
     def _emitted(self, tid: int) -> tuple[dict[str, str], dict[str, str]]:
         tags = self.tagsets.as_dict(tid)
@@ -431,8 +416,18 @@ class LineFormatter:
             parts = self._raw[tid] = (f"{self.tag_string(tid)} {before}value=", f"{after} ")
         return parts
 
+    def ticks_array(self, t: np.ndarray) -> list[int]:
+        """ticks() for a column of wall seconds, vectorised."""
+        sec = np.floor(t)
+        ns = sec.astype(np.int64) * 1_000_000_000 + np.rint((t - sec) * 1e9).astype(np.int64)
+        return (ns if self.mult == 1 else ns // self.mult).tolist()
+
     def raw_lines(self, batch: MetricBatch) -> tuple[list[str], int]:
-        """Every sample of the batch as a line, in k6's order; and how many were skipped (NaN/Inf)."""
+        """Every sample of the batch as a line, in k6's order; and how many were skipped (NaN/Inf).
+
+        Timestamps never repeat within a series (see unique_ticks); for HTTP rows, whose 8-9 points
+        share one timestamp, no two requests get the same one at all (a superset, cheaper to check).
+        """
         out: list[str] = []
         app = out.append
         parts_of = self.raw_parts
@@ -440,17 +435,23 @@ class LineFormatter:
         if time.monotonic() - self._generation >= 1.0:  # remember about the last 1-2 s of timestamps
             self._used_before, self._used = self._used, {}
             self._generation = time.monotonic()
-        ts_of = self.unique_ticks
-        fmt = go_float
-        isfinite = math.isfinite
+        dedupe = self.dedupe
         skipped = 0
         if batch.http is not None and batch.http.size:
             names = [m.name for m in R.HTTP_TREND_COLUMNS]
             reqs, failed = R.HTTP_REQS.name, R.HTTP_REQ_FAILED.name
-            for row in batch.http.tolist():
+            used = self._used.get(-1)
+            if used is None:
+                used = self._used[-1] = set()
+            before = self._used_before.get(-1) or set()
+            for row, ts in zip(batch.http.tolist(), self.ticks_array(batch.http[:, 1]), strict=True):
+                if dedupe:
+                    while ts in used or ts in before:
+                        ts += 1
+                    used.add(ts)
                 tid = int(row[0])
                 pre, post = cache.get(tid) or parts_of(tid)
-                tail = post + ts_of(~tid, row[1])
+                tail = f"{post}{ts}"
                 app(f"{reqs}{pre}1{tail}")
                 # k6's timings are whole nanoseconds: 6 decimals in ms, trailing zeros cut (= 'f', -1)
                 for name, text in zip(names, (_SEVEN_NS % tuple(row[2:9])).split("|"), strict=True):
@@ -461,19 +462,33 @@ class LineFormatter:
                     app(f"{name}{pre}{text if text != '-0' else '0'}{tail}")
                 f = row[9]
                 if f == f:
-                    app(f"{failed}{pre}{fmt(f)}{tail}")
+                    app(f"{failed}{pre}{'1' if f == 1.0 else '0' if f == 0.0 else go_float(f)}{tail}")
         if batch.gen is not None and batch.gen.size:
             metrics = self.registry.metrics
-            for mid, tid_f, t, v in batch.gen.tolist():
+            fmt = go_float
+            isfinite = math.isfinite
+            used_by, before_by = self._used, self._used_before
+            for (mid, tid_f, _, v), ts in zip(
+                batch.gen.tolist(), self.ticks_array(batch.gen[:, 2]), strict=True
+            ):
                 if not isfinite(v):
                     skipped += 1
                     continue
                 tid, m = int(tid_f), int(mid)
+                if dedupe:
+                    key = (m << 32) | tid
+                    used = used_by.get(key)
+                    if used is None:
+                        used = used_by[key] = set()
+                    before = before_by.get(key)
+                    while ts in used or (before is not None and ts in before):
+                        ts += 1
+                    used.add(ts)
                 metric = metrics[m]
                 if metric.name in _NS_METRICS:
                     v = round(v, 6)
                 pre, post = cache.get(tid) or parts_of(tid)
-                app(f"{metric.name}{pre}{fmt(v)}{post}{ts_of((m << 32) | tid, t)}")
+                app(f"{metric.name}{pre}{fmt(v)}{post}{ts}")
         return out, skipped
 
 

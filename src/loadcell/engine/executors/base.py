@@ -102,12 +102,17 @@ class Executor:
             raise
 
     async def vu_loop(self, vu: VU, keep_going: Callable[[VU], bool]) -> None:
-        """A looping VU: runs iterations while keep_going(vu) says so."""
+        """A looping VU: runs iterations while keep_going(vu) says so (one frame less than iterate())."""
         current_vu.set(vu)
         self.active += 1
+        fn, ctx = self.fn, self.ctx
         try:
             while keep_going(vu):
-                await self.iterate(vu)
+                if await run_iteration(vu, fn, ctx):
+                    self.completed += 1
+        except asyncio.CancelledError:
+            self.interrupted += 1
+            raise
         except ScriptAbortedError as exc:
             self.state.abort(exc)
         finally:
