@@ -293,7 +293,9 @@ class TestRun:
         initialized = self.state.pool.initialized
         if self.worker_pool is not None:
             initialized += self.worker_pool.initialized
-        row((R.VUS_MAX.id, tid, t, float(initialized)))
+        # k6 initializes the planned VUs before the start; ours are created as scenarios start.
+        planned = self.scheduler.planned_vus() if self.scheduler else 0
+        row((R.VUS_MAX.id, tid, t, float(max(initialized, planned))))
 
     def _check_thresholds(self) -> None:
         self.flush()

@@ -29,6 +29,9 @@ class Scheduler:
             ends.append(cfg.startTime + cfg.nominal_duration() + max(cfg.gracefulStop, extra))
         return max(ends, default=0.0)
 
+    def planned_vus(self) -> int:
+        return sum(ex.planned_vus() for ex in self.executors.values())
+
     def max_vus(self) -> int:
         return sum(ex.max_vus() for ex in self.executors.values())
 

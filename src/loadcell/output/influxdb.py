@@ -580,12 +580,13 @@ _SINKS: dict[MetricType, type] = {
 class _Chunk:
     """Up to batch_points lines, in memory (`data`) or spilled to a file (`path`)."""
 
-    __slots__ = ("data", "n", "path")
+    __slots__ = ("data", "db_retries", "n", "path")
 
     def __init__(self, data: bytes | None, n: int, path: Path | None = None) -> None:
         self.data = data
         self.n = n
         self.path = path
+        self.db_retries = 0
 
 
 _RETRY, _DONE = "retry", "done"
@@ -617,6 +618,12 @@ class InfluxDBOutput(Output):
     def __init__(self, arg: str, registry: Registry, tagsets: TagSets, env: dict[str, str]) -> None:
         super().__init__(arg, registry, tagsets, env)
         self.settings = parse_settings(arg, env)
+        try:
+            import aiohttp  # noqa: F401
+        except ImportError:
+            raise InvalidConfigError(
+                "--out influxdb needs aiohttp: pip install aiohttp==3.14.5 (a dependency of loadcell)"
+            ) from None
         self.instance = next(_instances)
         # Aggregated mode reads the sink deltas only: workers then need not ship raw rows for it.
         self.wants_raw = self.settings.mode == "raw"
@@ -649,7 +656,8 @@ class InfluxDBOutput(Output):
         self._failing: str | None = None  # the last retryable error while InfluxDB is unreachable
         self._buffered_during_outage = 0
         self._logged: dict[str, int] = {}
-        self._db_missing_retries = 0
+        self._db_lock = asyncio.Lock()
+        self._db_created_at = -math.inf
         wire_precision = _PRECISIONS[s.precision][0]
         self._write_params = {
             "consistency": s.consistency,
@@ -894,9 +902,12 @@ class InfluxDBOutput(Output):
         message = _influx_message(body) or f"HTTP {status}"
         if status == 413 and chunk.n > 1:
             return self._split(chunk, data)
-        if status == 404 and "database not found" in message and self._db_missing_retries < 3:
-            self._db_missing_retries += 1
-            await self._create_database()
+        if status == 404 and "database not found" in message and chunk.db_retries < 3:
+            # InfluxDB was unreachable when the run started, so CREATE DATABASE never happened.
+            chunk.db_retries += 1
+            async with self._db_lock:  # one CREATE for all the writes that just failed
+                if time.monotonic() - self._db_created_at > 1.0 and await self._create_database():
+                    self._db_created_at = time.monotonic()
             return self._retryable(chunk, message)
         if status == 429 or status >= 500:
             return self._retryable(chunk, f"{status} {message}")

@@ -31,6 +31,9 @@ class ArrivalRateExecutor(Executor):
     def max_vus(self) -> int:
         return self.scaling.max_vus
 
+    def planned_vus(self) -> int:
+        return self.scaling.pre_allocated_vus
+
     def start_offsets(self, iteration_tuple: ExecutionTuple) -> Iterator[float]:
         raise NotImplementedError
 

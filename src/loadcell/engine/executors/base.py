@@ -75,8 +75,12 @@ class Executor:
         return self.state.segment
 
     def max_vus(self) -> int:
-        """VUs this executor may need in this segment (for vus_max and the header)."""
+        """VUs this executor may need in this segment (for the header)."""
         raise NotImplementedError
+
+    def planned_vus(self) -> int:
+        """VUs k6 initializes before the test starts (arrival rates add unplanned ones later)."""
+        return self.max_vus()
 
     # VUs --------------------------------------------------------------------------------------------
     def take_vu(self) -> VU:
