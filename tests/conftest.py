@@ -49,16 +49,17 @@ class Server:
     proc: subprocess.Popen
 
 
-def start_target(delay_ms: float = 0.0) -> Server:
+def start_target(delay_ms: float = 0.0, tls: tuple[Path, Path] | None = None) -> Server:
     port = free_port()
+    extra = ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else []
     proc = subprocess.Popen(
-        [PYTHON, "-m", "tests.support.target", "--port", str(port), "--delay-ms", str(delay_ms)],
+        [PYTHON, "-m", "tests.support.target", "--port", str(port), "--delay-ms", str(delay_ms), *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     wait_for_port(port, proc)
-    return Server(f"http://127.0.0.1:{port}", port, proc)
+    return Server(f"{'https' if tls else 'http'}://127.0.0.1:{port}", port, proc)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -80,6 +81,38 @@ def target() -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def slow_target() -> Iterator[Server]:
     server = start_target(delay_ms=300)
+    yield server
+    stop(server.proc)
+
+
+@pytest.fixture(scope="session")
+def tls_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An HTTPS target with a self-signed certificate for 127.0.0.1, made by the openssl CLI."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = start_target(tls=(cert, key))
     yield server
     stop(server.proc)
 

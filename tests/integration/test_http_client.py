@@ -152,3 +152,31 @@ async def default(vu):
     groups = {p["tags"]["group"] for p in points(tmp_path, "group_duration")}
     assert groups == {"::outer", "::outer::inner"}
     assert data["metrics"]["http_req_duration"]["min"] >= 19
+
+
+def test_tls_is_timed_and_verified(tmp_path: Path, tls_target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 1}}
+async def default(vu):
+    r = await vu.http.get({tls_target.url!r} + "/")
+    assert r.status == 0 and r.error_code == 1310, r
+""",
+    )
+    assert code == 0, out
+    assert "iteration error" not in out
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 1, "insecureSkipTLSVerify": True}}
+async def default(vu):
+    r1 = await vu.http.get({tls_target.url!r} + "/")
+    r2 = await vu.http.get({tls_target.url!r} + "/")
+    assert r1.status == 200 and r1.json()["ok"], r1
+    assert r1.timings.tls_handshaking > 0 and r2.timings.tls_handshaking == 0, (r1.timings, r2.timings)
+""",
+    )
+    assert code == 0, out
+    assert "iteration error" not in out
+    assert data["metrics"]["http_req_tls_handshaking"]["max"] > 0

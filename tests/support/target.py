@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import json
 import signal
+import ssl
 from urllib.parse import parse_qsl, urlsplit
 
 import httptools
@@ -133,11 +134,18 @@ def _resp(status: int, body: bytes, extra: list[tuple[str, str]] | None = None) 
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def serve(host: str, port: int, delay_ms: float) -> None:
+async def serve(
+    host: str, port: int, delay_ms: float, cert: str | None = None, key: str | None = None
+) -> None:
     TargetProtocol.delay_ms = delay_ms
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(TargetProtocol, host, port, backlog=4096)
-    print(f"target listening on http://{host}:{server.sockets[0].getsockname()[1]}", flush=True)
+    context = None
+    if cert and key:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+    server = await loop.create_server(TargetProtocol, host, port, backlog=4096, ssl=context)
+    scheme = "https" if context else "http"
+    print(f"target listening on {scheme}://{host}:{server.sockets[0].getsockname()[1]}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -150,8 +158,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--tls-cert", help="PEM certificate: serve HTTPS")
+    parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
     args = parser.parse_args()
-    uvloop.run(serve(args.host, args.port, args.delay_ms))
+    uvloop.run(serve(args.host, args.port, args.delay_ms, args.tls_cert, args.tls_key))
 
 
 if __name__ == "__main__":
