@@ -10,7 +10,7 @@ import asyncio
 import math
 import ssl
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -19,9 +19,10 @@ from loadcell.http.cookies import CookieJar
 from loadcell.http.errors import INVALID_URL, RequestError, classify
 from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.request import build_head, encode_body
-from loadcell.http.response import Response, Timings
+from loadcell.http.response import Response
 from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
+from loadcell.http.url import _cache as _targets
 from loadcell.metrics.clock import now
 
 if TYPE_CHECKING:
@@ -32,6 +33,11 @@ _PROTOS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _NAN = math.nan
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_REDIRECTS = 10
+
+
+async def _ready(response: Response) -> Response:
+    """An already known response, awaitable like an exchange."""
+    return response
 
 
 class ExpectedStatuses:
@@ -133,7 +139,7 @@ class HttpClient:
         return list(await asyncio.gather(*calls))
 
     # the request path ----------------------------------------------------------------------------
-    async def request(
+    def request(
         self,
         method: str,
         url: str,
@@ -147,38 +153,62 @@ class HttpClient:
         timeout: float | None = None,
         redirects: int | None = None,
         expected_statuses: ExpectedStatuses | None = _UNSET,
-    ) -> Response:
+    ) -> Awaitable[Response]:
+        """k6's http.request(). Returns the exchange coroutine itself: no wrapper frame per request."""
         method = method.upper()
+        expected = self.expected if expected_statuses is _UNSET else expected_statuses
         if params:
             url = with_params(url, params)
-        try:
-            target = parse_target(url)
-        except InvalidURLError as exc:
-            return self._record_error(
-                method, url, None, tags, RequestError(INVALID_URL, str(exc)), expected_statuses
-            )
-        payload, content_type = (
-            (None, None) if body is None and json is None and data is None else encode_body(body, json, data)
-        )
-        expected = self.expected if expected_statuses is _UNSET else expected_statuses
-        hops = self.max_redirects if redirects is None else redirects
-        limit = self.timeout if timeout is None else timeout
-        while True:
-            response = await self._exchange(
-                method, target, headers, payload, content_type, tags, limit, expected
-            )
-            if response.status not in _REDIRECTS or hops <= 0:
-                return response
-            location = response.headers.get("Location")
-            if not location:
-                return response
-            hops -= 1
+        target = _targets.get(url)
+        if target is None:
             try:
-                target = parse_target(urljoin(target.url, location))
-            except InvalidURLError:
-                return response
-            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
-                method, payload, content_type = "GET", None, None
+                target = parse_target(url)
+            except InvalidURLError as exc:
+                return _ready(
+                    self._record_error(method, url, tags, RequestError(INVALID_URL, str(exc)), expected)
+                )
+        if body is None and json is None and data is None:
+            payload = content_type = None
+        else:
+            payload, content_type = encode_body(body, json, data)
+        return self._exchange(
+            method,
+            target,
+            headers,
+            payload,
+            content_type,
+            tags,
+            self.timeout if timeout is None else timeout,
+            expected,
+            self.max_redirects if redirects is None else redirects,
+        )
+
+    async def _redirect(
+        self,
+        response: Response,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str] | None,
+        payload: bytes | None,
+        content_type: str | None,
+        tags: Mapping[str, str] | None,
+        timeout: float,
+        expected: ExpectedStatuses | None,
+        hops: int,
+    ) -> Response:
+        """Follow one redirect hop (each hop is its own request sample, as in k6)."""
+        location = response.headers.get("Location")
+        if not location:
+            return response
+        try:
+            target = parse_target(urljoin(target.url, location))
+        except InvalidURLError:
+            return response
+        if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+            method, payload, content_type = "GET", None, None
+        return await self._exchange(
+            method, target, headers, payload, content_type, tags, timeout, expected, hops - 1
+        )
 
     async def _exchange(
         self,
@@ -190,6 +220,7 @@ class HttpClient:
         tags: Mapping[str, str] | None,
         timeout: float,
         expected: ExpectedStatuses | None,
+        hops: int,
     ) -> Response:
         cookie = self.cookies.header_for(target) if self.cookies.cookies else None
         if headers is None and payload is None and cookie is None:
@@ -223,7 +254,7 @@ class HttpClient:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            return self._record_error(method, target.url, target, tags, classify(exc, True), expected)
+            return self._record_error(method, target.url, tags, classify(exc, True), expected)
         t_conn = now()
         waiter = conn.send(wire, method == "HEAD")
         t_sent = now()
@@ -239,7 +270,7 @@ class HttpClient:
             conn.close()
             vu.bytes_sent += conn.bytes_out
             vu.bytes_received += conn.bytes_in
-            return self._record_error(method, target.url, target, tags, classify(exc, False), expected)
+            return self._record_error(method, target.url, tags, classify(exc, False), expected)
         finally:
             sweeper.unwatch(conn)
         t_done = conn.t_done
@@ -267,10 +298,11 @@ class HttpClient:
         else:
             conn.close()
         blocked = (t_conn - t_start) * 1000.0
+        connecting = connect_s * 1000.0
+        tls = tls_s * 1000.0
         sending = (t_sent - t_conn) * 1000.0
         waiting = (t_first - t_sent) * 1000.0
         receiving = (t_done - t_first) * 1000.0
-        timings = Timings(blocked, connect_s * 1000.0, tls_s * 1000.0, sending, waiting, receiving)
         if expected is None:
             failed = _NAN
             ok_tag = ""
@@ -279,38 +311,55 @@ class HttpClient:
         else:
             failed, ok_tag = 1.0, "false"
         error_code = 1000 + status if status >= 400 else 0
-        tid = vu.http_tagset(method, target.url, status, proto, ok_tag, error_code, tags)
+        key = (
+            vu.group,
+            method,
+            target.url,
+            status,
+            proto,
+            ok_tag,
+            error_code,
+            tuple(tags.items()) if tags else None,
+            "",
+        )
+        tid = vu._http_cache.get(key)
+        if tid is None:
+            tid = vu.http_tagset(method, target.url, status, proto, ok_tag, error_code, tags)
         vu.buffer.http_row(
             (
                 tid,
                 t_done,
-                timings.duration,
+                sending + waiting + receiving,
                 blocked,
-                timings.connecting,
-                timings.tls_handshaking,
+                connecting,
+                tls,
                 sending,
                 waiting,
                 receiving,
                 failed,
             )
         )
-        return Response(
+        response = Response(
             method,
             target.url,
             status,
             proto,
             head,
             payload_in,
-            timings,
+            (blocked, connecting, tls, sending, waiting, receiving),
             "" if not error_code else f"HTTP {status}",
             error_code,
         )
+        if hops > 0 and status in _REDIRECTS:
+            return await self._redirect(
+                response, method, target, headers, payload, content_type, tags, timeout, expected, hops
+            )
+        return response
 
     def _record_error(
         self,
         method: str,
         url: str,
-        target: Target | None,
         tags: Mapping[str, str] | None,
         err: RequestError,
         expected: ExpectedStatuses | None,

@@ -41,7 +41,7 @@ class Timings:
         return f"Timings({self.as_dict()})"
 
 
-_ZERO = Timings(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+_ZERO = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _canonical(name: str) -> str:
@@ -53,6 +53,7 @@ class Response:
     __slots__ = (
         "_headers",
         "_json",
+        "_timings",
         "body",
         "error",
         "error_code",
@@ -60,7 +61,6 @@ class Response:
         "proto",
         "raw_head",
         "status",
-        "timings",
         "url",
     )
 
@@ -72,7 +72,7 @@ class Response:
         proto: str,
         raw_head: bytes,
         body: bytes,
-        timings: Timings = _ZERO,
+        timings: tuple[float, float, float, float, float, float] = _ZERO,
         error: str = "",
         error_code: int = 0,
     ) -> None:
@@ -82,11 +82,19 @@ class Response:
         self.proto = proto
         self.raw_head = raw_head
         self.body = body
-        self.timings = timings
+        self._timings: Timings | tuple = timings
         self.error = error
         self.error_code = error_code
         self._headers: dict[str, str] | None = None
         self._json: Any = msgspec.UNSET
+
+    @property
+    def timings(self) -> Timings:
+        """Built on first use: most scripts never look at a response's timings."""
+        timings = self._timings
+        if type(timings) is tuple:
+            timings = self._timings = Timings(*timings)
+        return timings  # type: ignore[return-value]
 
     @property
     def headers(self) -> dict[str, str]:
