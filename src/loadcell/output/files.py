@@ -11,5 +11,6 @@ def open_text(path: str) -> IO[str]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix == ".gz":
-        return gzip.open(target, "wt", encoding="utf-8", newline="")
+        # Level 6 (Go's default, as k6 uses) costs a third of level 9's CPU for nearly the same size.
+        return gzip.open(target, "wt", encoding="utf-8", newline="", compresslevel=6)
     return target.open("w", encoding="utf-8", newline="")

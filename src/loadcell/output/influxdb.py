@@ -1,4 +1,4 @@
-"""--out influxdb=http://[user:pass@]host:8086/DB: k6's InfluxDB v1 layout; never blocks, never loses data.
+"""--out influxdb=http://[user:pass@]host:8086/DB: k6's InfluxDB v1 layout; never blocks, never loses quietly.
 
 Layout (raw mode) is k6's, byte for byte for the same samples: measurement = metric name, tags sorted and
 escaped (empty values omitted), the tagsAsFields (default vu, iter, url) as fields, `value` as a float, one
@@ -13,9 +13,9 @@ a 4xx is reported with InfluxDB's message and counted as dropped (a partial writ
 At stop the queue is flushed within a bounded wait; what is left stays on disk and is counted as dropped.
 
 Aggregated mode (`mode=aggregated`) writes, per push interval and per (metric, tag set), one point to
-the measurement `<metric>_agg` with count/sum/min/max/mean/p50/p90/p95/p99 (trends), count/sum
-(counters), count/sum/mean (rates) or last/min/max (gauges), so the raw measurements k6's dashboards read
-are never touched.
+the measurement `<metric>_agg` with count/sum/min/max/mean/p50/p90/p95/p99 (trends), count/sum/rate
+(counters), count/sum/mean (rates) or last/min/max (gauges), from the coordinator's sink deltas; the raw
+measurements k6's dashboards read are never touched. See docs/outputs.md.
 """
 
 from __future__ import annotations
@@ -654,7 +654,6 @@ class InfluxDBOutput(Output):
         self._wake = asyncio.Event()
         self._backoff = 0.0
         self._failing: str | None = None  # the last retryable error while InfluxDB is unreachable
-        self._buffered_during_outage = 0
         self._logged: dict[str, int] = {}
         self._db_lock = asyncio.Lock()
         self._db_created_at = -math.inf
@@ -669,7 +668,7 @@ class InfluxDBOutput(Output):
         if s.username:
             token = base64.b64encode(f"{s.username}:{s.password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
-        connector = aiohttp.TCPConnector(limit=s.concurrent_writes + 1, ssl=False if s.insecure else None)
+        connector = aiohttp.TCPConnector(limit=s.concurrent_writes + 1, ssl=not s.insecure)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=headers,
