@@ -247,11 +247,14 @@ async def j4_edit_inventory(s: Session) -> None:
                 lot_ids.append(lot_id)
                 r = await s.api.get(f"/api/v3/lots/{lot_id}", "GET /lots/{id}")
                 on_hand = r.json().get("inventoryOnHand", "0") if r.status == 200 else "0"
+                # Use up a tenth of the stock, then move a quarter of what is left: valid for any quantity.
+                used = round(float(on_hand) * 0.1, 2)
+                moved = round((float(on_hand) - used) * 0.25, 2)
                 r = await s.api.patch(
                     f"/api/v3/lots/{lot_id}",
                     "PATCH /lots/{id}",
                     json={
-                        **_datum("update", "inventoryOnHand", str(on_hand), "-1.5"),
+                        **_datum("update", "inventoryOnHand", str(on_hand), f"-{used}"),
                         "notes": s.data.fake.sentence(),
                     },
                 )
@@ -262,7 +265,7 @@ async def j4_edit_inventory(s: Session) -> None:
                     "POST /lots/{id}/split",
                     json={
                         "action": "splitted",
-                        "inventoryOnHand": "1.0",
+                        "inventoryOnHand": str(moved),
                         "StorageLocation": {"id": s.storage_location_id},
                         "Owner": [{"id": s.user_id or s.config.tester.user_id}],
                     },
