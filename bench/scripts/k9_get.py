@@ -7,6 +7,6 @@ import k9
 URL = os.environ.get("BENCH_URL", "http://127.0.0.1:8080/api/ping")
 
 
-async def default():
+async def default() -> None:
     res = await k9.http.get(URL)
     k9.check(res, {"status is 200": lambda r: r.status == 200})
