@@ -133,3 +133,45 @@ def test_dropped_iterations_warning_is_logged_once(tmp_path: Path, target: Serve
     assert res.stderr.count("Insufficient VUs, reached 1 active VUs and cannot initialize more") == 1
     export = json.loads((tmp_path / "s.json").read_text())
     assert export["metrics"]["dropped_iterations"]["count"] + export["metrics"]["iterations"]["count"] == 20
+
+
+def test_progress_is_live_on_a_tty_and_plain_lines_otherwise(tmp_path: Path, target: Server) -> None:
+    import os
+    import pty
+    import subprocess
+
+    from tests.conftest import LOADCELL, ROOT
+
+    script = write_script(
+        tmp_path,
+        "from loadcell import sleep\noptions = {'vus': 2, 'duration': '3s'}\n"
+        f"async def default(vu):\n    await vu.http.get({target.url!r})\n    await sleep(0.1)\n",
+    )
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [*LOADCELL, "run", "--no-results", str(script)],
+        cwd=ROOT,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, screen
+    assert "\x1b[" in screen  # redrawn in place (cursor control), not appended
+    assert "default" in screen and "VUs" in screen and "/3s" in screen and "complete and" in screen
+    plain = run_loadcell("run", "--no-results", str(script))
+    assert plain.code == 0 and "\x1b[" not in plain.stdout
+    assert "running (" in plain.stdout and "default ✓ [" in plain.stdout

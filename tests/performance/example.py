@@ -31,4 +31,4 @@ async def default(vu):
         item_id = r.json()["id"] if r.status == 200 else 0
         r = await vu.http.delete(f"{base}/items/{item_id}", tags={"name": "delete"})
         check(r, {"status is 200": lambda r: r.status == 200})
-    await sleep(0.1)
+    await sleep(float(env.get("SLEEP", "0.1")))
