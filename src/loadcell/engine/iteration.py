@@ -11,7 +11,6 @@ from typing import Any
 from loadcell.engine.context import RunContext
 from loadcell.engine.vu import VU
 from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
-from loadcell.metrics import registry as R
 from loadcell.metrics.clock import now
 
 ScenarioFn = Callable[[VU], Any]
@@ -52,13 +51,16 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         completed = True
     finally:
         end = now()
-        tid = vu.base_tagset()
-        row = vu.buffer.sample_row
-        row((R.DATA_SENT.id, tid, end, float(vu.bytes_sent)))
-        row((R.DATA_RECEIVED.id, tid, end, float(vu.bytes_received)))
+        vu.buffer.iter_row(
+            (
+                vu.base_tagset(),
+                end,
+                (end - start) * 1000.0,
+                float(vu.bytes_sent),
+                float(vu.bytes_received),
+                1.0 if completed else 0.0,
+            )
+        )
         vu.bytes_sent = vu.bytes_received = 0
-        if completed:
-            row((R.ITERATIONS.id, tid, end, 1.0))
-            row((R.ITERATION_DURATION.id, tid, end, (end - start) * 1000.0))
         vu.http.reset()
     return completed

@@ -280,8 +280,7 @@ class TestRun:
         """Fold what VUs recorded since the last flush into the engine and the outputs."""
         if not len(self.ctx.buffer):
             return
-        http, gen = self.ctx.buffer.drain()
-        batch = self.folder.fold(http, gen, self.keep_raw)
+        batch = self.folder.fold(*self.ctx.buffer.drain(), keep_raw=self.keep_raw)
         self._deliver(self.engine.ingest(self.source, batch))  # type: ignore[union-attr]
 
     def _emit_vus(self) -> None:

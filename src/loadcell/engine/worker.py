@@ -64,8 +64,7 @@ class Worker:
             self.send("abort", getattr(exc, "exit_code", 1), str(exc))
 
     def report(self) -> None:
-        http, gen = self.ctx.buffer.drain()
-        batch = self.folder.fold(http, gen, self.spec.keep_raw)
+        batch = self.folder.fold(*self.ctx.buffer.drain(), keep_raw=self.spec.keep_raw)
         scenarios = {
             name: ScenarioStats(
                 ex.active, len(ex.vus), ex.completed, ex.interrupted, ex.started_at is not None, ex.finished

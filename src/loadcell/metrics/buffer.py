@@ -23,29 +23,35 @@ HTTP_FIELDS = 10
 HTTP_FAILED_COL = 9
 # Generic row: metric id, tagset id, time, value.
 GEN_FIELDS = 4
+# Iteration row: tagset id, end time, duration (ms), bytes sent, bytes received, completed (1) or not (0).
+ITER_FIELDS = 6
 
 
 class SampleBuffer:
     """Per-process append-only rows; `http_row` and `sample_row` are bound once for the hot path."""
 
-    __slots__ = ("gen", "http", "http_row", "sample_row")
+    __slots__ = ("gen", "http", "http_row", "iter_row", "iters", "sample_row")
 
     def __init__(self) -> None:
         self.http = array("d")
         self.gen = array("d")
+        self.iters = array("d")
         self.http_row = self.http.extend
         self.sample_row = self.gen.extend
+        self.iter_row = self.iters.extend
 
     def __len__(self) -> int:
-        return len(self.http) // HTTP_FIELDS + len(self.gen) // GEN_FIELDS
+        return len(self.http) // HTTP_FIELDS + len(self.gen) // GEN_FIELDS + len(self.iters) // ITER_FIELDS
 
-    def drain(self) -> tuple[np.ndarray, np.ndarray]:
+    def drain(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copy the rows out and empty the arrays in place (bound methods stay valid)."""
         http = np.frombuffer(self.http, dtype=np.float64).copy().reshape(-1, HTTP_FIELDS)
         gen = np.frombuffer(self.gen, dtype=np.float64).copy().reshape(-1, GEN_FIELDS)
+        iters = np.frombuffer(self.iters, dtype=np.float64).copy().reshape(-1, ITER_FIELDS)
         del self.http[:]
         del self.gen[:]
-        return http, gen
+        del self.iters[:]
+        return http, gen, iters
 
 
 @dataclass(slots=True)
@@ -74,6 +80,27 @@ def _segments(keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
     return [(int(sorted_keys[s]), order[s:e]) for s, e in zip(starts, ends, strict=True)]
 
 
+def _with_iteration_samples(gen: np.ndarray, iters: np.ndarray) -> np.ndarray:
+    """Iteration rows as generic rows, in k6's order per iteration (data_sent, data_received,
+    iteration_duration, iterations; the last two only for completed iterations), merged by time."""
+    n = iters.shape[0]
+    tid, t = iters[:, 0], iters[:, 1]
+    rows = np.empty((n, 4, GEN_FIELDS))
+    for i, (metric, value) in enumerate(
+        (
+            (R.DATA_SENT, iters[:, 3]),
+            (R.DATA_RECEIVED, iters[:, 4]),
+            (R.ITERATION_DURATION, iters[:, 2]),
+            (R.ITERATIONS, np.ones(n)),
+        )
+    ):
+        rows[:, i, 0], rows[:, i, 1], rows[:, i, 2], rows[:, i, 3] = metric.id, tid, t, value
+    keep = np.ones((n, 4), dtype=bool)
+    keep[:, 2:] = (iters[:, 5] == 1.0)[:, None]
+    merged = np.concatenate((gen, rows[keep]))
+    return merged[np.argsort(merged[:, 2], kind="stable")]
+
+
 class Folder:
     """Turns drained rows into per-(metric, tagset) sink deltas and tracks what the peer has seen."""
 
@@ -83,7 +110,7 @@ class Folder:
         self._sent_metrics = 0
         self._sent_tagsets = 0
 
-    def fold(self, http: np.ndarray, gen: np.ndarray, keep_raw: bool) -> MetricBatch:
+    def fold(self, http: np.ndarray, gen: np.ndarray, iters: np.ndarray, keep_raw: bool) -> MetricBatch:
         batch = MetricBatch(time=time.time())
         metrics = self.registry.metrics
         batch.new_metrics = [(m.name, m.type.value, m.contains.value) for m in metrics[self._sent_metrics :]]
@@ -107,6 +134,21 @@ class Folder:
                 rate = RateSink()
                 rate.add_many(failed, times)
                 deltas.append((R.HTTP_REQ_FAILED.id, tid, rate))
+        for tid, rows in _segments(iters[:, 0].astype(np.int64)):
+            part = iters[rows]
+            times = part[:, 1]
+            for col, metric in ((3, R.DATA_SENT), (4, R.DATA_RECEIVED)):
+                counter = CounterSink()
+                counter.total = float(part[:, col].sum())
+                deltas.append((metric.id, tid, counter))
+            done = part[part[:, 5] == 1.0]
+            if done.size:
+                count = CounterSink()
+                count.total = float(done.shape[0])
+                deltas.append((R.ITERATIONS.id, tid, count))
+                trend = TrendSink()
+                trend.add_many(done[:, 2], times)
+                deltas.append((R.ITERATION_DURATION.id, tid, trend))
         if gen.size:
             keys = gen[:, 0].astype(np.int64) * (1 << 32) + gen[:, 1].astype(np.int64)
             for key, rows in _segments(keys):
@@ -115,6 +157,8 @@ class Folder:
                 sink.add_many(gen[rows, 3], gen[rows, 2] + wall_offset())
                 deltas.append((metric.id, key & 0xFFFFFFFF, sink))
         if keep_raw:
+            if iters.size:
+                gen = _with_iteration_samples(gen, iters)
             off = wall_offset()
             if http.size:
                 http = http.copy()
