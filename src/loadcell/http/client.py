@@ -90,6 +90,7 @@ class HttpClient:
         self.vu = vu
         self.loop = asyncio.get_event_loop()
         self.sweeper = TimeoutSweeper.for_loop(self.loop)
+        self.inflight = self.sweeper.inflight  # requests in flight, for the timeout sweep
         self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
@@ -259,8 +260,10 @@ class HttpClient:
         waiter = conn.send(wire, method == "HEAD")
         t_sent = now()
         conn.deadline = t_sent + timeout
-        sweeper = self.sweeper
-        sweeper.watch(conn)
+        inflight = self.inflight
+        inflight.add(conn)
+        if self.sweeper.task is None:
+            self.sweeper.start()
         try:
             await waiter
         except asyncio.CancelledError:
@@ -272,7 +275,7 @@ class HttpClient:
             vu.bytes_received += conn.bytes_in
             return self._record_error(method, target.url, tags, classify(exc, False), expected)
         finally:
-            sweeper.unwatch(conn)
+            inflight.discard(conn)
         t_done = conn.t_done
         t_first = conn.t_first or t_done
         status = conn.status
@@ -290,7 +293,7 @@ class HttpClient:
         vu.bytes_sent += conn.bytes_out
         vu.bytes_received += conn.bytes_in
         conn.bytes_out = conn.bytes_in = 0
-        if conn.reusable:
+        if conn.keep_alive and not conn.closed:
             bucket = self.idle.get(target.key)
             if bucket is None:
                 bucket = self.idle[target.key] = []

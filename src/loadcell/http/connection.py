@@ -145,10 +145,6 @@ class HttpConnection(asyncio.Protocol):
         self._fail(RequestError(1050, "request timeout"))
         self.close()
 
-    @property
-    def reusable(self) -> bool:
-        return not self.closed and self.headers_done and self.keep_alive
-
     def close(self) -> None:
         if not self.closed:
             self.closed = True

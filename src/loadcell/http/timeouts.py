@@ -36,13 +36,10 @@ class TimeoutSweeper:
             sweeper = cls._by_loop[loop] = cls(loop)
         return sweeper
 
-    def watch(self, item: Expirable) -> None:
-        self.inflight.add(item)
+    def start(self) -> None:
+        """Clients add to `inflight` directly (no call per request) and start the sweep if it is idle."""
         if self.task is None:
             self.task = self.loop.create_task(self._run())
-
-    def unwatch(self, item: Expirable) -> None:
-        self.inflight.discard(item)
 
     async def _run(self) -> None:
         try:
