@@ -9,11 +9,6 @@ _EPOCH_PERF = time.perf_counter()
 _EPOCH_WALL = time.time()
 
 
-def to_wall(perf_seconds: float) -> float:
-    """Wall-clock seconds for a perf_counter reading taken in this process."""
-    return _EPOCH_WALL + (perf_seconds - _EPOCH_PERF)
-
-
 def wall_offset() -> float:
     """Add this to perf_counter readings (vectorised) to get wall seconds."""
     return _EPOCH_WALL - _EPOCH_PERF

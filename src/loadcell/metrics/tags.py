@@ -47,8 +47,3 @@ def merge_pairs(base: TagPairs, extra: dict[str, str] | None) -> TagPairs:
     for key, value in extra.items():
         merged[str(key)] = str(value)
     return tuple(sorted((k, v) for k, v in merged.items() if v != ""))
-
-
-def format_selector(tags: dict[str, str]) -> str:
-    """k6's sub-metric key suffix: {a:1,b:2} in the order written."""
-    return "{" + ",".join(f"{k}:{v}" for k, v in tags.items()) + "}"

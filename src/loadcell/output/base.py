@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from loadcell.metrics import registry as R
-from loadcell.metrics.buffer import HTTP_FAILED_COL, MetricBatch
+from loadcell.metrics.buffer import MetricBatch
 from loadcell.metrics.registry import Metric, Registry
 from loadcell.metrics.tags import TagSets
 
@@ -88,13 +86,3 @@ class Output:
         if batch.gen is not None:
             for mid, tid, t, value in batch.gen.tolist():
                 yield metrics[int(mid)], int(tid), t, value
-
-
-def count_points(batch: MetricBatch) -> int:
-    """How many samples a batch holds (HTTP rows expand to 8 or 9 samples)."""
-    n = 0
-    if batch.http is not None and batch.http.size:
-        n += batch.http.shape[0] * 9 - int(np.isnan(batch.http[:, HTTP_FAILED_COL]).sum())
-    if batch.gen is not None:
-        n += batch.gen.shape[0]
-    return n
