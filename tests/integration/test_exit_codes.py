@@ -156,7 +156,11 @@ def test_sigint_prints_summary_and_exits_105(tmp_path: Path, target: Server) -> 
         f"async def default(vu):\n    await vu.http.get({target.url!r})\n    await sleep(0.05)\n",
     )
     proc = subprocess.Popen(
-        [*LOADCELL, "run", str(script)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*LOADCELL, "run", "--no-results", str(script)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
