@@ -1,0 +1,120 @@
+"""Memory and timing figures of issue 3: 10k VUs, a flat 10-minute run, 5,000 iterations/s.
+
+    python bench/scale.py            # 10k VUs for 30 s + arrival rate 5,000/s for 10 s
+    python bench/scale.py --soak     # ... plus 100 VUs against a 50 ms endpoint for 10 minutes
+
+Starts its own nginx on 127.0.0.1:18081 (echo module, 1 s and 50 ms endpoints) and samples the
+RSS of loadcell's whole process tree (coordinator + workers) every second from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOADCELL = ROOT / ".venv" / "bin" / "loadcell"
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+PORT = 18081
+NGINX = """load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+worker_processes 1;
+worker_rlimit_nofile 30000;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 20000; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path {d}/body;
+  server {{
+    listen 127.0.0.1:{port} backlog=8192;
+    location = /api/ping {{ default_type application/json; return 200 '{{"status":"ok","pad":"{pad}"}}'; }}
+    location = /api/slow1s {{ default_type application/json; echo_sleep 1; echo '{{"ok":true}}'; }}
+    location = /api/slow50 {{ default_type application/json; echo_sleep 0.05; echo '{{"ok":true}}'; }}
+  }}
+}}
+"""
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        total += next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0)
+        stack.extend(int(c) for c in children)
+    return total / 1024
+
+
+def run(script: str, *args: str, limit: float) -> tuple[dict, list[float]]:
+    """Run loadcell, sampling the tree RSS each second; returns (summary export, RSS samples)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        export = Path(tmp) / "summary.json"
+        cmd = [
+            str(LOADCELL),
+            "run",
+            "-q",
+            "--no-results",
+            "--summary-export",
+            str(export),
+            *args,
+            str(SCRIPTS / script),
+        ]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        samples, deadline = [], time.monotonic() + limit
+        while proc.poll() is None and time.monotonic() < deadline:
+            samples.append(tree_rss_mb(proc.pid))
+            time.sleep(1)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        return json.loads(export.read_text()), samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--soak", action="store_true", help="also the 10-minute flat-memory run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        conf = Path(folder) / "nginx.conf"
+        conf.write_text(NGINX.format(d=folder, port=PORT, pad="x" * 150))
+        subprocess.run(["taskset", "-c", "0", "nginx", "-c", str(conf)], check=True)
+        try:
+            data, rss = run("loadcell_vus10k.py", "-u", "10000", "-d", "30s", limit=120)
+            m = data["metrics"]
+            print(
+                f"10k VUs: peak tree RSS {max(rss):.0f} MB; {m['http_reqs']['count']:.0f} requests, "
+                f"vus_max {m['vus_max']['max']:.0f}, failed {m['http_req_failed']['passes']:.0f}"
+            )
+            data, _ = run("loadcell_arrival5k.py", limit=60)
+            m = data["metrics"]
+            dropped = m.get("dropped_iterations", {}).get("count", 0)
+            print(f"arrival 5,000/s x 10 s: {m['iterations']['count']:.0f} iterations, {dropped:.0f} dropped")
+            if args.soak:
+                data, rss = run_soak()
+                print(
+                    f"10-minute run: RSS minute 1 {rss[60]:.0f} MB, minute 10 {rss[-1]:.0f} MB, "
+                    f"growth {100 * (rss[-1] - rss[60]) / rss[60]:+.1f}%"
+                )
+        finally:
+            subprocess.run(["nginx", "-c", str(conf), "-s", "stop"], check=False)
+
+
+def run_soak() -> tuple[dict, list[float]]:
+    env_url = f"http://127.0.0.1:{PORT}/api/slow50"
+    return run("loadcell_vus10k.py", "-u", "100", "-d", "10m", "-e", f"BENCH_URL={env_url}", limit=700)
+
+
+if __name__ == "__main__":
+    main()
