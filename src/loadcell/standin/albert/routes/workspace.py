@@ -135,21 +135,31 @@ async def notebooks_of_parent(request: Request) -> Response:
     return JSON({"Items": [{"id": r.id, "name": r.doc.get("name")} for r in records]})
 
 
-async def search_notebooks(request: Request) -> Response:
-    """``GET /notebooks/search`` (OFFSET): one hit per notebook whose name matches."""
+def _search_by_project(request: Request, kind: Any, to_item: Any) -> Response:
+    """The GET OFFSET searches of the workspace: text, order and paging, optionally one project."""
     context = ctx(request)
     conds = []
     if project := qstr(request, "projectId"):
         conds.append(column_in("parent_id", [with_prefix(PROJECT.prefix, project)]))
     result = search_by_offset(
         context.store,
-        NOTEBOOK,
+        kind,
         conds,
         text=qstr(request, "text"),
         order=qstr(request, "order"),
         offset=qstr(request, "offset"),
         limit=qstr(request, "limit"),
-        to_item=lambda r: {
+        to_item=to_item,
+    )
+    return JSON(result)
+
+
+async def search_notebooks(request: Request) -> Response:
+    """``GET /notebooks/search`` (OFFSET): one hit per notebook whose name matches."""
+    return _search_by_project(
+        request,
+        NOTEBOOK,
+        lambda r: {
             "notebookId": r.id,
             "projectId": r.doc.get("parentId"),
             "name": r.doc.get("name"),
@@ -157,7 +167,6 @@ async def search_notebooks(request: Request) -> Response:
             "content": None,
         },
     )
-    return JSON(result)
 
 
 async def patch_notebook(request: Request) -> Response:
@@ -288,25 +297,11 @@ async def add_sheet(request: Request) -> Response:
 
 async def search_worksheets(request: Request) -> Response:
     """``GET /worksheet/search`` (OFFSET) over project worksheets by project name."""
-    context = ctx(request)
-    conds = []
-    if project := qstr(request, "projectId"):
-        conds.append(column_in("parent_id", [with_prefix(PROJECT.prefix, project)]))
-    result = search_by_offset(
-        context.store,
+    return _search_by_project(
+        request,
         WORKSHEET,
-        conds,
-        text=qstr(request, "text"),
-        order=qstr(request, "order"),
-        offset=qstr(request, "offset"),
-        limit=qstr(request, "limit"),
-        to_item=lambda r: {
-            "albertId": r.id,
-            "projectId": r.doc["projectId"],
-            "name": r.doc.get("projectName"),
-        },
+        lambda r: {"albertId": r.id, "projectId": r.doc["projectId"], "name": r.doc.get("projectName")},
     )
-    return JSON(result)
 
 
 routes = [
