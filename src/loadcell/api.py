@@ -12,6 +12,7 @@ from loadcell.engine.context import get_context
 from loadcell.engine.vu import VU, current_vu
 from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
 from loadcell.metrics import registry as R
+from loadcell.metrics.buffer import gen_row
 from loadcell.metrics.clock import now
 
 CHECKS_ID = R.CHECKS.id
@@ -51,27 +52,35 @@ def check(
 ) -> bool:
     """Evaluate named predicates; one `checks` sample each. Never fails the run by itself."""
     vu = current_vu.get(None) or _vu("check()")
-    row = vu.buffer.sample_row
+    add = vu.buffer.add_gen
+    cache = vu.check_cache
+    group = vu.group
+    tags_key = tuple(tags.items()) if tags else None
     all_ok = True
     for name, predicate in checks.items():
-        error: BaseException | None = None
         try:
-            result = predicate(value) if callable(predicate) else predicate
-            if result is True or result is False:
-                ok = result
-            elif inspect.isawaitable(result):
-                if hasattr(result, "close"):
-                    result.close()
-                raise TypeError(f"check {name!r} returned an awaitable; checks must be plain functions")
-            else:
-                ok = bool(result)
-        except Exception as exc:
-            ok, error = False, exc
-        row((CHECKS_ID, vu.check_tagset(name, tags), now(), 1.0 if ok else 0.0))
-        all_ok = all_ok and ok
-        if error is not None:
-            raise error
+            ok = predicate(value) if callable(predicate) else predicate
+            if ok is not True and ok is not False:
+                ok = _truth(name, ok)
+        except Exception:
+            add(gen_row(CHECKS_ID, vu.check_tagset(name, tags), now(), 0.0))
+            raise
+        tid = cache.get((group, name, tags_key))
+        if tid is None:
+            tid = vu.check_tagset(name, tags)
+        add(gen_row(CHECKS_ID, tid, now(), 1.0 if ok else 0.0))
+        if not ok:
+            all_ok = False
     return all_ok
+
+
+def _truth(name: str, result: Any) -> bool:
+    """A check predicate's non-bool result, as Python truth; an awaitable is a script error."""
+    if inspect.isawaitable(result):
+        if hasattr(result, "close"):
+            result.close()
+        raise TypeError(f"check {name!r} returned an awaitable; checks must be plain functions")
+    return bool(result)
 
 
 class group:
@@ -94,7 +103,7 @@ class group:
     def __exit__(self, *exc: object) -> None:
         vu = self._vu
         end = now()
-        vu.buffer.sample_row((R.GROUP_DURATION.id, vu.sample_tagset(None), end, (end - self._start) * 1000.0))
+        vu.buffer.sample(R.GROUP_DURATION.id, vu.sample_tagset(None), end, (end - self._start) * 1000.0)
         vu.group = self._prev
 
     async def __aenter__(self) -> group:

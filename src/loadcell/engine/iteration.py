@@ -11,6 +11,7 @@ from typing import Any
 from loadcell.engine.context import RunContext
 from loadcell.engine.vu import VU
 from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
+from loadcell.metrics.buffer import iter_row
 from loadcell.metrics.clock import now
 
 ScenarioFn = Callable[[VU], Any]
@@ -51,13 +52,13 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         completed = True
     finally:
         end = now()
-        vu.buffer.iter_row(
-            (
-                vu.base_tagset(),
+        vu.buffer.add_iter(
+            iter_row(
+                vu.base_tid,
                 end,
                 (end - start) * 1000.0,
-                float(vu.bytes_sent),
-                float(vu.bytes_received),
+                vu.bytes_sent,
+                vu.bytes_received,
                 1.0 if completed else 0.0,
             )
         )

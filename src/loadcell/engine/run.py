@@ -287,14 +287,14 @@ class TestRun:
         tid = self.ctx.tagsets.intern(self.ctx.test_tags)
         t = now()
         active = self.scheduler.active_vus if self.scheduler else 0
-        row = self.ctx.buffer.sample_row
-        row((R.VUS.id, tid, t, float(active)))
+        row = self.ctx.buffer.sample
+        row(R.VUS.id, tid, t, float(active))
         initialized = self.state.pool.initialized
         if self.worker_pool is not None:
             initialized += self.worker_pool.initialized
         # k6 initializes the planned VUs before the start; ours are created as scenarios start.
         planned = self.scheduler.planned_vus() if self.scheduler else 0
-        row((R.VUS_MAX.id, tid, t, float(max(initialized, planned))))
+        row(R.VUS_MAX.id, tid, t, float(max(initialized, planned)))
 
     def _check_thresholds(self) -> None:
         self.flush()
@@ -327,8 +327,8 @@ class TestRun:
                 return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
             finally:
                 t, tid = now(), vu.sample_tagset(None)
-                self.ctx.buffer.sample_row((R.DATA_SENT.id, tid, t, float(vu.bytes_sent)))
-                self.ctx.buffer.sample_row((R.DATA_RECEIVED.id, tid, t, float(vu.bytes_received)))
+                self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.bytes_sent))
+                self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.bytes_received))
                 vu.http.close()
 
     async def _setup(self, timeout: float) -> bool:

@@ -36,10 +36,12 @@ class VU:
         self._base: TagPairs = ctx.test_tags
         self._custom: dict[str, str] = {}
         self._scenario_tags: TagPairs = ()
-        self._base_tid = self.tagsets.intern(self._base)
-        self._http_cache: dict[tuple, int] = {}
+        # Tag set of iteration-level samples (iterations, data_*): scenario and test tags, no group.
+        self.base_tid = self.tagsets.intern(self._base)
+        # Tag-set ids by request/check facts, read directly by the client and check() hot paths.
+        self.http_cache: dict[tuple, int] = {}
         self._sample_cache: dict[tuple, int] = {}
-        self._check_cache: dict[tuple, int] = {}
+        self.check_cache: dict[tuple, int] = {}
         self.http = HttpClient(self, ctx.insecure_skip_tls_verify)
 
     # tags ----------------------------------------------------------------------------------------
@@ -67,14 +69,10 @@ class VU:
 
     def _rebase(self) -> None:
         self._base = merge_pairs(self._scenario_tags, self._custom)
-        self._base_tid = self.tagsets.intern(self._base)
-        self._http_cache.clear()
+        self.base_tid = self.tagsets.intern(self._base)
+        self.http_cache.clear()
         self._sample_cache.clear()
-        self._check_cache.clear()
-
-    def base_tagset(self) -> int:
-        """Tags of iteration-level samples (iterations, data_*): scenario and test tags, no group."""
-        return self._base_tid
+        self.check_cache.clear()
 
     def sample_tagset(self, extra: Mapping[str, str] | None, with_group: bool = True) -> int:
         """Tags for checks, custom metrics and group_duration: base + group + extra."""
@@ -92,11 +90,11 @@ class VU:
 
     def check_tagset(self, name: str, extra: Mapping[str, str] | None) -> int:
         key = (self.group, name, tuple(extra.items()) if extra else None)
-        tid = self._check_cache.get(key)
+        tid = self.check_cache.get(key)
         if tid is None:
             if "::" in name:
                 raise ValueError(f"check name {name!r} may not contain '::' (it separates group names)")
-            tid = self._check_cache[key] = self.sample_tagset(
+            tid = self.check_cache[key] = self.sample_tagset(
                 {"check": name, **extra} if extra else {"check": name}
             )
         return tid
@@ -112,9 +110,12 @@ class VU:
         extra: Mapping[str, str] | None,
         error: str = "",
     ) -> int:
+        # The client looks the 7-field key up itself; error_code follows from status unless error is set.
         extra_key = tuple(extra.items()) if extra else None
-        key = (self.group, method, url, status, proto, expected, error_code, extra_key, error)
-        tid = self._http_cache.get(key)
+        key: tuple = (self.group, method, url, status, proto, expected, extra_key)
+        if error:
+            key += (error_code, error)
+        tid = self.http_cache.get(key)
         if tid is None:
             tags: dict[str, str] = dict(self._base)
             tags.update(method=method, url=url, name=url, status=str(status))
@@ -133,9 +134,9 @@ class VU:
                 if "name" in extra:
                     tags["url"] = str(extra["name"])  # k6: a name tag collapses url
             tid = self.tagsets.intern_dict(tags)
-            if len(self._http_cache) > 10_000:
-                self._http_cache.clear()
-            self._http_cache[key] = tid
+            if len(self.http_cache) > 10_000:
+                self.http_cache.clear()
+            self.http_cache[key] = tid
         return tid
 
 

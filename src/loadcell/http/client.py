@@ -23,6 +23,7 @@ from loadcell.http.response import Response
 from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
 from loadcell.http.url import _cache as _targets
+from loadcell.metrics.buffer import http_row
 from loadcell.metrics.clock import now
 
 if TYPE_CHECKING:
@@ -101,7 +102,13 @@ class HttpClient:
 
     # k6's http.* verbs -------------------------------------------------------------------------
     def get(self, url: str, **kw: Any):
-        return self.request("GET", url, None, **kw)
+        target = None if kw else _targets.get(url)
+        if target is None:
+            return self.request("GET", url, None, **kw)
+        # The commonest call of all, a bare GET of a known URL, skips request()'s argument handling.
+        return self._exchange(
+            "GET", target, None, None, None, None, self.timeout, self.expected, self.max_redirects
+        )
 
     def head(self, url: str, **kw: Any):
         return self.request("HEAD", url, None, **kw)
@@ -158,6 +165,8 @@ class HttpClient:
         """k6's http.request(). Returns the exchange coroutine itself: no wrapper frame per request."""
         method = method.upper()
         expected = self.expected if expected_statuses is _UNSET else expected_statuses
+        if expected is not None and not isinstance(expected, ExpectedStatuses):
+            expected = ExpectedStatuses(*expected)  # e.g. a plain list of codes
         if params:
             url = with_params(url, params)
         target = _targets.get(url)
@@ -235,7 +244,7 @@ class HttpClient:
             )
             wire = head + payload if payload else head
         vu = self.vu
-        t_start = now()
+        t_start = t_conn = now()
         connect_s = tls_s = 0.0
         idle = self.idle.get(target.key)
         conn = None
@@ -244,19 +253,19 @@ class HttpClient:
             if not conn.closed:
                 break
             conn = None
-        try:
-            if conn is None:
+        if conn is None:  # blocked = 0 for a kept-alive connection: nothing was waited for
+            try:
                 conn, connect_s, tls_s = await asyncio.wait_for(
                     open_connection(
                         self.loop, target.key, self._ssl_context() if target.tls else None, target.host
                     ),
                     timeout,
                 )
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            return self._record_error(method, target.url, tags, classify(exc, True), expected)
-        t_conn = now()
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:
+                return self._record_error(method, target.url, tags, classify(exc, True), expected)
+            t_conn = now()
         waiter = conn.send(wire, method == "HEAD")
         t_sent = now()
         conn.deadline = t_sent + timeout
@@ -309,27 +318,18 @@ class HttpClient:
         if expected is None:
             failed = _NAN
             ok_tag = ""
-        elif status in expected:
+        elif status in expected.codes:
             failed, ok_tag = 0.0, "true"
         else:
             failed, ok_tag = 1.0, "false"
         error_code = 1000 + status if status >= 400 else 0
-        key = (
-            vu.group,
-            method,
-            target.url,
-            status,
-            proto,
-            ok_tag,
-            error_code,
-            tuple(tags.items()) if tags else None,
-            "",
+        tid = vu.http_cache.get(
+            (vu.group, method, target.url, status, proto, ok_tag, tuple(tags.items()) if tags else None)
         )
-        tid = vu._http_cache.get(key)
         if tid is None:
             tid = vu.http_tagset(method, target.url, status, proto, ok_tag, error_code, tags)
-        vu.buffer.http_row(
-            (
+        vu.buffer.add_http(
+            http_row(
                 tid,
                 t_done,
                 sending + waiting + receiving,
@@ -370,7 +370,7 @@ class HttpClient:
         """A request with no response still counts: status 0, k6's error_code, zero timings."""
         failed, ok_tag = (_NAN, "") if expected is None else (1.0, "false")
         tid = self.vu.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
-        self.vu.buffer.http_row((tid, now(), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, failed))
+        self.vu.buffer.add_http(http_row(tid, now(), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, failed))
         return Response(method, url, 0, "", b"", b"", error=str(err), error_code=err.code)
 
     def _ssl_context(self) -> ssl.SSLContext:

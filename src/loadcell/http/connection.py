@@ -12,7 +12,7 @@ import ssl
 import httptools
 
 from loadcell.http.errors import RequestError
-from loadcell.http.head import FRAMED, scan
+from loadcell.http.head import framed, scan
 from loadcell.metrics.clock import now
 
 
@@ -23,7 +23,6 @@ class HttpConnection(asyncio.Protocol):
         "bytes_out",
         "closed",
         "deadline",
-        "expect_eof_body",
         "flags",
         "head",
         "head_request",
@@ -58,7 +57,6 @@ class HttpConnection(asyncio.Protocol):
         self.bytes_out = 0
         self.closed = False
         self.headers_done = False
-        self.expect_eof_body = True
         self.head_request = False
         self.status = 0
         self.version = "1.1"
@@ -87,8 +85,8 @@ class HttpConnection(asyncio.Protocol):
         self.closed = True
         waiter = self.waiter
         if waiter is not None and not waiter.done():
-            if self.headers_done and self.expect_eof_body:
-                self.on_message_complete()
+            if self.headers_done and self._body_ends_at_eof():
+                self._resolve()
             else:
                 self._fail(exc or ConnectionResetError("connection closed before the response was complete"))
 
@@ -96,14 +94,13 @@ class HttpConnection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         self.headers_done = True
         parser = self.parser
-        status = self.status = parser.get_status_code()
+        self.status = parser.get_status_code()
         self.version = parser.get_http_version()
         self.keep_alive = parser.should_keep_alive()
         pending = self.pending
         self.head = pending[: pending.find(b"\r\n\r\n")]
         self.pending = b""
-        flags = self.flags = scan(self.head)
-        self.expect_eof_body = not flags & FRAMED and status not in (204, 304) and status >= 200
+        self.flags = scan(self.head)
         if self.head_request:
             # llhttp would wait for a body the server never sends; finish here and start a fresh parser.
             self.parser = httptools.HttpResponseParser(self)
@@ -112,10 +109,11 @@ class HttpConnection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
-    def on_message_complete(self) -> None:
-        self._resolve()
-
     # client side
+    def _body_ends_at_eof(self) -> bool:
+        status = self.status
+        return status >= 200 and status not in (204, 304) and not framed(self.head)
+
     def _resolve(self) -> None:
         self.t_done = now()
         waiter = self.waiter
@@ -128,6 +126,8 @@ class HttpConnection(asyncio.Protocol):
         self.waiter = None
         if waiter is not None and not waiter.done():
             waiter.set_exception(exc)
+
+    on_message_complete = _resolve  # httptools' callback, without a frame in between
 
     def send(self, data: bytes, head_request: bool = False) -> asyncio.Future:
         """Write a request; the future resolves when the whole response has been parsed."""

@@ -7,20 +7,23 @@ fields the client must act on is several times cheaper on the hot path.
 from __future__ import annotations
 
 # Bits of scan()'s result.
-FRAMED = 1  # Content-Length or Transfer-Encoding present (else the body ends at EOF)
 ENCODED = 2  # Content-Encoding present
 COOKIES = 4  # Set-Cookie present
 
 
 def scan(head: bytes) -> int:
-    """The head facts the client must act on before it can finish the request, as bits."""
+    """The head facts the client must act on after every response, as bits."""
     lower = head.lower()
-    flags = FRAMED if b"\ncontent-length:" in lower or b"\ntransfer-encoding:" in lower else 0
-    if b"\ncontent-encoding:" in lower:
-        flags |= ENCODED
+    flags = ENCODED if b"\ncontent-encoding:" in lower else 0
     if b"\nset-cookie:" in lower:
         flags |= COOKIES
     return flags
+
+
+def framed(head: bytes) -> bool:
+    """Content-Length or Transfer-Encoding present; else the body ends at EOF (asked only then)."""
+    lower = head.lower()
+    return b"\ncontent-length:" in lower or b"\ntransfer-encoding:" in lower
 
 
 def fields(head: bytes) -> list[tuple[bytes, bytes]]:

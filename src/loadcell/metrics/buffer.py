@@ -1,13 +1,14 @@
-"""The hot path's sample store: flat preallocated arrays, folded into sinks in batches.
+"""The hot path's sample store: flat byte buffers of packed doubles, folded into sinks in batches.
 
-A request appends one row of doubles (one C call); numpy folds thousands of rows at once into
-histograms. No Python object per sample survives the request.
+A request packs one row (one C call, `struct` converts ten floats far faster than `array.extend`
+does) and appends it to a bytearray; numpy reads the bytes in place and folds thousands of rows at
+once into histograms. No Python object per sample survives the request.
 """
 
 from __future__ import annotations
 
+import struct
 import time
-from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,32 +27,43 @@ GEN_FIELDS = 4
 # Iteration row: tagset id, end time, duration (ms), bytes sent, bytes received, completed (1) or not (0).
 ITER_FIELDS = 6
 
+# Row packers for the hot path: `buffer.add_http(http_row(...))`.
+http_row = struct.Struct(f"{HTTP_FIELDS}d").pack
+gen_row = struct.Struct(f"{GEN_FIELDS}d").pack
+iter_row = struct.Struct(f"{ITER_FIELDS}d").pack
+_ROW_BYTES = {"http": HTTP_FIELDS * 8, "gen": GEN_FIELDS * 8, "iters": ITER_FIELDS * 8}
+
+
+def _take(rows: bytearray, fields: int) -> np.ndarray:
+    """Copy the rows out as an (n, fields) array and empty the buffer in place."""
+    out = np.frombuffer(rows, dtype=np.float64).copy().reshape(-1, fields)
+    del rows[:]
+    return out
+
 
 class SampleBuffer:
-    """Per-process append-only rows; `http_row` and `sample_row` are bound once for the hot path."""
+    """Per-process append-only rows; the `add_*` methods are bound once for the hot path."""
 
-    __slots__ = ("gen", "http", "http_row", "iter_row", "iters", "sample_row")
+    __slots__ = ("add_gen", "add_http", "add_iter", "gen", "http", "iters")
 
     def __init__(self) -> None:
-        self.http = array("d")
-        self.gen = array("d")
-        self.iters = array("d")
-        self.http_row = self.http.extend
-        self.sample_row = self.gen.extend
-        self.iter_row = self.iters.extend
+        self.http = bytearray()
+        self.gen = bytearray()
+        self.iters = bytearray()
+        self.add_http = self.http.extend
+        self.add_gen = self.gen.extend
+        self.add_iter = self.iters.extend
+
+    def sample(self, metric_id: int, tagset: int, t: float, value: float) -> None:
+        """One generic sample (custom metrics, checks off the hot path, gauges)."""
+        self.add_gen(gen_row(metric_id, tagset, t, value))
 
     def __len__(self) -> int:
-        return len(self.http) // HTTP_FIELDS + len(self.gen) // GEN_FIELDS + len(self.iters) // ITER_FIELDS
+        return sum(len(getattr(self, name)) // size for name, size in _ROW_BYTES.items())
 
     def drain(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Copy the rows out and empty the arrays in place (bound methods stay valid)."""
-        http = np.frombuffer(self.http, dtype=np.float64).copy().reshape(-1, HTTP_FIELDS)
-        gen = np.frombuffer(self.gen, dtype=np.float64).copy().reshape(-1, GEN_FIELDS)
-        iters = np.frombuffer(self.iters, dtype=np.float64).copy().reshape(-1, ITER_FIELDS)
-        del self.http[:]
-        del self.gen[:]
-        del self.iters[:]
-        return http, gen, iters
+        """Copy the rows out and empty the buffers in place (bound methods stay valid)."""
+        return _take(self.http, HTTP_FIELDS), _take(self.gen, GEN_FIELDS), _take(self.iters, ITER_FIELDS)
 
 
 @dataclass(slots=True)

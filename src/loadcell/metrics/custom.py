@@ -33,7 +33,7 @@ class _Custom:
         number = float(value)
         if math.isnan(number):
             raise ValueError(f"{self.name}.add(): value is NaN")
-        vu.buffer.sample_row((self._metric.id, vu.sample_tagset(tags), now(), number))
+        vu.buffer.sample(self._metric.id, vu.sample_tagset(tags), now(), number)
 
 
 class Counter(_Custom):

@@ -147,7 +147,7 @@ class Executor:
             tid = self.ctx.tagsets.intern_dict(
                 {**dict(self.ctx.test_tags), **self.config.tags, "scenario": self.name}
             )
-            self.ctx.buffer.sample_row((R.DROPPED_ITERATIONS.id, tid, now(), float(count)))
+            self.ctx.buffer.sample(R.DROPPED_ITERATIONS.id, tid, now(), float(count))
 
     # lifecycle -------------------------------------------------------------------------------------
     async def run(self) -> None:
