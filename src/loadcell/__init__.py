@@ -3,6 +3,12 @@
 Scripts import their whole API from here, as k6 scripts import from 'k6'.
 """
 
+import os
+
+# numpy's OpenBLAS would start a spinning thread per core; loadcell's numpy work is sorting and
+# bucketing, never BLAS, and those threads would steal CPU from the event loop.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from loadcell.api import abort, check, env, exec_info, fail, group, http, sleep
 from loadcell.http.client import expected_statuses
 from loadcell.http.response import Response

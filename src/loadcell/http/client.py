@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from loadcell.engine.vu import VU
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_PROTOS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
 _NAN = math.nan
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_REDIRECTS = 10
@@ -288,7 +287,7 @@ class HttpClient:
         t_done = conn.t_done
         t_first = conn.t_first or t_done
         status = conn.status
-        proto = _PROTOS.get(conn.version) or "HTTP/" + conn.version
+        proto = conn.version
         chunks = conn.body
         payload_in = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         head = conn.head

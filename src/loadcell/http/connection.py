@@ -12,7 +12,7 @@ import ssl
 import httptools
 
 from loadcell.http.errors import RequestError
-from loadcell.http.head import framed, scan
+from loadcell.http.head import framed, http_version, scan
 from loadcell.metrics.clock import now
 
 
@@ -59,7 +59,7 @@ class HttpConnection(asyncio.Protocol):
         self.headers_done = False
         self.head_request = False
         self.status = 0
-        self.version = "1.1"
+        self.version = "HTTP/1.1"
         self.keep_alive = False
 
     # asyncio.Protocol
@@ -95,10 +95,10 @@ class HttpConnection(asyncio.Protocol):
         self.headers_done = True
         parser = self.parser
         self.status = parser.get_status_code()
-        self.version = parser.get_http_version()
         self.keep_alive = parser.should_keep_alive()
         pending = self.pending
-        self.head = pending[: pending.find(b"\r\n\r\n")]
+        head = self.head = pending[: pending.find(b"\r\n\r\n")]
+        self.version = http_version(head)
         self.pending = b""
         self.flags = scan(self.head)
         if self.head_request:
