@@ -302,10 +302,9 @@ class HttpClient:
         vu.bytes_received += conn.bytes_in
         conn.bytes_out = conn.bytes_in = 0
         if conn.keep_alive and not conn.closed:
-            bucket = self.idle.get(target.key)
-            if bucket is None:
-                bucket = self.idle[target.key] = []
-            bucket.append(conn)
+            if idle is None:
+                idle = self.idle.setdefault(target.key, [])
+            idle.append(conn)
         else:
             conn.close()
         blocked = (t_conn - t_start) * 1000.0
