@@ -1,0 +1,49 @@
+"""The sans-IO head helpers the client relies on after every response."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadcell.http.head import COOKIES, ENCODED, field_values, framed, http_version, scan
+
+HEAD = (
+    b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 213\r\nConnection: keep-alive"
+)
+
+
+def test_plain_head_has_no_flags_and_is_framed() -> None:
+    assert scan(HEAD) == 0
+    assert framed(HEAD)
+
+
+@pytest.mark.parametrize("name", [b"Content-Encoding", b"content-encoding", b"CONTENT-ENCODING"])
+def test_content_encoding_is_found_in_any_case(name: bytes) -> None:
+    assert scan(HEAD + b"\r\n" + name + b": gzip") == ENCODED
+
+
+def test_cookies_and_encoding_together() -> None:
+    head = HEAD + b"\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Encoding: gzip"
+    assert scan(head) == ENCODED | COOKIES
+    assert field_values(head, b"set-cookie") == [b"a=1", b"b=2"]
+
+
+def test_a_header_value_mentioning_a_name_is_not_that_header() -> None:
+    assert scan(HEAD + b"\r\nX-Note: set-cookie: no") == 0
+
+
+def test_chunked_is_framed_and_no_length_is_not() -> None:
+    assert framed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked")
+    assert not framed(b"HTTP/1.0 200 OK\r\nServer: x")
+
+
+@pytest.mark.parametrize(
+    ("head", "proto"),
+    [
+        (HEAD, "HTTP/1.1"),
+        (b"HTTP/1.0 404 Not Found\r\nServer: x", "HTTP/1.0"),
+        (b"HTTP/1.2 200 OK", "HTTP/1.2"),
+    ],
+)
+def test_protocol_tag_comes_from_the_status_line(head: bytes, proto: str) -> None:
+    assert http_version(head) == proto
