@@ -1,0 +1,236 @@
+"""The results stack (docker-compose.yml, Grafana provisioning, dashboards), checked without Docker or
+Grafana: the files' structure and secrets hygiene, and every dashboard query run against a real influxd
+holding a real loadcell run (raw and aggregated outputs), with Grafana's macros and variables rendered
+the way Grafana renders them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, Server, run_loadcell, write_script
+from tests.integration.influx_fixtures import Influxd, influxd  # noqa: F401
+
+DEPLOY = ROOT / "deploy" / "grafana"
+DASHBOARDS = sorted((DEPLOY / "dashboards").glob("*.json"))
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+DATASOURCE = yaml.safe_load((DEPLOY / "provisioning" / "datasources" / "influxdb.yaml").read_text())[
+    "datasources"
+][0]
+PROVIDER = yaml.safe_load((DEPLOY / "provisioning" / "dashboards" / "loadcell.yaml").read_text())[
+    "providers"
+][0]
+ENV_EXAMPLE = dict(
+    line.split("=", 1)
+    for line in (ROOT / ".env.example").read_text().splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
+)
+ANGULAR = {"graph", "singlestat", "table-old"}
+DB = "K6"
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def panels(dash: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for panel in dash["panels"]:
+        yield panel
+        yield from panel.get("panels", [])
+
+
+def targets(dash: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    for panel in panels(dash):
+        for t in panel.get("targets", []):
+            yield panel, t
+
+
+# --- the compose file and provisioning ------------------------------------------------------------------
+
+
+def test_compose_runs_influxdb_18_and_grafana_with_data_and_logs_on_the_host() -> None:
+    services = COMPOSE["services"]
+    assert services["influxdb"]["image"].startswith("influxdb:1.8")
+    assert services["grafana"]["image"].startswith("grafana/grafana:")
+    mounts = {s: [v.split(":")[0] for v in services[s]["volumes"]] for s in services}
+    assert "./data/influxdb" in mounts["influxdb"] and "./log/influxdb" in mounts["influxdb"]
+    assert "./data/grafana" in mounts["grafana"] and "./log/grafana" in mounts["grafana"]
+    for service in services.values():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{port}: publish on loopback only"
+    # The influxdb image creates the admin user only when HTTP auth is on.
+    assert services["influxdb"]["environment"]["INFLUXDB_HTTP_AUTH_ENABLED"] == "true"
+    assert services["influxdb"]["environment"]["INFLUXDB_DB"].endswith(f":-{DB}}}")
+
+
+def test_compose_takes_every_secret_from_the_environment() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    referenced = set(re.findall(r"\$\{(\w+)", text))
+    assert referenced <= set(ENV_EXAMPLE), f"not in .env.example: {referenced - set(ENV_EXAMPLE)}"
+    for service in COMPOSE["services"].values():
+        for key, value in service.get("environment", {}).items():
+            if "PASSWORD" in key:
+                assert str(value).startswith("${"), f"{key} must come from .env, not the compose file"
+    assert ".env" in (ROOT / ".gitignore").read_text().split()
+    assert ENV_EXAMPLE["INFLUXDB_ADMIN_PASSWORD"] == "change-me"  # a placeholder, never a real secret
+
+
+def test_provisioning_points_grafana_at_the_compose_influxdb_and_the_mounted_dashboards() -> None:
+    grafana = COMPOSE["services"]["grafana"]
+    mounts = dict(v.split(":")[:2] for v in grafana["volumes"])
+    assert mounts["./deploy/grafana/provisioning"] == "/etc/grafana/provisioning"
+    assert (DEPLOY / "provisioning" / "dashboards").is_dir()
+    assert PROVIDER["options"]["path"] == mounts["./deploy/grafana/dashboards"]
+    assert grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"].startswith(
+        PROVIDER["options"]["path"]
+    )
+    assert DATASOURCE["type"] == "influxdb" and DATASOURCE["url"] == "http://influxdb:8086"
+    assert "influxdb" in COMPOSE["services"]
+    # Grafana interpolates $VARS in provisioning files from its own environment.
+    for ref in re.findall(
+        r"\$(\w+)", (DEPLOY / "provisioning" / "datasources" / "influxdb.yaml").read_text()
+    ):
+        assert ref in grafana["environment"], f"${ref} is not in the grafana service's environment"
+
+
+# --- the dashboards' JSON ----------------------------------------------------------------------------------
+
+
+def test_dashboard_files_are_the_generators_output() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(DEPLOY / "build_dashboards.py"), "--check"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_dashboard_json_model_is_one_grafana_provisions(path: Path) -> None:
+    dash = load(path)
+    assert dash["id"] is None and dash["title"] and 0 < len(dash["uid"]) <= 40
+    assert dash["schemaVersion"] >= 36
+    ids = [p["id"] for p in panels(dash)]
+    assert len(ids) == len(set(ids)), "duplicate panel ids"
+    for panel in panels(dash):
+        assert panel["type"] not in ANGULAR, f"{panel['title']}: Angular panel type {panel['type']}"
+        pos = panel["gridPos"]
+        assert pos["x"] >= 0 and pos["x"] + pos["w"] <= 24, f"{panel['title']}: off the 24-column grid"
+        refs = [t["refId"] for t in panel.get("targets", [])]
+        assert len(refs) == len(set(refs)), f"{panel['title']}: duplicate refIds"
+    for panel, t in targets(dash):
+        assert t["datasource"]["uid"] == DATASOURCE["uid"], panel["title"]
+        assert panel["datasource"]["uid"] == DATASOURCE["uid"], panel["title"]
+        assert "$timeFilter" in t["query"], (
+            f"{panel['title']}: no $timeFilter, Grafana's time range is ignored"
+        )
+    titles = [d["title"] for d in map(load, DASHBOARDS)]
+    uids = [d["uid"] for d in map(load, DASHBOARDS)]
+    assert len(set(titles)) == len(titles) and len(set(uids)) == len(uids)
+
+
+# --- every query against a real influxd with a real run -------------------------------------------------
+
+SCRIPT = """
+from loadcell import check, env, group, sleep
+
+# Longer than a second: vus/vus_max are sampled once a second, as in k6.
+options = {"vus": 3, "duration": "2s"}
+
+
+async def default(vu):
+    async with group("api"):
+        r = await vu.http.get(env["BASE_URL"] + "/ping", tags={"name": "ping"})
+        check(r, {"status is 200": lambda r: r.status == 200})
+        r = await vu.http.get(env["BASE_URL"] + "/status/500", tags={"name": "broken"})
+        check(r, {"status is 200": lambda r: r.status == 200})
+    await sleep(0.05)
+"""
+
+
+def _regex_escape(value: str) -> str:
+    """Grafana's escaping of a variable value inside an InfluxQL /regex/ (including '/')."""
+    return re.sub(r"([\\^$*+?.()|{}\[\]/])", r"\\\1", value)
+
+
+def render(query: str, variables: dict[str, list[str]]) -> str:
+    """Grafana's macros with a fixed range, and $var / ${var} as Grafana renders them for InfluxQL."""
+    query = query.replace("$timeFilter", "time >= now() - 1h").replace("$__interval_ms", "1000")
+    query = query.replace("$__interval", "1s")
+
+    def value(match: re.Match[str]) -> str:
+        values = variables[match.group(1) or match.group(2)]
+        if match.string[match.start() - 1 : match.start()] != "^":  # not inside /^...$/: the plain value(s)
+            return ",".join(values)
+        escaped = [_regex_escape(v) for v in values]
+        return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
+
+    return re.sub(r"\$\{(\w+)\}|\$(?!tag_|timeFilter|__)(\w+)", value, query)
+
+
+@pytest.fixture(scope="module")
+def run_data(influxd: Influxd, target: Server, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
+    """One loadcell run written to database K6 twice: k6's raw layout and the aggregated measurements."""
+    script = write_script(tmp_path_factory.mktemp("stack"), SCRIPT)
+    res = run_loadcell(
+        "run", "-q", str(script), "-e", f"BASE_URL={target.url}",
+        "--out", f"influxdb={influxd.url}/{DB}",
+        "--out", f"influxdb={influxd.url}/{DB}?mode=aggregated",
+        "--tag", "testid=stack-check",
+    )  # fmt: skip
+    assert res.code == 0, res.out
+    return "stack-check"
+
+
+def variables_for(dash: dict[str, Any], server: Influxd) -> dict[str, list[str]]:
+    """Each variable's options: custom ones from their list, query ones by running their query."""
+    out: dict[str, list[str]] = {}
+    for var in dash["templating"]["list"]:
+        if var["type"] == "custom":
+            out[var["name"]] = var["query"].split(",")
+        else:
+            series = server.query(render(var["query"], out), db=DB)
+            values = [row[1] for s in series for row in s["values"]]
+            assert values, f"variable {var['name']}: {var['query']} found no values"
+            out[var["name"]] = values if var.get("multi") else values[:1]
+    return out
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_every_dashboard_query_returns_data_from_a_loadcell_run(
+    path: Path,
+    run_data: str,
+    influxd: Influxd,  # noqa: F811
+) -> None:
+    dash = load(path)
+    variables = variables_for(dash, influxd)
+    if "testid" in variables:
+        assert variables["testid"] == [run_data]
+    checked = 0
+    for panel, t in targets(dash):
+        # A repeated row shows one panel per value of its variable: run the query once per value.
+        repeat_var = next((v for v in variables if f"${v}" in t["query"] and v == "Measurement"), None)
+        for values in [[v] for v in variables[repeat_var]] if repeat_var else [None]:
+            scope = {**variables, repeat_var: values} if repeat_var else variables
+            query = render(t["query"], scope)
+            series = influxd.query(query, db=DB)
+            assert series, f"{path.name} / {panel['title']} / {t['refId']}: no data for {query}"
+            assert any(row[1:] != [None] * (len(row) - 1) for s in series for row in s["values"]), query
+            checked += 1
+    assert checked >= 10
+
+
+def test_render_escapes_like_grafana() -> None:
+    q = 'SELECT 1 FROM "m" WHERE "name" =~ /^$name$/ AND $timeFilter GROUP BY time($__interval)'
+    assert render(q, {"name": ["/api/a.b", "x"]}) == (
+        'SELECT 1 FROM "m" WHERE "name" =~ /^(\\/api\\/a\\.b|x)$/ AND time >= now() - 1h GROUP BY time(1s)'
+    )
+    assert render("SELECT mean(value) FROM $Measurement WHERE $timeFilter", {"Measurement": ["vus"]}) == (
+        "SELECT mean(value) FROM vus WHERE time >= now() - 1h"
+    )
