@@ -103,9 +103,12 @@ def main() -> None:
             print(f"arrival 5,000/s x 10 s: {m['iterations']['count']:.0f} iterations, {dropped:.0f} dropped")
             if args.soak:
                 data, rss = run_soak()
+                # One sample a second from the start: [60] is minute 1, [599] the last second of
+                # minute 10 (the run lasts 10 min + start-up, so later samples may catch the shutdown).
+                first, last = rss[60], rss[min(599, len(rss) - 1)]
                 print(
-                    f"10-minute run: RSS minute 1 {rss[60]:.0f} MB, minute 10 {rss[-1]:.0f} MB, "
-                    f"growth {100 * (rss[-1] - rss[60]) / rss[60]:+.1f}%"
+                    f"10-minute run: RSS minute 1 {first:.0f} MB, minute 10 {last:.0f} MB, "
+                    f"growth {100 * (last - first) / first:+.1f}%, peak {max(rss):.0f} MB"
                 )
         finally:
             subprocess.run(["nginx", "-c", str(conf), "-s", "stop"], check=False)

@@ -123,6 +123,21 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
     show_default="all cores",
     help="worker processes; the load is split between them by execution segments",
 )
+@click.option(
+    "--agents",
+    type=click.IntRange(min=0),
+    default=0,
+    help="run on this many `loadcell agent`s (other machines) instead of local workers",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1:6565",
+    show_default=True,
+    help="HOST:PORT where agents dial in (with --agents; token in LOADCELL_AGENT_TOKEN)",
+)
+@click.option(
+    "--agents-timeout", type=float, default=300.0, show_default=True, help="seconds to wait for the agents"
+)
 def run(
     script: str,
     outputs: tuple[str, ...],
@@ -132,6 +147,9 @@ def run(
     quiet: bool,
     verbose: bool,
     workers: int,
+    agents: int,
+    listen: str,
+    agents_timeout: float,
     results_dir: str,
     no_results: bool,
     **kw: Any,
@@ -153,6 +171,9 @@ def run(
         summary_mode=summary_mode,
         quiet=quiet,
         workers=workers,
+        agents=agents,
+        listen=listen,
+        agents_timeout=agents_timeout,
         results_dir=None if no_results else results_dir,
     )
     test = TestRun(settings)
@@ -191,6 +212,28 @@ def inspect(script: str, **kw: Any) -> None:
         "thresholds": {g.key: [t.source for t in g.thresholds] for g in test.engine.thresholds},  # type: ignore[union-attr]
     }
     click.echo(json.dumps(out, indent=2, default=str))
+
+
+@cli.command()
+@click.option("--coordinator", required=True, help="HOST:PORT of `loadcell run --agents N --listen ...`")
+@click.option(
+    "--connect-timeout", type=float, default=300.0, show_default=True, help="seconds to keep dialling"
+)
+@click.option("-v", "--verbose", is_flag=True, help="debug logs")
+def agent(coordinator: str, connect_timeout: float, verbose: bool) -> None:
+    """Run one share of a distributed test: dial the coordinator, run the segment it assigns.
+
+    The script must be at the same path as on the coordinator (e.g. the same ConfigMap mount);
+    LOADCELL_AGENT_TOKEN must match the coordinator's.
+    """
+    from loadcell.engine.agents import parse_address, require_token
+    from loadcell.engine.worker import agent as run_agent
+
+    env = {**os.environ, **_env_file()}
+    setup_logging(verbose, env)
+    host, port = parse_address(coordinator, "--coordinator")
+    token = require_token(env)
+    sys.exit(_run_loop(run_agent(host, port, token, connect_timeout)))
 
 
 @cli.group()

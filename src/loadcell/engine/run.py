@@ -22,6 +22,7 @@ from typing import Any
 
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
+from loadcell.engine.agents import AgentListener, parse_address, require_token
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
@@ -76,6 +77,9 @@ class RunSettings:
     quiet: bool = False
     results_dir: str | None = None  # None: no results folder
     workers: int = 1
+    agents: int = 0  # > 0: no local workers; this many `loadcell agent`s dial in to `listen`
+    listen: str = "127.0.0.1:6565"
+    agents_timeout: float = 300.0  # how long to wait for all agents to dial in
     test_id: str = ""
 
     def __post_init__(self) -> None:
@@ -230,9 +234,14 @@ class TestRun:
             self.worker_pool.stop()
 
     async def _prepare_workers(self) -> None:
-        """Spawn and initialise the worker processes (k6's init phase: not part of the test time)."""
-        if self.settings.workers <= 1:
+        """Spawn (or await) and initialise the workers (k6's init phase: not part of the test time)."""
+        agents = self.settings.agents
+        if agents <= 0 and self.settings.workers <= 1:
             return
+        listener = None
+        if agents > 0:
+            host, port = parse_address(self.settings.listen, "--listen")
+            listener = AgentListener(host, port, require_token(self.ctx.env), self.settings.agents_timeout)
         base = {
             "script": self.settings.script,
             "cli_options": self.settings.cli_options,
@@ -240,12 +249,13 @@ class TestRun:
             "keep_raw": self.keep_raw,
         }
         self.worker_pool = WorkerPool(
-            self.settings.workers,
+            agents or self.settings.workers,
             base,
             self.state,
             self.scheduler,  # type: ignore[arg-type]
             self.engine.new_source,  # type: ignore[union-attr]
             self._on_report,
+            listener,
         )
         await self.worker_pool.prepare()
 

@@ -1,18 +1,21 @@
 """A worker process: runs one execution segment of the test and streams mergeable metrics upward.
 
-Started by the coordinator as `python -m loadcell.engine.worker`; reads commands on stdin and
-writes reports to the file descriptor in LOADCELL_WORKER_FD (stdout stays the script's).
+Started by the coordinator as `python -m loadcell.engine.worker`, it reads commands on stdin and
+writes reports to the file descriptor in LOADCELL_WORKER_FD (stdout stays the script's). As an agent
+on another machine (`loadcell agent`), it does the same over one TCP connection to the coordinator.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from collections import Counter
 
 from loadcell.config.resolve import resolve
+from loadcell.engine.agents import connect
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.protocol import Report, ScenarioStats, WorkerSpec, encode, read_message
@@ -36,7 +39,7 @@ class WorkerAbort(LoadcellError):
 
 
 class Worker:
-    def __init__(self, spec: WorkerSpec, out: asyncio.WriteTransport) -> None:
+    def __init__(self, spec: WorkerSpec, out: asyncio.WriteTransport | asyncio.StreamWriter) -> None:
         self.spec = spec
         self.out = out
         self.ctx = RunContext(env=spec.env, log_errors=False)
@@ -112,6 +115,22 @@ class Worker:
             self.send("done")
 
 
+async def serve(reader: asyncio.StreamReader, out: asyncio.WriteTransport | asyncio.StreamWriter) -> int:
+    """The worker's whole life: spec, init, ready, the start barrier, the run, the last report."""
+    message = await read_message(reader)
+    if message is None or message[0] != "spec":
+        return 1
+    worker = Worker(message[1], out)
+    try:
+        worker.prepare()
+    except LoadcellError as exc:
+        worker.send("failed", exc.exit_code, str(exc))
+        return exc.exit_code
+    worker.send("ready", worker.scheduler.max_vus())
+    await worker.run(reader)
+    return 0
+
+
 async def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C and tells us to stop
     loop = asyncio.get_running_loop()
@@ -119,19 +138,20 @@ async def main() -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
     out_file = os.fdopen(int(os.environ["LOADCELL_WORKER_FD"]), "wb", buffering=0)
     out, _ = await loop.connect_write_pipe(asyncio.Protocol, out_file)
-    message = await read_message(reader)
-    if message is None or message[0] != "spec":
-        return
-    worker = Worker(message[1], out)  # type: ignore[arg-type]
-    try:
-        worker.prepare()
-    except LoadcellError as exc:
-        worker.send("failed", exc.exit_code, str(exc))
-        return
-    worker.send("ready", worker.scheduler.max_vus())
-    await worker.run(reader)
+    await serve(reader, out)
     out.close()
     await asyncio.sleep(0)
+
+
+async def agent(host: str, port: int, token: str, connect_timeout: float) -> int:
+    """`loadcell agent`: dial the coordinator, then serve one run on that connection."""
+    reader, writer = await connect(host, port, token, connect_timeout)
+    try:
+        return await serve(reader, writer)
+    finally:
+        with contextlib.suppress(OSError):
+            await writer.drain()
+        writer.close()
 
 
 if __name__ == "__main__":

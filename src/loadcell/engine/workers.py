@@ -1,5 +1,6 @@
-"""The coordinator's side of multi-process runs: spawn one worker per execution segment, start them
-together, merge their reports, and stop them all when the test stops.
+"""The coordinator's side of multi-process runs: one worker per execution segment, started together,
+their reports merged, all stopped when the test stops. Workers are local processes (spawned here) or
+agents on other machines that dial in (loadcell.engine.agents); both speak the same protocol.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from loadcell.engine.agents import AgentListener
 from loadcell.engine.executors.base import ExecutionState
 from loadcell.engine.protocol import Report, WorkerSpec, encode, read_message
 from loadcell.engine.scheduler import Scheduler
@@ -37,19 +39,33 @@ class RemoteAbort(LoadcellError):
 
 
 class _Handle:
+    """One worker: a local process (commands on its stdin) or an agent (both ways on one socket)."""
+
     def __init__(
-        self, index: int, proc: asyncio.subprocess.Process, reader: asyncio.StreamReader, source: Source
+        self,
+        index: int,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        source: Source,
+        proc: asyncio.subprocess.Process | None = None,
     ) -> None:
         self.index = index
-        self.proc = proc
         self.reader = reader
+        self.writer = writer
         self.source = source
+        self.proc = proc
         self.last: Report | None = None
         self.done = False
 
     def send(self, *message: object) -> None:
-        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
-            self.proc.stdin.write(encode(message))
+        if not self.writer.is_closing():
+            self.writer.write(encode(message))
+
+    async def exit_code(self) -> int | None:
+        if self.proc is None:
+            self.writer.close()
+            return None
+        return await self.proc.wait()
 
 
 class WorkerPool:
@@ -63,8 +79,10 @@ class WorkerPool:
         view: Scheduler,
         new_source: Callable[[], Source],
         on_report: Callable[[Source, Report], None],
+        listener: AgentListener | None = None,
     ) -> None:
         self.count = count
+        self.listener = listener
         self.base_spec = base_spec
         self.state = state
         self.view = view
@@ -83,7 +101,7 @@ class WorkerPool:
             next_id += Scheduler(self.view.scenarios, shadow).max_vus()
         return firsts
 
-    async def _spawn(self, index: int, spec: WorkerSpec) -> _Handle:
+    async def _spawn(self, index: int) -> _Handle:
         loop = asyncio.get_running_loop()
         read_fd, write_fd = os.pipe()
         env = {**os.environ, "LOADCELL_WORKER_FD": str(write_fd)}
@@ -98,9 +116,14 @@ class WorkerPool:
         os.close(write_fd)
         reader = asyncio.StreamReader(limit=2**30)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb"))
-        handle = _Handle(index, proc, reader, self.new_source())
-        handle.send("spec", spec)
-        return handle
+        return _Handle(index, reader, proc.stdin, self.new_source(), proc)  # type: ignore[arg-type]
+
+    async def _connect(self) -> list[_Handle]:
+        """Local worker processes, or the agents that dial in (in the order they arrive)."""
+        if self.listener is None:
+            return list(await asyncio.gather(*(self._spawn(i) for i in range(self.count))))
+        streams = await self.listener.accept(self.count)
+        return [_Handle(i, r, w, self.new_source()) for i, (r, w) in enumerate(streams)]
 
     async def prepare(self) -> None:
         """Spawn the workers and wait until each has imported the script and built its executors."""
@@ -117,12 +140,14 @@ class WorkerPool:
             )
             for i in range(self.count)
         ]
-        self.handles = list(await asyncio.gather(*(self._spawn(i, s) for i, s in enumerate(specs))))
+        self.handles = await self._connect()
+        for handle, spec in zip(self.handles, specs, strict=True):
+            handle.send("spec", spec)
         for handle in self.handles:
             message = await asyncio.wait_for(read_message(handle.reader), READY_TIMEOUT)
             if message is None:
                 raise ScriptError(
-                    f"worker {handle.index} exited during init (code {await handle.proc.wait()})"
+                    f"worker {handle.index} exited during init (code {await handle.exit_code()})"
                 )
             if message[0] == "failed":
                 raise WorkerFailed(message[2], message[1])
@@ -147,7 +172,7 @@ class WorkerPool:
             elif kind == "done":
                 break
         handle.done = True
-        code = await handle.proc.wait()
+        code = await handle.exit_code()
         if code not in (0, None):
             log.error("worker %d exited with code %d", handle.index, code)
 

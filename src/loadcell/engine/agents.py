@@ -1,0 +1,144 @@
+"""Workers on other machines ("agents"): the coordinator listens, agents dial in over TCP.
+
+The messages after the handshake are the same length-prefixed pickles that local workers use
+(`loadcell.engine.protocol`), and unpickling runs code, so nothing is unpickled before both sides have
+proved they hold the shared token (LOADCELL_AGENT_TOKEN). The proof is a mutual HMAC challenge on
+plain lines; the token itself never crosses the wire:
+
+    agent        -> coordinator   LOADCELL/1 <agent nonce>
+    coordinator  -> agent         <HMAC(token, "coordinator" + agent nonce)> <coordinator nonce>
+    agent        -> coordinator   <HMAC(token, "agent" + coordinator nonce)>
+
+The channel is not encrypted: the spec it carries includes the run's environment. Keep it inside the
+cluster (the manifests in deploy/k8s use a ClusterIP service).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+
+from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
+
+log = logging.getLogger("loadcell")
+MAGIC = b"LOADCELL/1"
+HANDSHAKE_TIMEOUT = 10.0
+_LINE_LIMIT = 256
+TOKEN_ENV = "LOADCELL_AGENT_TOKEN"
+
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+class AgentError(LoadcellError):
+    """Agents did not arrive, or the coordinator could not be reached or proven."""
+
+    exit_code = ExitCode.INVALID_CONFIG
+
+
+def _mac(token: str, role: bytes, nonce: bytes) -> bytes:
+    return hmac.new(token.encode(), role + nonce, hashlib.sha256).hexdigest().encode()
+
+
+def require_token(env: dict[str, str]) -> str:
+    token = env.get(TOKEN_ENV, "")
+    if len(token) < 16:
+        raise InvalidConfigError(
+            f"{TOKEN_ENV} must hold a shared secret of at least 16 characters for coordinator and agents"
+            " (set it in the environment or .env on both sides, e.g. from a Kubernetes Secret)"
+        )
+    return token
+
+
+def parse_address(text: str, what: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidConfigError(f"{what} {text!r}: expected HOST:PORT, e.g. 0.0.0.0:6565")
+    return host.strip("[]"), int(port)
+
+
+async def _line(reader: asyncio.StreamReader) -> bytes:
+    line = await asyncio.wait_for(reader.readline(), HANDSHAKE_TIMEOUT)
+    if not line.endswith(b"\n") or len(line) > _LINE_LIMIT:
+        raise ConnectionError("handshake: no line")
+    return line.strip()
+
+
+class AgentListener:
+    """Accepts `count` proven agents on host:port, in arrival order."""
+
+    def __init__(self, host: str, port: int, token: str, timeout: float) -> None:
+        self.host, self.port, self.token, self.timeout = host, port, token, timeout
+        self._arrived: asyncio.Queue[Stream] = asyncio.Queue()
+        self._server: asyncio.Server | None = None
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        try:
+            magic, _, agent_nonce = (await _line(reader)).partition(b" ")
+            if magic != MAGIC or not agent_nonce:
+                raise ConnectionError("not a loadcell agent")
+            nonce = secrets.token_hex(16).encode()
+            writer.write(_mac(self.token, b"coordinator", agent_nonce) + b" " + nonce + b"\n")
+            await writer.drain()
+            if not hmac.compare_digest(await _line(reader), _mac(self.token, b"agent", nonce)):
+                raise ConnectionError("wrong token")
+        except (TimeoutError, OSError, ConnectionError) as exc:
+            log.warning("refused a connection from %s: %s", peer, exc or type(exc).__name__)
+            writer.close()
+            return
+        log.info("agent connected from %s", peer)
+        await self._arrived.put((reader, writer))
+
+    async def accept(self, count: int) -> list[Stream]:
+        try:
+            self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        except OSError as exc:
+            raise AgentError(f"cannot listen for agents on {self.host}:{self.port}: {exc}") from None
+        log.info("waiting for %d agent(s) on %s:%d", count, self.host, self.port)
+        streams: list[Stream] = []
+        loop = asyncio.get_running_loop()
+        timeout = self.timeout
+        deadline = loop.time() + timeout
+        try:
+            while len(streams) < count:
+                streams.append(await asyncio.wait_for(self._arrived.get(), max(0.0, deadline - loop.time())))
+        except TimeoutError:
+            for _, writer in streams:
+                writer.close()
+            raise AgentError(
+                f"{len(streams)} of {count} agent(s) connected within {timeout:.0f} s"
+                f" (start them with `loadcell agent --coordinator HOST:{self.port}` and the same {TOKEN_ENV})"
+            ) from None
+        finally:
+            self._server.close()  # no more agents for this run
+        return streams
+
+
+async def connect(host: str, port: int, token: str, timeout: float) -> Stream:
+    """Dial the coordinator (retrying while it is not up yet) and prove both sides hold the token."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            break
+        except OSError as exc:
+            if loop.time() >= deadline:
+                message = f"coordinator {host}:{port} unreachable for {timeout:.0f} s: {exc}"
+                raise AgentError(message) from None
+            await asyncio.sleep(1.0)
+    try:
+        nonce = secrets.token_hex(16).encode()
+        writer.write(MAGIC + b" " + nonce + b"\n")
+        proof, _, coordinator_nonce = (await _line(reader)).partition(b" ")
+        if not hmac.compare_digest(proof, _mac(token, b"coordinator", nonce)):
+            raise ConnectionError("the coordinator does not hold the same token")
+        writer.write(_mac(token, b"agent", coordinator_nonce) + b"\n")
+        await writer.drain()
+    except (TimeoutError, OSError, ConnectionError) as exc:
+        writer.close()
+        raise AgentError(f"handshake with coordinator {host}:{port} failed: {exc or 'timeout'}") from None
+    return reader, writer

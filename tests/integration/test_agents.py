@@ -1,0 +1,101 @@
+"""Distributed runs: a coordinator (`loadcell run --agents N`) and agents (`loadcell agent`) over TCP on
+127.0.0.1. Totals, thresholds and percentiles are computed once, across the whole fleet."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from tests.conftest import LOADCELL, ROOT, Result, Server, free_port, run_loadcell, write_script
+
+TOKEN = "agent-test-shared-secret-0123"
+SCRIPT = """
+from loadcell import check, env
+options = {{
+    "scenarios": {{"shared": {{"executor": "shared-iterations", "vus": 6, "iterations": 301}}}},
+    "thresholds": {{"iterations": ["count==301"], "http_req_duration": ["p(95)<{p95_limit}"]}},
+}}
+
+async def default(vu):
+    r = await vu.http.get(env["BASE_URL"] + "/delay/{delay}")
+    check(r, {{"ok": lambda r: r.status == 200}})
+"""
+
+
+def start_agent(port: int, token: str = TOKEN, timeout: str = "30") -> subprocess.Popen:
+    return subprocess.Popen(
+        [*LOADCELL, "agent", "--coordinator", f"127.0.0.1:{port}", "--connect-timeout", timeout],
+        cwd=ROOT,
+        env={**os.environ, "LOADCELL_AGENT_TOKEN": token},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def coordinate(script: Path, url: str, port: int, agents: int, export: Path, *extra: str) -> Result:
+    return run_loadcell(
+        "run", "-q", str(script), "-e", f"BASE_URL={url}", "--agents", str(agents),
+        "--listen", f"127.0.0.1:{port}", "--agents-timeout", "30", "--summary-export", str(export), *extra,
+        env={"LOADCELL_AGENT_TOKEN": TOKEN},
+    )  # fmt: skip
+
+
+def test_two_agents_share_the_iterations_and_the_fleet_is_judged_once(tmp_path: Path, target: Server) -> None:
+    script = write_script(tmp_path, SCRIPT.format(p95_limit=1000, delay=2))
+    port = free_port()
+    agents = [start_agent(port), start_agent(port)]
+    res = coordinate(script, target.url, port, 2, tmp_path / "summary.json")
+    outs = [a.communicate(timeout=60) for a in agents]
+    assert res.code == 0, res.out
+    assert [a.returncode for a in agents] == [0, 0], outs
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["metrics"]["iterations"]["count"] == 301  # split 151/150 by execution segments
+    assert summary["metrics"]["http_reqs"]["count"] == 301
+    assert summary["metrics"]["checks"]["passes"] == 301
+    assert summary["metrics"]["iterations"]["thresholds"] == {"count==301": False}
+
+
+def test_a_fleet_wide_percentile_threshold_fails_the_run(tmp_path: Path, target: Server) -> None:
+    # Every request takes >= 20 ms on both agents: p(95)<10 must fail for the fleet, exit 99.
+    script = write_script(tmp_path, SCRIPT.format(p95_limit=10, delay=20))
+    port = free_port()
+    agents = [start_agent(port), start_agent(port)]
+    res = coordinate(script, target.url, port, 2, tmp_path / "summary.json")
+    for a in agents:
+        a.communicate(timeout=60)
+    assert res.code == 99, res.out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["metrics"]["http_req_duration"]["p(95)"] >= 20
+    assert summary["metrics"]["http_req_duration"]["thresholds"] == {"p(95)<10": True}
+
+
+def test_an_agent_with_the_wrong_token_is_refused_and_nothing_runs(tmp_path: Path, target: Server) -> None:
+    script = write_script(tmp_path, SCRIPT.format(p95_limit=1000, delay=0))
+    port = free_port()
+    intruder = start_agent(port, token="not-the-shared-secret-at-all", timeout="20")
+    res = run_loadcell(
+        "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "--agents", "1",
+        "--listen", f"127.0.0.1:{port}", "--agents-timeout", "3", "--no-summary",
+        env={"LOADCELL_AGENT_TOKEN": TOKEN},
+    )  # fmt: skip
+    _, err = intruder.communicate(timeout=60)
+    assert res.code == 104, res.out
+    assert "0 of 1 agent(s) connected" in res.out
+    assert intruder.returncode == 104
+    assert "does not hold the same token" in err or "handshake" in err
+    assert TOKEN not in res.out and TOKEN not in err
+
+
+def test_agents_need_a_shared_token(tmp_path: Path, target: Server) -> None:
+    script = write_script(tmp_path, SCRIPT.format(p95_limit=1000, delay=0))
+    res = run_loadcell(
+        "run", "-q", str(script), "--agents", "1", "--listen", f"127.0.0.1:{free_port()}",
+        env={"LOADCELL_AGENT_TOKEN": ""},
+    )  # fmt: skip
+    assert res.code == 104
+    assert "LOADCELL_AGENT_TOKEN" in res.out
+    agent = run_loadcell("agent", "--coordinator", "127.0.0.1:1", env={"LOADCELL_AGENT_TOKEN": "short"})
+    assert agent.code == 104 and "LOADCELL_AGENT_TOKEN" in agent.out
