@@ -1,0 +1,113 @@
+"""deploy/k8s, checked without a cluster: the manifests agree with each other, and the exact command
+lines they give the coordinator and the agents run a distributed test here (cluster names mapped to
+127.0.0.1, the script and InfluxDB to local ones)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import LOADCELL, ROOT, Server, free_port, run_loadcell, write_script
+from tests.integration.influx_fixtures import Influxd, influxd  # noqa: F401
+
+K8S = ROOT / "deploy" / "k8s"
+KUSTOMIZATION = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+DOCS = [d for name in KUSTOMIZATION["resources"] for d in yaml.safe_load_all((K8S / name).read_text())]
+TOKEN = "k8s-manifest-test-token-0123456789"
+
+
+def kind(k: str, name: str) -> dict[str, Any]:
+    return next(d for d in DOCS if d["kind"] == k and d["metadata"]["name"] == name)
+
+
+COORDINATOR = kind("Job", "loadcell-coordinator")
+AGENTS = kind("Job", "loadcell-agents")
+SERVICE = kind("Service", "loadcell-coordinator")
+
+
+def container(job: dict[str, Any]) -> dict[str, Any]:
+    return job["spec"]["template"]["spec"]["containers"][0]
+
+
+def flag(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1]
+
+
+def test_coordinator_agents_and_service_agree() -> None:
+    c_args, a_args = container(COORDINATOR)["args"], container(AGENTS)["args"]
+    agents = int(flag(c_args, "--agents"))
+    assert AGENTS["spec"]["parallelism"] == AGENTS["spec"]["completions"] == agents
+    listen_port = int(flag(c_args, "--listen").rpartition(":")[2])
+    port = SERVICE["spec"]["ports"][0]
+    assert port["port"] == listen_port
+    named = {p["name"]: p["containerPort"] for p in container(COORDINATOR)["ports"]}
+    assert named[port["targetPort"]] == listen_port
+    labels = COORDINATOR["spec"]["template"]["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in SERVICE["spec"]["selector"].items())
+    assert flag(a_args, "--coordinator") == f"{SERVICE['metadata']['name']}:{port['port']}"
+    for job in (COORDINATOR, AGENTS):
+        assert job["spec"]["backoffLimit"] == 0  # a failed test must not be re-run silently
+        assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+def test_both_sides_see_the_script_at_the_same_path_and_share_the_secret() -> None:
+    script = container(COORDINATOR)["args"][1]
+    generated = KUSTOMIZATION["configMapGenerator"][0]
+    for job in (COORDINATOR, AGENTS):
+        spec = job["spec"]["template"]["spec"]
+        volume = next(v for v in spec["volumes"] if v.get("configMap", {}).get("name") == generated["name"])
+        mount = next(m for m in spec["containers"][0]["volumeMounts"] if m["name"] == volume["name"])
+        assert script == f"{mount['mountPath']}/{Path(generated['files'][0]).name}"
+        assert spec["containers"][0]["envFrom"] == [{"secretRef": {"name": "loadcell"}}]
+        assert "env" not in spec["containers"][0], "secrets come from the Secret, not literal env values"
+    assert (K8S / generated["files"][0]).is_file()
+    inspect = run_loadcell("inspect", str(K8S / generated["files"][0]))
+    assert inspect.code == 0, inspect.out
+
+
+def test_the_manifests_command_lines_run_a_distributed_test(
+    tmp_path: Path,
+    target: Server,
+    influxd: Influxd,  # noqa: F811
+) -> None:
+    script = write_script(
+        tmp_path,
+        "from loadcell import check, env\n"
+        'options = {"scenarios": {"s": {"executor": "shared-iterations", "vus": 8, "iterations": 80}},\n'
+        '           "thresholds": {"iterations": ["count==80"]}}\n'
+        "async def default(vu):\n"
+        '    r = await vu.http.get(env["BASE_URL"] + "/")\n'
+        '    check(r, {"ok": lambda r: r.status == 200})\n',
+    )
+    port = free_port()
+    local = {
+        container(COORDINATOR)["args"][1]: str(script),
+        flag(container(COORDINATOR)["args"], "--listen"): f"127.0.0.1:{port}",
+        flag(container(AGENTS)["args"], "--coordinator"): f"127.0.0.1:{port}",
+        "influxdb=http://influxdb:8086/K6": f"influxdb={influxd.url}/K6",
+        "/results": str(tmp_path / "results"),
+    }
+    env = {**os.environ, "LOADCELL_AGENT_TOKEN": TOKEN, "BASE_URL": target.url}
+    agent_args = [local.get(a, a) for a in container(AGENTS)["args"]]
+    agents = [
+        subprocess.Popen(
+            [*LOADCELL, *agent_args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(AGENTS["spec"]["parallelism"])
+    ]
+    export = tmp_path / "summary.json"
+    res = run_loadcell(
+        *[local.get(a, a) for a in container(COORDINATOR)["args"]], "-q", "--summary-export", str(export),
+        env={"LOADCELL_AGENT_TOKEN": TOKEN, "BASE_URL": target.url},
+    )  # fmt: skip
+    codes = [a.wait(timeout=60) for a in agents]
+    assert res.code == 0, res.out
+    assert codes == [0] * len(agents)
+    assert json.loads(export.read_text())["metrics"]["iterations"]["count"] == 80
+    assert influxd.count("K6", "iterations") == 80
+    assert any((tmp_path / "results").iterdir())
