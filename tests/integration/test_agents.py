@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import pickle
+import struct
 import subprocess
+import time
 from pathlib import Path
 
+from loadcell.engine import agents as agents_mod
+from loadcell.engine.protocol import Channel
 from tests.conftest import LOADCELL, ROOT, Result, Server, free_port, run_loadcell, write_script
 
 TOKEN = "agent-test-shared-secret-0123"
@@ -99,3 +105,67 @@ def test_agents_need_a_shared_token(tmp_path: Path, target: Server) -> None:
     assert "LOADCELL_AGENT_TOKEN" in res.out
     agent = run_loadcell("agent", "--coordinator", "127.0.0.1:1", env={"LOADCELL_AGENT_TOKEN": "short"})
     assert agent.code == 104 and "LOADCELL_AGENT_TOKEN" in agent.out
+
+
+def test_losing_an_agent_mid_run_fails_the_run(tmp_path: Path, target: Server) -> None:
+    script = write_script(
+        tmp_path,
+        "from loadcell import env, sleep\n"
+        'options = {"vus": 2, "duration": "20s"}\n'
+        "async def default(vu):\n"
+        '    await vu.http.get(env["BASE_URL"] + "/")\n'
+        "    await sleep(0.05)\n",
+    )
+    port = free_port()
+    agents = [start_agent(port), start_agent(port)]
+    coordinator = subprocess.Popen(
+        [*LOADCELL, "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "--agents", "2",
+         "--listen", f"127.0.0.1:{port}", "--no-results"],
+        cwd=ROOT, env={**os.environ, "LOADCELL_AGENT_TOKEN": TOKEN}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(4)
+    agents[0].kill()
+    out, err = coordinator.communicate(timeout=60)
+    agents[1].communicate(timeout=60)
+    assert coordinator.returncode == 103, out + err
+    assert "agent 0 was lost mid-run" in out + err
+
+
+async def _fake_agent(port: int, tamper: bool) -> dict:
+    """Dial like an agent, read the spec, then (optionally) send a frame with a forged tag."""
+    reader, writer, key = await agents_mod.connect("127.0.0.1", port, TOKEN, 20)
+    channel = Channel(reader, writer, key)
+    kind, spec = await channel.read()
+    if tamper:
+        body = pickle.dumps(("ready", 1))
+        writer.write(struct.pack("!I", len(body) + 32) + body + b"\0" * 32)
+    else:
+        channel.send("failed", 107, "fake agent leaves")
+    await writer.drain()
+    await asyncio.sleep(0.5)
+    writer.close()
+    return {"kind": kind, "env": spec.env}
+
+
+def test_agents_get_the_e_values_but_never_the_token_and_forged_frames_are_refused(
+    tmp_path: Path, target: Server
+) -> None:
+    script = write_script(tmp_path, SCRIPT.format(p95_limit=1000, delay=0))
+    for tamper in (False, True):
+        port = free_port()
+        coordinator = subprocess.Popen(
+            [*LOADCELL, "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "-e", "COLOUR=blue",
+             "--agents", "1", "--listen", f"127.0.0.1:{port}", "--no-results"],
+            cwd=ROOT, env={**os.environ, "LOADCELL_AGENT_TOKEN": TOKEN, "SECRET_ONLY_HERE": "x"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        seen = asyncio.run(_fake_agent(port, tamper))
+        out, err = coordinator.communicate(timeout=60)
+        assert seen["kind"] == "spec"
+        assert seen["env"] == {"BASE_URL": target.url, "COLOUR": "blue"}  # no token, no host environment
+        assert coordinator.returncode != 0
+        if tamper:
+            assert "integrity check" in out + err
+        else:
+            assert "fake agent leaves" in out + err

@@ -117,11 +117,17 @@ async def default(vu):
     echo = await vu.http.get({target.url!r} + "/cookies")
     assert echo.json()["cookie"] == "session=s1", echo.text
     none = await vu.http.get({target.url!r} + "/", expected_statuses=None)
+    # Plain Python specs: a (min, max) pair is a range, a list holds several specs, an int is one code.
+    await vu.http.get({target.url!r} + "/status/250", expected_statuses=(200, 299))
+    await vu.http.get({target.url!r} + "/status/404", expected_statuses=[200, (400, 404)])
+    await vu.http.get({target.url!r} + "/status/500", expected_statuses=500)
+    await vu.http.get({target.url!r} + "/status/299", expected_statuses={{"min": 200, "max": 298}})
 """,
     )
     assert code == 0, out
-    assert data["metrics"]["http_req_failed"] == {"passes": 0, "fails": 3, "value": 0.0}
-    assert data["metrics"]["http_reqs"]["count"] == 4
+    # The last request (299 outside 200..298) is the one failure.
+    assert data["metrics"]["http_req_failed"] == {"passes": 1, "fails": 6, "value": 1 / 7}
+    assert data["metrics"]["http_reqs"]["count"] == 8
 
 
 def test_timings_add_up_and_system_tags(tmp_path: Path, target: Server) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,14 @@ def container(job: dict[str, Any]) -> dict[str, Any]:
 
 def flag(args: list[str], name: str) -> str:
     return args[args.index(name) + 1]
+
+
+def test_every_host_in_the_command_lines_is_a_service_of_the_manifests() -> None:
+    services = {d["metadata"]["name"] for d in DOCS if d["kind"] == "Service"}
+    for job in (COORDINATOR, AGENTS):
+        for arg in container(job)["args"]:
+            for host in re.findall(r"^(?:https?://)?([a-z][a-z0-9-]*):\d+", arg):
+                assert host in services, f"{arg}: {host} is not a Service here (configure it from the Secret)"
 
 
 def test_coordinator_agents_and_service_agree() -> None:
@@ -89,7 +98,6 @@ def test_the_manifests_command_lines_run_a_distributed_test(
         container(COORDINATOR)["args"][1]: str(script),
         flag(container(COORDINATOR)["args"], "--listen"): f"127.0.0.1:{port}",
         flag(container(AGENTS)["args"], "--coordinator"): f"127.0.0.1:{port}",
-        "influxdb=http://influxdb:8086/K6": f"influxdb={influxd.url}/K6",
         "/results": str(tmp_path / "results"),
     }
     env = {**os.environ, "LOADCELL_AGENT_TOKEN": TOKEN, "BASE_URL": target.url}
@@ -101,9 +109,16 @@ def test_the_manifests_command_lines_run_a_distributed_test(
         for _ in range(AGENTS["spec"]["parallelism"])
     ]
     export = tmp_path / "summary.json"
+    # The Secret's part, as the coordinator pod would have it in its environment.
+    secret = {
+        "LOADCELL_AGENT_TOKEN": TOKEN,
+        "BASE_URL": target.url,
+        "LOADCELL_INFLUXDB_ADDR": influxd.url,
+        "LOADCELL_INFLUXDB_DB": "K6",
+    }
     res = run_loadcell(
         *[local.get(a, a) for a in container(COORDINATOR)["args"]], "-q", "--summary-export", str(export),
-        env={"LOADCELL_AGENT_TOKEN": TOKEN, "BASE_URL": target.url},
+        env=secret,
     )  # fmt: skip
     codes = [a.wait(timeout=60) for a in agents]
     assert res.code == 0, res.out

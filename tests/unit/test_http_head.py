@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from loadcell.http.connection import HttpConnection
 from loadcell.http.head import COOKIES, ENCODED, field_values, framed, http_version, scan
 
 HEAD = (
@@ -47,3 +50,22 @@ def test_chunked_is_framed_and_no_length_is_not() -> None:
 )
 def test_protocol_tag_comes_from_the_status_line(head: bytes, proto: str) -> None:
     assert http_version(head) == proto
+
+
+def test_connection_skips_blank_lines_before_the_status_line_as_llhttp_does() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
+        conn.connection_made(_NullTransport())
+        waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n")
+        conn.data_received(b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\n\r\nok")
+        assert waiter.done()
+        assert (conn.status, conn.version, conn.body) == (200, "HTTP/1.1", [b"ok"])
+        assert conn.head.startswith(b"HTTP/1.1 200") and scan(conn.head) == COOKIES
+    finally:
+        loop.close()
+
+
+class _NullTransport(asyncio.Transport):
+    def write(self, data: bytes) -> None:  # type: ignore[override]
+        pass

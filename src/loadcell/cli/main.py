@@ -158,12 +158,14 @@ def run(
     from loadcell.engine.run import RunSettings, TestRun
     from loadcell.output.registry import create_output
 
-    env = {**_env_file(), **_kv(kw.get("env") or (), "--env")}
+    cli_env = _kv(kw.get("env") or (), "--env")
+    env = {**_env_file(), **cli_env}
     setup_logging(verbose, {**env})
     settings = RunSettings(
         script=script,
         cli_options=_cli_options(kw),
         env=env,
+        cli_env=cli_env,
         outputs=list(outputs),
         summary_export=summary_export,
         no_summary=no_summary,
@@ -233,7 +235,7 @@ def agent(coordinator: str, connect_timeout: float, verbose: bool) -> None:
     setup_logging(verbose, env)
     host, port = parse_address(coordinator, "--coordinator")
     token = require_token(env)
-    sys.exit(_run_loop(run_agent(host, port, token, connect_timeout)))
+    sys.exit(_run_loop(run_agent(host, port, token, connect_timeout, env)))
 
 
 @cli.group()

@@ -1,16 +1,19 @@
 """Workers on other machines ("agents"): the coordinator listens, agents dial in over TCP.
 
-The messages after the handshake are the same length-prefixed pickles that local workers use
+The messages after the handshake are the length-prefixed pickles that local workers use
 (`loadcell.engine.protocol`), and unpickling runs code, so nothing is unpickled before both sides have
-proved they hold the shared token (LOADCELL_AGENT_TOKEN). The proof is a mutual HMAC challenge on
-plain lines; the token itself never crosses the wire:
+proved they hold the shared token (LOADCELL_AGENT_TOKEN), and every later frame carries an HMAC tag
+under a session key derived from the token and both nonces (checked before unpickling). The proof is
+a mutual HMAC challenge on plain lines; the token itself never crosses the wire:
 
     agent        -> coordinator   LOADCELL/1 <agent nonce>
     coordinator  -> agent         <HMAC(token, "coordinator" + agent nonce)> <coordinator nonce>
     agent        -> coordinator   <HMAC(token, "agent" + coordinator nonce)>
+    session key                   HMAC(token, "session" + agent nonce + coordinator nonce)
 
-The channel is not encrypted: the spec it carries includes the run's environment. Keep it inside the
-cluster (the manifests in deploy/k8s use a ClusterIP service).
+The channel is authenticated, not encrypted. Agents are sent only the `-e` values (never the token);
+each agent reads its own environment and .env for the rest. Keep the port inside a private network
+(the manifests in deploy/k8s use a ClusterIP service).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ HANDSHAKE_TIMEOUT = 10.0
 _LINE_LIMIT = 256
 TOKEN_ENV = "LOADCELL_AGENT_TOKEN"
 
-Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]  # reader, writer, session key
 
 
 class AgentError(LoadcellError):
@@ -38,8 +41,18 @@ class AgentError(LoadcellError):
     exit_code = ExitCode.INVALID_CONFIG
 
 
+class AgentsStopped(LoadcellError):
+    """Ctrl-C or SIGTERM while the coordinator waited for its agents."""
+
+    exit_code = ExitCode.EXTERNAL_ABORT
+
+
 def _mac(token: str, role: bytes, nonce: bytes) -> bytes:
     return hmac.new(token.encode(), role + nonce, hashlib.sha256).hexdigest().encode()
+
+
+def _session_key(token: str, agent_nonce: bytes, coordinator_nonce: bytes) -> bytes:
+    return hmac.new(token.encode(), b"session" + agent_nonce + coordinator_nonce, hashlib.sha256).digest()
 
 
 def require_token(env: dict[str, str]) -> str:
@@ -60,7 +73,10 @@ def parse_address(text: str, what: str) -> tuple[str, int]:
 
 
 async def _line(reader: asyncio.StreamReader) -> bytes:
-    line = await asyncio.wait_for(reader.readline(), HANDSHAKE_TIMEOUT)
+    try:
+        line = await asyncio.wait_for(reader.readline(), HANDSHAKE_TIMEOUT)
+    except ValueError:  # longer than the reader's buffer limit
+        raise ConnectionError("handshake: line too long") from None
     if not line.endswith(b"\n") or len(line) > _LINE_LIMIT:
         raise ConnectionError("handshake: no line")
     return line.strip()
@@ -73,6 +89,7 @@ class AgentListener:
         self.host, self.port, self.token, self.timeout = host, port, token, timeout
         self._arrived: asyncio.Queue[Stream] = asyncio.Queue()
         self._server: asyncio.Server | None = None
+        self._full = False
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -89,10 +106,28 @@ class AgentListener:
             log.warning("refused a connection from %s: %s", peer, exc or type(exc).__name__)
             writer.close()
             return
+        if self._full:
+            log.warning("refused agent %s: all agents of this run have arrived", peer)
+            writer.close()
+            return
         log.info("agent connected from %s", peer)
-        await self._arrived.put((reader, writer))
+        await self._arrived.put((reader, writer, _session_key(self.token, agent_nonce, nonce)))
 
-    async def accept(self, count: int) -> list[Stream]:
+    async def accept(self, count: int, stop: asyncio.Event) -> list[Stream]:
+        """`count` proven agents; AgentError after the timeout, AgentsStopped if `stop` is set first."""
+        loop = asyncio.get_running_loop()
+        waiting = loop.create_task(self._accept(count))
+        stopper = loop.create_task(stop.wait())
+        try:
+            await asyncio.wait({waiting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not waiting.done():
+            waiting.cancel()
+            raise AgentsStopped("stopped while waiting for agents")
+        return waiting.result()
+
+    async def _accept(self, count: int) -> list[Stream]:
         try:
             self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
         except OSError as exc:
@@ -105,15 +140,18 @@ class AgentListener:
         try:
             while len(streams) < count:
                 streams.append(await asyncio.wait_for(self._arrived.get(), max(0.0, deadline - loop.time())))
-        except TimeoutError:
-            for _, writer in streams:
+        except BaseException as exc:
+            for _, writer, _ in streams:
                 writer.close()
-            raise AgentError(
-                f"{len(streams)} of {count} agent(s) connected within {timeout:.0f} s"
-                f" (start them with `loadcell agent --coordinator HOST:{self.port}` and the same {TOKEN_ENV})"
-            ) from None
+            if isinstance(exc, TimeoutError):
+                raise AgentError(
+                    f"{len(streams)} of {count} agent(s) connected within {timeout:.0f} s (start them with"
+                    f" `loadcell agent --coordinator HOST:{self.port}` and the same {TOKEN_ENV})"
+                ) from None
+            raise
         finally:
-            self._server.close()  # no more agents for this run
+            self._full = True  # late agents are refused
+            self._server.close()
         return streams
 
 
@@ -141,4 +179,4 @@ async def connect(host: str, port: int, token: str, timeout: float) -> Stream:
     except (TimeoutError, OSError, ConnectionError) as exc:
         writer.close()
         raise AgentError(f"handshake with coordinator {host}:{port} failed: {exc or 'timeout'}") from None
-    return reader, writer
+    return reader, writer, _session_key(token, nonce, coordinator_nonce)

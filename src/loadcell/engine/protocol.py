@@ -1,14 +1,33 @@
-"""Parent <-> worker messages: length-prefixed pickles over pipes (both ends are this program)."""
+"""Coordinator <-> worker messages: length-prefixed pickles, over pipes (local workers) or TCP (agents).
+
+Over TCP every frame also carries an HMAC-SHA256 tag under the session key both sides derived in the
+handshake (loadcell.engine.agents), over the frame's sequence number and body; it is checked before
+the body is unpickled, so nobody on the path can inject, replay or reorder a message.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import pickle
 import struct
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 _HEADER = struct.Struct("!I")
+_SEQ = struct.Struct("!Q")
+_TAG = hashlib.sha256().digest_size
+
+
+class ProtocolError(ConnectionError):
+    """A frame failed its integrity check: the connection is dropped, nothing is unpickled."""
+
+
+class Writer(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def is_closing(self) -> bool: ...
 
 
 @dataclass
@@ -46,16 +65,37 @@ class Report:
     failed_mark: str = ""  # set once fail() was called in this worker
 
 
-def encode(message: object) -> bytes:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(body)) + body
+class Channel:
+    """One side of a coordinator <-> worker connection."""
 
+    def __init__(self, reader: asyncio.StreamReader, writer: Writer, key: bytes | None = None) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.key = key
+        self._sent = self._received = 0
 
-async def read_message(reader: asyncio.StreamReader) -> Any:
-    """The next message, or None at end of stream."""
-    try:
-        header = await reader.readexactly(_HEADER.size)
-        (size,) = _HEADER.unpack(header)
-        return pickle.loads(await reader.readexactly(size))
-    except asyncio.IncompleteReadError:
-        return None
+    def _tag(self, seq: int, body: bytes) -> bytes:
+        return hmac.new(self.key, _SEQ.pack(seq) + body, hashlib.sha256).digest()  # type: ignore[arg-type]
+
+    def send(self, *message: object) -> None:
+        if self.writer.is_closing():
+            return
+        body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.key is not None:
+            body += self._tag(self._sent, body)
+            self._sent += 1
+        self.writer.write(_HEADER.pack(len(body)) + body)
+
+    async def read(self) -> Any:
+        """The next message, or None at end of stream; ProtocolError if a frame fails its check."""
+        try:
+            (size,) = _HEADER.unpack(await self.reader.readexactly(_HEADER.size))
+            body = await self.reader.readexactly(size)
+        except asyncio.IncompleteReadError:
+            return None
+        if self.key is not None:
+            body, tag = body[:-_TAG], body[-_TAG:]
+            if size < _TAG or not hmac.compare_digest(tag, self._tag(self._received, body)):
+                raise ProtocolError("a message failed its integrity check")
+            self._received += 1
+        return pickle.loads(body)

@@ -22,7 +22,7 @@ from typing import Any
 
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
-from loadcell.engine.agents import AgentListener, parse_address, require_token
+from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
@@ -69,6 +69,7 @@ class RunSettings:
     script: str
     cli_options: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    cli_env: dict[str, str] = field(default_factory=dict)  # the -e values alone (what agents are sent)
     outputs: list[str] = field(default_factory=list)
     summary_export: str | None = None
     no_summary: bool = False
@@ -242,10 +243,15 @@ class TestRun:
         if agents > 0:
             host, port = parse_address(self.settings.listen, "--listen")
             listener = AgentListener(host, port, require_token(self.ctx.env), self.settings.agents_timeout)
+        # Local workers share this machine's environment; agents get only the -e values (never the
+        # token) and read their own environment and .env for the rest.
+        env = self.ctx.env
+        if agents > 0:
+            env = {k: v for k, v in self.settings.cli_env.items() if k != TOKEN_ENV}
         base = {
             "script": self.settings.script,
             "cli_options": self.settings.cli_options,
-            "env": self.ctx.env,
+            "env": env,
             "keep_raw": self.keep_raw,
         }
         self.worker_pool = WorkerPool(

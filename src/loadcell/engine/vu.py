@@ -110,10 +110,10 @@ class VU:
         extra: Mapping[str, str] | None,
         error: str = "",
     ) -> int:
-        # The client looks the 7-field key up itself; error_code follows from status unless error is set.
+        # The client looks the 7-field key up itself; error_code follows from status, except for errors.
         extra_key = tuple(extra.items()) if extra else None
         key: tuple = (self.group, method, url, status, proto, expected, extra_key)
-        if error:
+        if error or not status:
             key += (error_code, error)
         tid = self.http_cache.get(key)
         if tid is None:

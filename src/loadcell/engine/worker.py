@@ -18,16 +18,17 @@ from loadcell.config.resolve import resolve
 from loadcell.engine.agents import connect
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
-from loadcell.engine.protocol import Report, ScenarioStats, WorkerSpec, encode, read_message
+from loadcell.engine.protocol import Channel, ProtocolError, Report, ScenarioStats, WorkerSpec
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import load_script
 from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VUPool
-from loadcell.errors import LoadcellError, ScriptAbortedError
+from loadcell.errors import ExitCode, LoadcellError, ScriptAbortedError
 from loadcell.metrics.buffer import Folder
 from loadcell.metrics.registry import REGISTRY
 
 REPORT_INTERVAL = 0.1
+START_TIMEOUT = 900.0  # the coordinator runs setup() between "ready" and "start"
 
 
 class WorkerAbort(LoadcellError):
@@ -39,15 +40,16 @@ class WorkerAbort(LoadcellError):
 
 
 class Worker:
-    def __init__(self, spec: WorkerSpec, out: asyncio.WriteTransport | asyncio.StreamWriter) -> None:
+    def __init__(self, spec: WorkerSpec, channel: Channel, base_env: dict[str, str] | None = None) -> None:
         self.spec = spec
-        self.out = out
-        self.ctx = RunContext(env=spec.env, log_errors=False)
+        self.channel = channel
+        self.send = channel.send
+        # An agent runs with its own machine's environment under the coordinator's -e values.
+        env = {**base_env, **spec.env} if base_env is not None else spec.env
+        self.ctx = RunContext(env=env, log_errors=False)
+        self.coordinator_gone = False
         set_context(self.ctx)
         self._sent_errors: Counter[str] = Counter()
-
-    def send(self, *message: object) -> None:
-        self.out.write(encode(message))
 
     def prepare(self) -> None:
         script = load_script(self.spec.script)
@@ -85,23 +87,31 @@ class Worker:
             await asyncio.sleep(REPORT_INTERVAL)
             self.report()
 
-    async def _commands(self, reader: asyncio.StreamReader) -> None:
+    async def _commands(self) -> None:
         while True:
-            message = await read_message(reader)
+            try:
+                message = await self.channel.read()
+            except (ProtocolError, OSError):
+                message = None
             if message is None:
-                self.state.abort(WorkerAbort("coordinator went away", 105))
+                self.coordinator_gone = True
+                self.state.abort(WorkerAbort("coordinator went away", ExitCode.EXTERNAL_ABORT))
                 return
             if message[0] == "stop":
                 self.state.abort(WorkerAbort(message[2], message[1]))
 
-    async def run(self, reader: asyncio.StreamReader) -> None:
-        message = await read_message(reader)
+    async def run(self) -> int:
+        """The run, after the start barrier; 0, or 105 when the coordinator went away."""
+        try:
+            message = await asyncio.wait_for(self.channel.read(), START_TIMEOUT)
+        except (TimeoutError, ProtocolError, OSError):
+            message = None
         if message is None or message[0] != "start":
-            return
+            return ExitCode.EXTERNAL_ABORT
         self.state.setup_json = message[1]
         self.ctx.running = True
         loop = asyncio.get_running_loop()
-        commands = loop.create_task(self._commands(reader))
+        commands = loop.create_task(self._commands())
         reporter = loop.create_task(self._report_loop())
         try:
             await self.scheduler.run()
@@ -113,22 +123,25 @@ class Worker:
             self.pool.close()
             self.report()
             self.send("done")
+        return ExitCode.EXTERNAL_ABORT if self.coordinator_gone else 0
 
 
-async def serve(reader: asyncio.StreamReader, out: asyncio.WriteTransport | asyncio.StreamWriter) -> int:
+async def serve(channel: Channel, base_env: dict[str, str] | None = None) -> int:
     """The worker's whole life: spec, init, ready, the start barrier, the run, the last report."""
-    message = await read_message(reader)
+    try:
+        message = await channel.read()
+    except (ProtocolError, OSError):
+        message = None
     if message is None or message[0] != "spec":
-        return 1
-    worker = Worker(message[1], out)
+        return ExitCode.EXTERNAL_ABORT
+    worker = Worker(message[1], channel, base_env)
     try:
         worker.prepare()
     except LoadcellError as exc:
         worker.send("failed", exc.exit_code, str(exc))
         return exc.exit_code
     worker.send("ready", worker.scheduler.max_vus())
-    await worker.run(reader)
-    return 0
+    return await worker.run()
 
 
 async def main() -> None:
@@ -138,16 +151,16 @@ async def main() -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
     out_file = os.fdopen(int(os.environ["LOADCELL_WORKER_FD"]), "wb", buffering=0)
     out, _ = await loop.connect_write_pipe(asyncio.Protocol, out_file)
-    await serve(reader, out)
+    await serve(Channel(reader, out))  # type: ignore[arg-type]
     out.close()
     await asyncio.sleep(0)
 
 
-async def agent(host: str, port: int, token: str, connect_timeout: float) -> int:
+async def agent(host: str, port: int, token: str, connect_timeout: float, env: dict[str, str]) -> int:
     """`loadcell agent`: dial the coordinator, then serve one run on that connection."""
-    reader, writer = await connect(host, port, token, connect_timeout)
+    reader, writer, key = await connect(host, port, token, connect_timeout)
     try:
-        return await serve(reader, writer)
+        return await serve(Channel(reader, writer, key), env)
     finally:
         with contextlib.suppress(OSError):
             await writer.drain()

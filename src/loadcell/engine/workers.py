@@ -14,20 +14,28 @@ from typing import Any
 
 from loadcell.engine.agents import AgentListener
 from loadcell.engine.executors.base import ExecutionState
-from loadcell.engine.protocol import Report, WorkerSpec, encode, read_message
+from loadcell.engine.protocol import Channel, ProtocolError, Report, WorkerSpec
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.segment import ExecutionTuple, split
-from loadcell.errors import LoadcellError, ScriptError
+from loadcell.errors import ExitCode, LoadcellError, ScriptError
 from loadcell.metrics.engine import Source
 
 log = logging.getLogger("loadcell")
 READY_TIMEOUT = 120.0
+# A started worker reports every 100 ms; silence this long means it (or its machine) is gone.
+LOST_AFTER = 30.0
 
 
 class WorkerFailed(LoadcellError):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class WorkerLost(LoadcellError):
+    """A worker or agent stopped reporting mid-run: the results would be partial, so the run fails."""
+
+    exit_code = ExitCode.GENERIC_ENGINE
 
 
 class RemoteAbort(LoadcellError):
@@ -42,28 +50,23 @@ class _Handle:
     """One worker: a local process (commands on its stdin) or an agent (both ways on one socket)."""
 
     def __init__(
-        self,
-        index: int,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        source: Source,
-        proc: asyncio.subprocess.Process | None = None,
+        self, index: int, channel: Channel, source: Source, proc: asyncio.subprocess.Process | None = None
     ) -> None:
         self.index = index
-        self.reader = reader
-        self.writer = writer
+        self.channel = channel
+        self.send = channel.send
         self.source = source
         self.proc = proc
         self.last: Report | None = None
         self.done = False
 
-    def send(self, *message: object) -> None:
-        if not self.writer.is_closing():
-            self.writer.write(encode(message))
+    @property
+    def name(self) -> str:
+        return f"worker {self.index}" if self.proc is not None else f"agent {self.index}"
 
     async def exit_code(self) -> int | None:
         if self.proc is None:
-            self.writer.close()
+            self.channel.writer.close()  # type: ignore[attr-defined]
             return None
         return await self.proc.wait()
 
@@ -116,14 +119,14 @@ class WorkerPool:
         os.close(write_fd)
         reader = asyncio.StreamReader(limit=2**30)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb"))
-        return _Handle(index, reader, proc.stdin, self.new_source(), proc)  # type: ignore[arg-type]
+        return _Handle(index, Channel(reader, proc.stdin), self.new_source(), proc)  # type: ignore[arg-type]
 
     async def _connect(self) -> list[_Handle]:
         """Local worker processes, or the agents that dial in (in the order they arrive)."""
         if self.listener is None:
             return list(await asyncio.gather(*(self._spawn(i) for i in range(self.count))))
-        streams = await self.listener.accept(self.count)
-        return [_Handle(i, r, w, self.new_source()) for i, (r, w) in enumerate(streams)]
+        streams = await self.listener.accept(self.count, self.state.hard_stop)
+        return [_Handle(i, Channel(r, w, key), self.new_source()) for i, (r, w, key) in enumerate(streams)]
 
     async def prepare(self) -> None:
         """Spawn the workers and wait until each has imported the script and built its executors."""
@@ -144,11 +147,13 @@ class WorkerPool:
         for handle, spec in zip(self.handles, specs, strict=True):
             handle.send("spec", spec)
         for handle in self.handles:
-            message = await asyncio.wait_for(read_message(handle.reader), READY_TIMEOUT)
+            try:
+                message = await asyncio.wait_for(handle.channel.read(), READY_TIMEOUT)
+            except ProtocolError as exc:
+                message = None
+                log.error("%s: %s", handle.name, exc)
             if message is None:
-                raise ScriptError(
-                    f"worker {handle.index} exited during init (code {await handle.exit_code()})"
-                )
+                raise ScriptError(f"{handle.name} exited during init (code {await handle.exit_code()})")
             if message[0] == "failed":
                 raise WorkerFailed(message[2], message[1])
 
@@ -159,8 +164,15 @@ class WorkerPool:
 
     async def _pump(self, handle: _Handle) -> None:
         while True:
-            message = await read_message(handle.reader)
+            try:
+                message = await asyncio.wait_for(handle.channel.read(), LOST_AFTER)
+            except (TimeoutError, ProtocolError, OSError) as exc:
+                message = None
+                log.error("%s: %s", handle.name, exc or f"no report for {LOST_AFTER:.0f} s")
             if message is None:
+                if not handle.done and not self.state.hard_stop.is_set():
+                    lost = f"{handle.name} was lost mid-run; its share of the load is missing"
+                    self.state.abort(WorkerLost(lost))
                 break
             kind = message[0]
             if kind == "report":

@@ -165,7 +165,9 @@ class HttpClient:
         method = method.upper()
         expected = self.expected if expected_statuses is _UNSET else expected_statuses
         if expected is not None and not isinstance(expected, ExpectedStatuses):
-            expected = ExpectedStatuses(*expected)  # e.g. a plain list of codes
+            # A list or set of specs, or one spec (an int, a (min, max) pair, a range, a mapping).
+            specs = expected if isinstance(expected, list | set | frozenset) else (expected,)
+            expected = ExpectedStatuses(*specs)
         if params:
             url = with_params(url, params)
         target = _targets.get(url)

@@ -97,6 +97,8 @@ class HttpConnection(asyncio.Protocol):
         self.status = parser.get_status_code()
         self.keep_alive = parser.should_keep_alive()
         pending = self.pending
+        if pending[:1] != b"H":  # llhttp skips CR/LF before a status line; so must the head
+            pending = pending.lstrip(b"\r\n")
         head = self.head = pending[: pending.find(b"\r\n\r\n")]
         self.version = http_version(head)
         self.pending = b""
