@@ -144,16 +144,28 @@ async def serve(channel: Channel, base_env: dict[str, str] | None = None) -> int
     return await worker.run()
 
 
+class _Pipe(asyncio.Protocol):
+    """The report pipe's protocol; `flushed` resolves once close() has written out the buffer."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.flushed = loop.create_future()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.flushed.done():
+            self.flushed.set_result(None)
+
+
 async def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C and tells us to stop
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
     out_file = os.fdopen(int(os.environ["LOADCELL_WORKER_FD"]), "wb", buffering=0)
-    out, _ = await loop.connect_write_pipe(asyncio.Protocol, out_file)
+    out, pipe = await loop.connect_write_pipe(lambda: _Pipe(loop), out_file)
     await serve(Channel(reader, out))  # type: ignore[arg-type]
+    # The last report can be megabytes of raw rows: exit only once the pipe has taken all of it.
     out.close()
-    await asyncio.sleep(0)
+    await pipe.flushed
 
 
 async def agent(host: str, port: int, token: str, connect_timeout: float, env: dict[str, str]) -> int:
@@ -162,9 +174,9 @@ async def agent(host: str, port: int, token: str, connect_timeout: float, env: d
     try:
         return await serve(Channel(reader, writer, key), env)
     finally:
-        with contextlib.suppress(OSError):
-            await writer.drain()
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()  # the last report is flushed before the process exits
 
 
 if __name__ == "__main__":
