@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server, run_loadcell, write_script
+from tests.conftest import LOADCELL, ROOT, Server, run_loadcell, write_script
 
 SCRIPT = """
 import json
@@ -92,3 +94,24 @@ def test_abort_on_fail_threshold_stops_all_workers(tmp_path: Path, slow_target: 
     assert time.monotonic() - start < 15
     assert "abortOnFail enabled, stopping test prematurely" in res.stderr
     assert "✗ 'p(95)<10'" in res.stdout
+
+
+def test_default_workers_follow_the_cores_this_process_may_use(tmp_path: Path, target: Server) -> None:
+    """Like GOMAXPROCS: `taskset -c 0` means one process, not one per core of the host."""
+    script = write_script(
+        tmp_path, SCRIPT.format(options=json.dumps({"iterations": 5}), url=target.url + "/")
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LOADCELL_WORKERS"}
+    pinned = subprocess.run(
+        ["taskset", "-c", "0", *LOADCELL, "run", "--no-results", str(script)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert "execution: local, 1 process" in pinned.stdout
+    cores = len(os.sched_getaffinity(0))
+    free = subprocess.run(
+        [*LOADCELL, "run", "--no-results", str(script)], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    expected = "local, 1 process" if cores == 1 else f"local, {cores} worker processes"
+    assert f"execution: {expected}" in free.stdout

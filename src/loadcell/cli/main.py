@@ -27,6 +27,14 @@ def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
     return out
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (taskset, cpusets), as Go's GOMAXPROCS counts them; not the host's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _env_file() -> dict[str, str]:
     """Values from ./.env (secrets stay out of the repo and out of the command line)."""
     from dotenv import dotenv_values
@@ -119,7 +127,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
     "--workers",
     type=click.IntRange(min=1),
     envvar="LOADCELL_WORKERS",
-    default=os.cpu_count() or 1,
+    default=_usable_cores(),
     show_default="all cores",
     help="worker processes; the load is split between them by execution segments",
 )

@@ -415,11 +415,17 @@ class TestRun:
         if self.settings.quiet:
             return
         outputs = ", ".join(o.description() for o in self.outputs) or "-"
+        if self.settings.agents > 0:
+            execution = f"distributed, {self.settings.agents} agents via {self.settings.listen}"
+        elif self.settings.workers > 1:
+            execution = f"local, {self.settings.workers} worker processes"
+        else:
+            execution = "local, 1 process"
         lines = [
             "",
             "  loadcell — k6's model, in Python",
             "",
-            "     execution: local",
+            f"     execution: {execution}",
             f"        script: {self.settings.script}",
             f"        output: {outputs}",
             "",
