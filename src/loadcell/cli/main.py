@@ -128,7 +128,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
     type=click.IntRange(min=1),
     envvar="LOADCELL_WORKERS",
     default=_usable_cores(),
-    show_default="all cores",
+    show_default="the cores this process may use",
     help="worker processes; the load is split between them by execution segments",
 )
 @click.option(
