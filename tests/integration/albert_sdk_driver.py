@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 import time
 import traceback
@@ -537,7 +538,8 @@ def main() -> int:
     if args.auth == "token":
         from albert import Albert
 
-        client = Albert(base_url=args.base_url, token="dummy-token", retries=args.retries)
+        # The stand-in accepts any bearer token: a fresh random one, so no credential lives in the repo.
+        client = Albert(base_url=args.base_url, token=secrets.token_urlsafe(24), retries=args.retries)
         if args.probe:
             run_probe(client, report, args.probe)
         else:

@@ -12,13 +12,14 @@ import fcntl
 import http.client
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -66,7 +67,7 @@ class StandinServer:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
-    token: str = "dummy-token"
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # any token is accepted
 
     def request(
         self,

@@ -8,6 +8,7 @@ import json
 import os
 import pickle
 import re
+import secrets
 import struct
 import subprocess
 import time
@@ -17,7 +18,7 @@ from loadcell.engine import agents as agents_mod
 from loadcell.engine.protocol import Channel
 from tests.conftest import LOADCELL, ROOT, Result, Server, free_port, run_loadcell, write_script
 
-TOKEN = "agent-test-shared-secret-0123"
+TOKEN = secrets.token_hex(16)  # shared by the coordinator and the agents of each test
 SCRIPT = """
 from loadcell import check, env
 options = {{
@@ -82,7 +83,7 @@ def test_a_fleet_wide_percentile_threshold_fails_the_run(tmp_path: Path, target:
 def test_an_agent_with_the_wrong_token_is_refused_and_nothing_runs(tmp_path: Path, target: Server) -> None:
     script = write_script(tmp_path, SCRIPT.format(p95_limit=1000, delay=0))
     port = free_port()
-    intruder = start_agent(port, token="not-the-shared-secret-at-all", timeout="20")
+    intruder = start_agent(port, token=secrets.token_hex(16), timeout="20")
     res = run_loadcell(
         "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "--agents", "1",
         "--listen", f"127.0.0.1:{port}", "--agents-timeout", "3", "--no-summary",

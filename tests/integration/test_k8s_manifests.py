@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from tests.integration.influx_fixtures import Influxd, influxd  # noqa: F401
 K8S = ROOT / "deploy" / "k8s"
 KUSTOMIZATION = yaml.safe_load((K8S / "kustomization.yaml").read_text())
 DOCS = [d for name in KUSTOMIZATION["resources"] for d in yaml.safe_load_all((K8S / name).read_text())]
-TOKEN = "k8s-manifest-test-token-0123456789"
+TOKEN = secrets.token_hex(16)
 
 
 def kind(k: str, name: str) -> dict[str, Any]:

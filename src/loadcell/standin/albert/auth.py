@@ -1,6 +1,6 @@
 """Authentication as the SDK sees it: bearer tokens, OAuth client credentials, ``validatejwt``.
 
-Any bearer token is accepted (so ``Albert(token="dummy-token")`` works), except tokens this
+Any bearer token is accepted (so the SDK's ``Albert(token=...)`` works with any value), except tokens this
 stand-in issued itself: those are HMAC-signed with an expiry, so an expired one answers 401
 and client-credentials refresh can be tested for real. The signing key lives in the database,
 so tokens survive a restart of a file-backed stand-in.
