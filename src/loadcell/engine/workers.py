@@ -64,7 +64,8 @@ class _Handle:
     def name(self) -> str:
         return f"worker {self.index}" if self.proc is not None else f"agent {self.index}"
 
-    async def exit_code(self) -> int | None:
+    async def finish(self) -> int | None:
+        """Reap a local worker (its exit code) or close an agent's connection (None)."""
         if self.proc is None:
             self.channel.writer.close()  # type: ignore[attr-defined]
             return None
@@ -153,7 +154,7 @@ class WorkerPool:
                 message = None
                 log.error("%s: %s", handle.name, exc)
             if message is None:
-                raise ScriptError(f"{handle.name} exited during init (code {await handle.exit_code()})")
+                raise ScriptError(f"{handle.name} exited during init (code {await handle.finish()})")
             if message[0] == "failed":
                 raise WorkerFailed(message[2], message[1])
 
@@ -184,7 +185,7 @@ class WorkerPool:
             elif kind == "done":
                 break
         handle.done = True
-        code = await handle.exit_code()
+        code = await handle.finish()
         if code not in (0, None):
             log.error("worker %d exited with code %d", handle.index, code)
 

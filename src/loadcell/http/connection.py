@@ -102,7 +102,7 @@ class HttpConnection(asyncio.Protocol):
         head = self.head = pending[: pending.find(b"\r\n\r\n")]
         self.version = http_version(head)
         self.pending = b""
-        self.flags = scan(self.head)
+        self.flags = scan(head)
         if self.head_request:
             # llhttp would wait for a body the server never sends; finish here and start a fresh parser.
             self.parser = httptools.HttpResponseParser(self)
