@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -853,6 +853,13 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a is not None and b else "–"
 
 
+def by_tool(runs: list[Run], tools: list[Tool]) -> Iterator[tuple[Tool, list[Run], list[Run], str]]:
+    """Per tool: all its runs, the ok ones, and their distinct notes (one table row each)."""
+    for tool in tools:
+        rs = [r for r in runs if r.tool == tool.name]
+        yield tool, rs, [r for r in rs if r.ok], "; ".join(sorted({r.note for r in rs if r.note}))[:300]
+
+
 def fast_table(runs: list[Run], tools: list[Tool]) -> list[str]:
     lines = [
         "| tool | RPS median (nginx-counted) | [min–max] | tool-reported RPS | client CPU% (user part) "
@@ -860,10 +867,7 @@ def fast_table(runs: list[Run], tools: list[Tool]) -> list[str]:
         "| foreign CPU% max (on client core) | ok runs / tries | notes |",
         "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
-    for tool in tools:
-        rs = [r for r in runs if r.tool == tool.name]
-        ok = [r for r in rs if r.ok]
-        notes = "; ".join(sorted({r.note for r in rs if r.note}))[:300]
+    for tool, rs, ok, notes in by_tool(runs, tools):
         fmax = max((r.foreign_pct for r in ok if r.foreign_pct is not None), default=None)
         cmax = max(
             (r.foreign_client_core_pct for r in ok if r.foreign_client_core_pct is not None), default=None
@@ -887,10 +891,7 @@ def slow_table(runs: list[Run], tools: list[Tool], vus: int) -> list[str]:
         "| server-side p50 / p95 ms (nginx) | true delay | ok runs / tries | notes |",
         "|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---|",
     ]
-    for tool in tools:
-        rs = [r for r in runs if r.tool == tool.name]
-        ok = [r for r in rs if r.ok]
-        notes = "; ".join(sorted({r.note for r in rs if r.note}))[:300]
+    for tool, rs, ok, notes in by_tool(runs, tools):
         rps = med(r.server_rps for r in ok)
         pct = f"{rps / ideal * 100:.1f}%" if rps is not None else "–"
         lines.append(
