@@ -1,14 +1,26 @@
-"""Helpers the resource routes share: ID path params, name lookups, soft delete, status filters."""
+"""Helpers the resource routes share: ID path params, name lookups, soft delete, status filters,
+and the single-entity PATCH."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from loadcell.standin.albert.http import Context, bad_request, qbool, qlist, with_prefix
+from loadcell.standin.albert.http import (
+    Context,
+    bad_request,
+    ctx,
+    no_content,
+    qbool,
+    qlist,
+    read_json,
+    with_prefix,
+)
 from loadcell.standin.albert.kinds import Kind
+from loadcell.standin.albert.patching import Datum, parse_body
 from loadcell.standin.albert.store import Cond, column_in, name_match
 
 STATUSES = ("active", "inactive")
@@ -17,6 +29,18 @@ STATUSES = ("active", "inactive")
 def path_id(request: Request, kind: Kind, name: str = "id") -> str:
     """The entity ID from the URL, with the kind's prefix added if the caller left it off."""
     return with_prefix(kind.prefix, request.path_params[name])
+
+
+async def patch_one(
+    request: Request, kind: Kind, patch: Callable[[Context, str, list[Datum]], None]
+) -> Response:
+    """``PATCH /<kind>/{id}`` with ``{"data": [...]}``: `patch` applies the operations in one
+    transaction; 204 No Content."""
+    context = ctx(request)
+    data = parse_body(await read_json(request))
+    with context.store.transaction():
+        patch(context, path_id(request, kind), data)
+    return no_content()
 
 
 def name_filter(request: Request, *, default_exact: bool) -> list[Cond]:

@@ -25,7 +25,6 @@ from loadcell.standin.albert.patching import (
     apply_patch,
     bulk_response,
     failure,
-    parse_body,
     parse_bulk,
     parse_data,
 )
@@ -33,6 +32,7 @@ from loadcell.standin.albert.routes.common import (
     id_filter,
     name_filter,
     new_doc,
+    patch_one,
     path_id,
     require_text,
     require_unique_name,
@@ -106,11 +106,9 @@ async def get_company(request: Request) -> Response:
 
 
 async def patch_company(request: Request) -> Response:
-    context = ctx(request)
-    data = parse_body(await read_json(request))
-    with context.store.transaction():
-        _patch_one(context, COMPANY, path_id(request, COMPANY), data)
-    return no_content()
+    return await patch_one(
+        request, COMPANY, lambda context, id_, data: _patch_one(context, COMPANY, id_, data)
+    )
 
 
 async def delete_company(request: Request) -> Response:
@@ -156,11 +154,7 @@ async def get_tags_by_ids(request: Request) -> Response:
 
 
 async def patch_tag(request: Request) -> Response:
-    context = ctx(request)
-    data = parse_body(await read_json(request))
-    with context.store.transaction():
-        _patch_one(context, TAG, path_id(request, TAG), data)
-    return no_content()
+    return await patch_one(request, TAG, lambda context, id_, data: _patch_one(context, TAG, id_, data))
 
 
 async def bulk_patch_tags(request: Request) -> Response:

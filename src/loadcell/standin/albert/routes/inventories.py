@@ -30,12 +30,12 @@ from loadcell.standin.albert.patching import (
     apply_patch,
     bulk_response,
     failure,
-    parse_body,
     parse_bulk,
     parse_data,
 )
 from loadcell.standin.albert.routes.common import (
     new_doc,
+    patch_one,
     path_id,
     reactivate,
     require_text,
@@ -459,11 +459,7 @@ def _patch(context: Context, inventory_id: str, data: list[Datum]) -> None:
 
 
 async def patch_inventory(request: Request) -> Response:
-    context = ctx(request)
-    data = parse_body(await read_json(request))
-    with context.store.transaction():
-        _patch(context, path_id(request, INVENTORY), data)
-    return no_content()
+    return await patch_one(request, INVENTORY, _patch)
 
 
 async def bulk_patch_inventories(request: Request) -> Response:

@@ -25,6 +25,7 @@ from loadcell.standin.albert.pagination import offset_page, parse_offset, search
 from loadcell.standin.albert.patching import Datum, apply_patch, parse_body
 from loadcell.standin.albert.routes.common import (
     new_doc,
+    patch_one,
     path_id,
     reactivate,
     require_text,
@@ -162,11 +163,7 @@ def _patch(context: Context, project_id: str, data: list[Datum]) -> None:
 
 
 async def patch_project(request: Request) -> Response:
-    context = ctx(request)
-    data = parse_body(await read_json(request))
-    with context.store.transaction():
-        _patch(context, path_id(request, PROJECT), data)
-    return no_content()
+    return await patch_one(request, PROJECT, _patch)
 
 
 async def patch_project_acl(request: Request) -> Response:
