@@ -160,6 +160,37 @@ async def default(vu):
     assert data["metrics"]["http_req_duration"]["min"] >= 19
 
 
+def test_waiting_ends_when_the_response_lands_not_when_a_busy_loop_reads_it(
+    tmp_path: Path, target: Server
+) -> None:
+    """A 30 ms response lands while the loop runs 40 tasks of 5 ms each (10-210 ms): it is read at
+    ~210 ms, but its first byte is stamped at the next send after it landed (loadcell.http.arrivals)."""
+    code, _, out = run_script(
+        tmp_path,
+        f"""
+import asyncio, time
+options = {{"iterations": 1}}
+BASE = {target.url!r}
+
+async def busy(vu):
+    await asyncio.sleep(0.01)
+    end = time.perf_counter() + 0.005
+    while time.perf_counter() < end:  # CPU work that does not yield
+        pass
+    await vu.http.get(BASE + "/")
+
+async def default(vu):
+    await asyncio.gather(*(vu.http.get(BASE + "/") for _ in range(41)))  # 41 kept-alive connections
+    probe, *_ = await asyncio.gather(vu.http.get(BASE + "/delay/30"), *(busy(vu) for _ in range(40)))
+    t = probe.timings
+    assert 30 <= t.waiting < 150, t
+    assert t.waiting + t.receiving >= 180, t  # the loop really was busy when the bytes landed
+""",
+    )
+    assert code == 0, out
+    assert "iteration error" not in out
+
+
 def test_tls_is_timed_and_verified(tmp_path: Path, tls_target: Server) -> None:
     code, data, out = run_script(
         tmp_path,

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar
 from loadcell.http.errors import INVALID_URL, RequestError, classify
@@ -91,6 +92,7 @@ class HttpClient:
         self.loop = asyncio.get_event_loop()
         self.sweeper = TimeoutSweeper.for_loop(self.loop)
         self.inflight = self.sweeper.inflight  # requests in flight, for the timeout sweep
+        self.arrivals = self.sweeper.arrivals
         self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
@@ -266,10 +268,15 @@ class HttpClient:
                 raise
             except BaseException as exc:
                 return self._record_error(method, target.url, tags, classify(exc, True), expected)
+            if not target.tls:
+                conn.watch_arrivals(self.arrivals)
             t_conn = now()
         waiter = conn.send(wire, method == "HEAD")
         t_sent = now()
         conn.deadline = t_sent + timeout
+        arrivals = self.arrivals
+        if arrivals.conns and t_sent - arrivals.last > STAMP_INTERVAL:
+            arrivals.stamp()  # first bytes that landed while this loop ran VU code
         inflight = self.inflight
         inflight.add(conn)
         if self.sweeper.task is None:

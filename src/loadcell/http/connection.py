@@ -11,6 +11,7 @@ import ssl
 
 import httptools
 
+from loadcell.http.arrivals import ArrivalWatch
 from loadcell.http.errors import RequestError
 from loadcell.http.head import framed, http_version, scan
 from loadcell.metrics.clock import now
@@ -18,11 +19,13 @@ from loadcell.metrics.clock import now
 
 class HttpConnection(asyncio.Protocol):
     __slots__ = (
+        "arrivals",
         "body",
         "bytes_in",
         "bytes_out",
         "closed",
         "deadline",
+        "fd",
         "flags",
         "head",
         "head_request",
@@ -61,6 +64,8 @@ class HttpConnection(asyncio.Protocol):
         self.status = 0
         self.version = "HTTP/1.1"
         self.keep_alive = False
+        self.arrivals: ArrivalWatch | None = None
+        self.fd = -1
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -83,6 +88,8 @@ class HttpConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self.arrivals is not None:
+            self.arrivals.forget(self.fd, self)
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             if self.headers_done and self._body_ends_at_eof():
@@ -141,6 +148,14 @@ class HttpConnection(asyncio.Protocol):
         self.transport.write(data)  # type: ignore[union-attr]
         self.bytes_out += len(data)
         return waiter
+
+    def watch_arrivals(self, watch: ArrivalWatch) -> None:
+        """Let `watch` stamp first bytes that land while the loop is busy (plain TCP only)."""
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is not None:
+            self.fd = sock.fileno()
+            self.arrivals = watch
+            watch.watch(self.fd, self)
 
     def timeout(self) -> None:
         """Called by the timeout sweeper: fail the request in flight, drop the connection (k6 code 1050)."""

@@ -10,6 +10,7 @@ import asyncio
 from typing import ClassVar, Protocol
 from weakref import WeakKeyDictionary
 
+from loadcell.http.arrivals import ArrivalWatch
 from loadcell.metrics.clock import now
 
 SWEEP_INTERVAL = 0.05
@@ -27,6 +28,7 @@ class TimeoutSweeper:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.inflight: set[Expirable] = set()
+        self.arrivals = ArrivalWatch()  # the same loop's first-byte stamps (loadcell.http.arrivals)
         self.task: asyncio.Task | None = None
 
     @classmethod

@@ -1,0 +1,68 @@
+"""ArrivalWatch: first-byte stamps from the kernel's readiness, on real socket pairs."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from loadcell.http.arrivals import ArrivalWatch
+from loadcell.metrics.clock import now
+
+
+class Conn:
+    def __init__(self, waiting: bool = True) -> None:
+        self.waiter: object | None = object() if waiting else None
+        self.t_first = 0.0
+
+
+@pytest.fixture
+def pairs() -> Iterator[list[tuple[socket.socket, socket.socket]]]:
+    made = [socket.socketpair() for _ in range(4)]
+    yield made
+    for a, b in made:
+        a.close()
+        b.close()
+
+
+def test_only_in_flight_requests_with_unread_bytes_are_stamped(pairs: list) -> None:
+    watch = ArrivalWatch()
+    landed, silent, idle, stamped = Conn(), Conn(), Conn(waiting=False), Conn()
+    stamped.t_first = 1.0
+    for (ours, _), conn in zip(pairs, (landed, silent, idle, stamped), strict=True):
+        watch.watch(ours.fileno(), conn)
+    for i in (0, 2, 3):
+        pairs[i][1].send(b"HTTP/1.1 200 OK\r\n")
+    before = now()
+    watch.stamp()
+    assert before <= landed.t_first <= now()
+    assert silent.t_first == 0.0  # nothing to read yet
+    assert idle.t_first == 0.0  # no request in flight: bytes of a closed or stray response
+    assert stamped.t_first == 1.0  # the first stamp stands
+
+
+def test_a_read_socket_is_not_stamped_again(pairs: list) -> None:
+    watch = ArrivalWatch()
+    conn = Conn()
+    ours, theirs = pairs[0]
+    watch.watch(ours.fileno(), conn)
+    theirs.send(b"x")
+    ours.recv(1)  # uvloop read it first
+    watch.stamp()
+    assert conn.t_first == 0.0
+
+
+def test_forgetting_a_closed_connection_keeps_the_one_that_reuses_its_number(pairs: list) -> None:
+    watch = ArrivalWatch()
+    old, new = Conn(), Conn()
+    ours, theirs = pairs[0]
+    fd = ours.fileno()
+    watch.watch(fd, old)
+    watch.watch(fd, new)  # the number came back before the old connection was forgotten
+    watch.forget(fd, old)
+    theirs.send(b"x")
+    watch.stamp()
+    assert new.t_first > 0.0 and old.t_first == 0.0
+    watch.forget(fd, new)
+    assert watch.conns == {}
