@@ -66,3 +66,20 @@ def test_forgetting_a_closed_connection_keeps_the_one_that_reuses_its_number(pai
     assert new.t_first > 0.0 and old.t_first == 0.0
     watch.forget(fd, new)
     assert watch.conns == {}
+
+
+def test_each_arrival_is_reported_once(pairs: list) -> None:
+    """Edge-triggered: bytes still unread at the next look are not walked over again."""
+    watch = ArrivalWatch()
+    conn = Conn()
+    ours, theirs = pairs[0]
+    watch.watch(ours.fileno(), conn)
+    theirs.send(b"x")
+    watch.stamp()
+    first = conn.t_first
+    conn.t_first = 0.0
+    watch.stamp()
+    assert first > 0.0 and conn.t_first == 0.0
+    theirs.send(b"y")  # new bytes are a new arrival
+    watch.stamp()
+    assert conn.t_first > first
