@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Server, free_port, run_loadcell, write_script
 
 
@@ -87,8 +89,10 @@ options = {{"iterations": 1}}
 async def default(vu):
     refused = await vu.http.get("http://127.0.0.1:{closed}/")
     assert refused.status == 0 and refused.error_code == 1212, refused
-    slow = await vu.http.get({target.url!r} + "/delay/2000", timeout=0.3)
+    assert refused.timings.duration == 0, refused.timings  # nothing was sent
+    slow = await vu.http.get({target.url!r} + "/delay/2000", timeout="300ms")
     assert slow.status == 0 and slow.error_code == 1050, slow
+    assert abs(slow.timings.waiting - 300) < 0.01, slow.timings  # sent, then waited the whole timeout
     missing = await vu.http.get({target.url!r} + "/status/404")
     assert missing.status == 404 and missing.error_code == 1404
     bad = await vu.http.get("ftp://example/")
@@ -102,6 +106,10 @@ async def default(vu):
     assert [t.get("error_code") for t in tags] == ["1212", "1050", "1404", "1020"]
     assert [t["status"] for t in tags] == ["0", "0", "404", "0"]
     assert tags[2]["expected_response"] == "false"
+    durations = [p["value"] for p in points(tmp_path, "http_req_duration")]
+    assert durations[0] == 0 and 300 <= durations[1] < 301, durations  # a timeout counts its time
+    assert data["metrics"]["http_req_duration"]["max"] >= 300
+    assert out.count("Request Failed") == 3 and "request timeout" in out, out  # once per kind
 
 
 def test_expected_statuses_and_cookies_per_vu(tmp_path: Path, target: Server) -> None:
@@ -189,6 +197,51 @@ async def default(vu):
     )
     assert code == 0, out
     assert "iteration error" not in out
+
+
+def test_k6_http_options_are_followed(tmp_path: Path, target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 2, "maxRedirects": 1, "userAgent": "perf-suite/1.0",
+           "minIterationDuration": "300ms"}}
+async def default(vu):
+    r = await vu.http.get({target.url!r} + "/redirect/3")
+    assert r.status == 302, r  # one hop followed, then stopped
+    h = await vu.http.get({target.url!r} + "/headers")
+    assert h.json()["user-agent"] == "perf-suite/1.0", h.json()
+""",
+    )
+    assert code == 0, out
+    assert data["metrics"]["http_reqs"]["count"] == 6
+    assert data["metrics"]["iteration_duration"]["min"] >= 300
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 1, "discardResponseBodies": True}}
+async def default(vu):
+    r = await vu.http.get({target.url!r} + "/")
+    assert r.status == 200 and r.body == b"", r.body
+""",
+    )
+    assert code == 0, out
+    assert data["metrics"]["data_received"]["count"] > 100  # read and counted, then dropped
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_rps_caps_the_whole_test_across_workers(tmp_path: Path, target: Server, workers: str) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"vus": 6, "duration": "2s", "rps": 20}}
+async def default(vu):
+    await vu.http.get({target.url!r} + "/")
+""",
+        "--workers",
+        workers,
+    )
+    assert code == 0, out
+    assert 30 <= data["metrics"]["http_reqs"]["count"] <= 46, data["metrics"]["http_reqs"]
 
 
 def test_tls_is_timed_and_verified(tmp_path: Path, tls_target: Server) -> None:

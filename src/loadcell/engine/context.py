@@ -7,9 +7,15 @@ import os
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from loadcell.http.ratelimit import RateLimiter
+from loadcell.http.request import set_user_agent
 from loadcell.metrics.buffer import SampleBuffer
 from loadcell.metrics.tags import TagPairs, TagSets
+
+if TYPE_CHECKING:
+    from loadcell.config.resolve import TestOptions
 
 log = logging.getLogger("loadcell")
 
@@ -19,6 +25,10 @@ class RunContext:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     test_tags: TagPairs = ()
     insecure_skip_tls_verify: bool = False
+    max_redirects: int = 10
+    discard_response_bodies: bool = False
+    min_iteration_duration: float = 0.0
+    limiter: RateLimiter | None = None
     buffer: SampleBuffer = field(default_factory=SampleBuffer)
     tagsets: TagSets = field(default_factory=TagSets)
     errors: Counter[str] = field(default_factory=Counter)
@@ -26,6 +36,18 @@ class RunContext:
     abort_reason: BaseException | None = None
     failed_mark: str = ""
     log_errors: bool = True  # workers only count; the coordinator logs each distinct error once
+    request_errors: set[str] = field(default_factory=set)  # kinds of failed request already logged
+
+    def configure(self, options: TestOptions, share: float = 1.0) -> None:
+        """Take the test-wide options VUs follow; `share` is this process's part of the load
+        (its execution segment), which divides the `rps` cap."""
+        self.test_tags = tuple(sorted(options.tags.items()))
+        self.insecure_skip_tls_verify = options.insecureSkipTLSVerify
+        self.max_redirects = options.maxRedirects
+        self.discard_response_bodies = options.discardResponseBodies
+        self.min_iteration_duration = options.minIterationDuration
+        self.limiter = RateLimiter(options.rps * share) if options.rps and share > 0 else None
+        set_user_agent(options.userAgent)
 
     def record_iteration_error(self, exc: BaseException, scenario: str) -> None:
         """Log an iteration exception the first time it is seen; count every occurrence."""
@@ -35,6 +57,14 @@ class RunContext:
         self.errors[key] += 1
         if self.errors[key] == 1 and self.log_errors:
             log_first_error(key)
+
+    def record_request_error(self, method: str, url: str, error: str) -> None:
+        """k6 logs "Request Failed" for every failed request; once per kind is enough to see it
+        (http_req_failed and the error_code tag count every one)."""
+        key = f"{method} {url}: {error}"
+        if key not in self.request_errors:
+            self.request_errors.add(key)
+            log.warning("Request Failed (logged once per kind): %s", key)
 
     def merge_errors(self, counts: dict[str, int]) -> None:
         """Add a worker's new error counts, logging the kinds not seen before."""

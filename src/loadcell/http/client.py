@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
+from loadcell.config.durations import parse_duration
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar
 from loadcell.http.errors import INVALID_URL, RequestError, classify
 from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.request import build_head, encode_body
-from loadcell.http.response import Response
+from loadcell.http.response import ZERO_TIMINGS, Response
 from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
 from loadcell.http.url import _cache as _targets
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NAN = math.nan
 DEFAULT_TIMEOUT = 60.0
-DEFAULT_MAX_REDIRECTS = 10
 
 
 async def _ready(response: Response) -> Response:
@@ -87,7 +87,7 @@ def _decode(body: bytes, encoding: bytes) -> bytes:
 class HttpClient:
     """One per VU: its own keep-alive connections and cookie jar, as in k6."""
 
-    def __init__(self, vu: VU, insecure_skip_tls_verify: bool = False) -> None:
+    def __init__(self, vu: VU) -> None:
         self.vu = vu
         self.loop = asyncio.get_event_loop()
         self.sweeper = TimeoutSweeper.for_loop(self.loop)
@@ -96,10 +96,12 @@ class HttpClient:
         self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
-        self.max_redirects = DEFAULT_MAX_REDIRECTS
+        self.max_redirects = vu.ctx.max_redirects
+        self.discard_bodies = vu.ctx.discard_response_bodies  # k6's discardResponseBodies
+        self.limiter = vu.ctx.limiter  # k6's rps
         self.expected: ExpectedStatuses | None = DEFAULT_EXPECTED
         self._ssl: ssl.SSLContext | None = None
-        self.insecure = insecure_skip_tls_verify
+        self.insecure = vu.ctx.insecure_skip_tls_verify
 
     # k6's http.* verbs -------------------------------------------------------------------------
     def get(self, url: str, **kw: Any):
@@ -159,12 +161,14 @@ class HttpClient:
         json: Any = None,
         data: Any = None,
         tags: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | str | None = None,
         redirects: int | None = None,
         expected_statuses: ExpectedStatuses | None = _UNSET,
     ) -> Awaitable[Response]:
         """k6's http.request(). Returns the exchange coroutine itself: no wrapper frame per request."""
         method = method.upper()
+        if isinstance(timeout, str):  # k6's form, "500ms"; a number is seconds
+            timeout = parse_duration(timeout)
         expected = self.expected if expected_statuses is _UNSET else expected_statuses
         if expected is not None and not isinstance(expected, ExpectedStatuses):
             # A list or set of specs, or one spec (an int, a (min, max) pair, a range, a mapping).
@@ -247,6 +251,8 @@ class HttpClient:
             )
             wire = head + payload if payload else head
         vu = self.vu
+        if self.limiter is not None:
+            await self.limiter.wait()
         t_start = t_conn = now()
         connect_s = tls_s = 0.0
         idle = self.idle.get(target.key)
@@ -290,7 +296,18 @@ class HttpClient:
             conn.close()
             vu.bytes_sent += conn.bytes_out
             vu.bytes_received += conn.bytes_in
-            return self._record_error(method, target.url, tags, classify(exc, False), expected)
+            # The request was sent: its time counts, up to the deadline for a timeout (as in k6).
+            t_end = min(now(), conn.deadline)
+            t_first = conn.t_first or t_end
+            timings = (
+                (t_conn - t_start) * 1000.0,
+                connect_s * 1000.0,
+                tls_s * 1000.0,
+                (t_sent - t_conn) * 1000.0,
+                (t_first - t_sent) * 1000.0,
+                (t_end - t_first) * 1000.0,
+            )
+            return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
         finally:
             inflight.discard(conn)
         t_done = conn.t_done
@@ -298,7 +315,7 @@ class HttpClient:
         status = conn.status
         proto = conn.version
         chunks = conn.body
-        payload_in = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        payload_in = b"" if self.discard_bodies else chunks[0] if len(chunks) == 1 else b"".join(chunks)
         head = conn.head
         flags = conn.flags
         if flags & (ENCODED | COOKIES):
@@ -373,12 +390,20 @@ class HttpClient:
         tags: Mapping[str, str] | None,
         err: RequestError,
         expected: ExpectedStatuses | None,
+        timings: tuple[float, float, float, float, float, float] = ZERO_TIMINGS,
     ) -> Response:
-        """A request with no response still counts: status 0, k6's error_code, zero timings."""
+        """A request with no response still counts: status 0, k6's error_code, the time it took
+        (zero when it never got to send)."""
+        vu = self.vu
         failed, ok_tag = (_NAN, "") if expected is None else (1.0, "false")
-        tid = self.vu.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
-        self.vu.buffer.add_http(http_row(tid, now(), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, failed))
-        return Response(method, url, 0, "", b"", b"", error=str(err), error_code=err.code)
+        tid = vu.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
+        blocked, connecting, tls, sending, waiting, receiving = timings
+        duration = sending + waiting + receiving
+        vu.buffer.add_http(
+            http_row(tid, now(), duration, blocked, connecting, tls, sending, waiting, receiving, failed)
+        )
+        vu.ctx.record_request_error(method, url, str(err))
+        return Response(method, url, 0, "", b"", b"", timings, error=str(err), error_code=err.code)
 
     def _ssl_context(self) -> ssl.SSLContext:
         if self._ssl is None:

@@ -41,7 +41,7 @@ class Timings:
         return f"Timings({self.as_dict()})"
 
 
-_ZERO = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+ZERO_TIMINGS = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _canonical(name: str) -> str:
@@ -72,7 +72,7 @@ class Response:
         proto: str,
         raw_head: bytes,
         body: bytes,
-        timings: tuple[float, float, float, float, float, float] = _ZERO,
+        timings: tuple[float, float, float, float, float, float] = ZERO_TIMINGS,
         error: str = "",
         error_code: int = 0,
     ) -> None:
