@@ -81,6 +81,15 @@ def test_malformed_threshold_exits_104_naming_it(tmp_path: Path) -> None:
     assert 'invalid threshold "p95<250"' in res.stderr and "http_req_duration" in res.stderr
 
 
+def test_a_k6_option_loadcell_lacks_exits_104_instead_of_being_ignored(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path, 'options = {"iterations": 1, "throw": True, "ext": {"x": 1}}\nasync def default(vu): pass\n'
+    )
+    res = run_loadcell("run", str(script))
+    assert res.code == 104
+    assert "'throw'" in res.stderr and "not supported" in res.stderr and "'ext'" not in res.stderr
+
+
 def test_bad_cli_duration_exits_104(tmp_path: Path) -> None:
     script = write_script(tmp_path, "async def default(vu): pass\n")
     res = run_loadcell("run", str(script), "-d", "ten")

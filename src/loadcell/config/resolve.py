@@ -37,6 +37,36 @@ class TestOptions(BaseModel):
     insecureSkipTLSVerify: bool = False
     noSetup: bool = False
     noTeardown: bool = False
+    maxRedirects: int = Field(default=10, ge=0)
+    userAgent: str | None = None  # None: loadcell's own; "" sends no User-Agent
+    rps: int | None = Field(default=None, ge=0)  # requests per second for the whole test; 0 = no cap
+    minIterationDuration: Duration = 0.0
+    discardResponseBodies: bool = False
+
+
+# k6 options that change what a test does and that loadcell does not implement yet: a script that
+# sets one would silently test something else, so it is refused. (Unknown keys, such as k6 Cloud's
+# `ext`, only get a warning.)
+UNSUPPORTED_K6_OPTIONS = frozenset(
+    {
+        "batch",
+        "batchPerHost",
+        "blacklistIPs",
+        "blockHostnames",
+        "dns",
+        "hosts",
+        "httpDebug",
+        "localIPs",
+        "noConnectionReuse",
+        "noCookiesReset",
+        "noVUConnectionReuse",
+        "systemTags",
+        "throw",
+        "tlsAuth",
+        "tlsCipherSuites",
+        "tlsVersion",
+    }
+)
 
 
 @dataclass
@@ -83,7 +113,14 @@ def resolve(script_options: dict[str, Any], cli: dict[str, Any]) -> Resolved:
         options = TestOptions.model_validate(merged)
     except ValidationError as exc:
         raise _explain("options", exc, merged) from None
-    warnings = [f"unknown option {k!r} is ignored" for k in (options.model_extra or {})]
+    extra = options.model_extra or {}
+    unsupported = sorted(UNSUPPORTED_K6_OPTIONS.intersection(extra))
+    if unsupported:
+        raise InvalidConfigError(
+            f"k6 option(s) {', '.join(map(repr, unsupported))} are not supported by loadcell yet; "
+            "remove them from `options` (the test would run without them)"
+        )
+    warnings = [f"unknown option {k!r} is ignored" for k in extra]
     for stat in options.summaryTrendStats:
         if not is_valid_trend_stat(stat):
             raise InvalidConfigError(

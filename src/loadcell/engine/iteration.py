@@ -52,6 +52,10 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         completed = True
     finally:
         end = now()
+        if ctx.min_iteration_duration and completed:  # k6's minIterationDuration
+            while end - start < ctx.min_iteration_duration:  # loop timers may fire a little early
+                await asyncio.sleep(start + ctx.min_iteration_duration - end)
+                end = now()
         vu.buffer.add_iter(
             iter_row(
                 vu.base_tid,

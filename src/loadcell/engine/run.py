@@ -122,8 +122,7 @@ class TestRun:
         resolved = resolve(self.script.options, self.settings.cli_options)
         for warning in resolved.warnings:
             log.warning(warning)
-        self.ctx.test_tags = tuple(sorted(resolved.options.tags.items()))
-        self.ctx.insecure_skip_tls_verify = resolved.options.insecureSkipTLSVerify
+        self.ctx.configure(resolved.options)
         types = {m.name: m.type for m in REGISTRY.metrics}
         thresholds = (
             [] if self.settings.no_thresholds else parse_thresholds(resolved.options.thresholds, types)

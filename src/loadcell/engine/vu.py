@@ -42,7 +42,7 @@ class VU:
         self.http_cache: dict[tuple, int] = {}
         self._sample_cache: dict[tuple, int] = {}
         self.check_cache: dict[tuple, int] = {}
-        self.http = HttpClient(self, ctx.insecure_skip_tls_verify)
+        self.http = HttpClient(self)
 
     # tags ----------------------------------------------------------------------------------------
     def enter_scenario(self, name: str, scenario_tags: Mapping[str, str], env: Mapping[str, str]) -> None:

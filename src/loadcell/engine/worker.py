@@ -54,10 +54,9 @@ class Worker:
     def prepare(self) -> None:
         script = load_script(self.spec.script)
         resolved = resolve(script.options, self.spec.cli_options)
-        self.ctx.test_tags = tuple(sorted(resolved.options.tags.items()))
-        self.ctx.insecure_skip_tls_verify = resolved.options.insecureSkipTLSVerify
-        functions = script.exec_functions({s.exec for s in resolved.scenarios.values()})
         tuple_ = ExecutionTuple(self.spec.segment, self.spec.sequence)
+        self.ctx.configure(resolved.options, float(tuple_.segment.end - tuple_.segment.start))
+        functions = script.exec_functions({s.exec for s in resolved.scenarios.values()})
         self.pool = VUPool(self.ctx, first_id=self.spec.first_vu_id)
         self.state = ExecutionState(self.ctx, self.pool, functions, segment=tuple_)
         self.state.on_abort = self._on_abort

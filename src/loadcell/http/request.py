@@ -11,8 +11,16 @@ import msgspec
 from loadcell.http.url import Target
 
 USER_AGENT = "loadcell/0.1.0"
-_DEFAULTS = (("User-Agent", USER_AGENT), ("Accept-Encoding", "gzip, deflate"))
+_DEFAULTS: tuple[tuple[str, str], ...] = (("User-Agent", USER_AGENT), ("Accept-Encoding", "gzip, deflate"))
 _json_encode = msgspec.json.Encoder().encode
+
+
+def set_user_agent(user_agent: str | None) -> None:
+    """k6's `userAgent` option, test-wide: None keeps loadcell's, "" sends none. Set before any
+    request head is built (heads are cached per URL)."""
+    global _DEFAULTS
+    agent = USER_AGENT if user_agent is None else user_agent
+    _DEFAULTS = ((("User-Agent", agent),) if agent else ()) + (("Accept-Encoding", "gzip, deflate"),)
 
 
 def encode_body(body: Any, json: Any, data: Any) -> tuple[bytes | None, str | None]:
