@@ -9,7 +9,7 @@ import os
 # bucketing, never BLAS, and those threads would steal CPU from the event loop.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from loadcell.api import abort, check, env, exec_info, fail, group, http, sleep
+from loadcell.api import abort, check, env, exec_info, fail, group, http, mark_failed, sleep
 from loadcell.http.client import expected_statuses
 from loadcell.http.response import Response
 from loadcell.metrics.custom import Counter, Gauge, Rate, Trend
@@ -28,5 +28,6 @@ __all__ = [
     "fail",
     "group",
     "http",
+    "mark_failed",
     "sleep",
 ]

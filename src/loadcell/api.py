@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 from loadcell.engine.context import get_context
 from loadcell.engine.vu import VU, current_vu
-from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
+from loadcell.errors import ScriptAbortedError
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import gen_row
 from loadcell.metrics.clock import now
+
+log = logging.getLogger("loadcell")
 
 CHECKS_ID = R.CHECKS.id
 
@@ -123,11 +126,21 @@ def abort(reason: str = "test aborted") -> None:
     raise ScriptAbortedError(reason)
 
 
-def fail(reason: str = "test marked as failed") -> None:
-    """Let the test finish but exit 110, like exec.test.fail()."""
+class FailError(Exception):
+    """Raised by fail(): the iteration ends there and still counts, its error logged and counted."""
+
+
+def fail(reason: str = "") -> NoReturn:
+    """k6's fail(): end this iteration with an error; the test goes on and does not fail for it."""
+    raise FailError(reason)
+
+
+def mark_failed(reason: str = "") -> None:
+    """k6's exec.test.fail(): the test runs on to the end, then exits 110."""
     ctx = get_context()
-    ctx.failed_mark = reason
-    raise MarkedAsFailedError(reason)
+    if not ctx.failed_mark:
+        log.error("test marked as failed%s", f": {reason}" if reason else "")
+    ctx.failed_mark = reason or "marked as failed"
 
 
 class _HttpProxy:

@@ -40,9 +40,3 @@ class ScriptAbortedError(LoadcellError):
     """Raised by abort(): stops the whole test (k6's exec.test.abort())."""
 
     exit_code = ExitCode.SCRIPT_ABORTED
-
-
-class MarkedAsFailedError(LoadcellError):
-    """Raised by fail(): the test goes on to the end but exits 110 (k6's exec.test.fail())."""
-
-    exit_code = ExitCode.MARKED_AS_FAILED

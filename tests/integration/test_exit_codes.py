@@ -133,15 +133,27 @@ def test_abort_exits_108_and_runs_teardown(tmp_path: Path) -> None:
     assert "enough" in res.stderr and marker.exists()
 
 
-def test_fail_exits_110_after_the_run(tmp_path: Path) -> None:
+def test_fail_ends_the_iteration_and_mark_failed_exits_110_after_the_run(tmp_path: Path) -> None:
+    """As k6: fail() throws (the iteration ends, the test passes); exec.test.fail() goes on, then 110."""
     script = write_script(
         tmp_path,
-        "from loadcell import fail\noptions = {'iterations': 3}\n"
-        "async def default(vu):\n    fail('bad data')\n",
+        "from loadcell import Counter, fail\nafter = Counter('after_fail')\noptions = {'iterations': 3}\n"
+        "async def default(vu):\n    fail('bad data')\n    after.add(1)\n",
+    )
+    res = run_loadcell("run", str(script))
+    assert res.code == 0, res.stderr
+    assert "FailError: bad data" in res.stderr and "after_fail" not in res.stdout
+    script = write_script(
+        tmp_path,
+        "from loadcell import Counter, mark_failed\nafter = Counter('after_mark')\n"
+        "options = {'iterations': 3}\n"
+        "async def default(vu):\n    mark_failed('bad data')\n    after.add(1)\n",
     )
     res = run_loadcell("run", str(script))
     assert res.code == 110
-    assert "iterations" in res.stdout
+    assert res.stderr.count("test marked as failed: bad data") == 1
+    assert "test run was marked as failed: bad data" in res.stderr
+    assert "after_mark" in res.stdout  # the iterations went on
 
 
 def test_iteration_exceptions_are_logged_once_and_counted(tmp_path: Path) -> None:

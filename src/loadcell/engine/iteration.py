@@ -10,7 +10,7 @@ from typing import Any
 
 from loadcell.engine.context import RunContext
 from loadcell.engine.vu import VU
-from loadcell.errors import MarkedAsFailedError, ScriptAbortedError
+from loadcell.errors import ScriptAbortedError
 from loadcell.metrics.buffer import iter_row
 from loadcell.metrics.clock import now
 
@@ -45,8 +45,6 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         raise
     except ScriptAbortedError:
         raise
-    except MarkedAsFailedError:
-        completed = True
     except Exception as exc:
         ctx.record_iteration_error(exc, vu.scenario_name)
         completed = True

@@ -35,7 +35,6 @@ from loadcell.errors import (
     ExitCode,
     InvalidConfigError,
     LoadcellError,
-    MarkedAsFailedError,
     ScriptAbortedError,
     ScriptError,
 )
@@ -210,6 +209,7 @@ class TestRun:
             if exit_code == ExitCode.OK:
                 exit_code = ExitCode.THRESHOLDS_FAILED
         if exit_code == ExitCode.OK and ctx.failed_mark:
+            log.error("test run was marked as failed: %s", ctx.failed_mark)
             exit_code = ExitCode.MARKED_AS_FAILED
         if ctx.errors:
             total = sum(ctx.errors.values())
@@ -352,7 +352,7 @@ class TestRun:
             return True
         try:
             data = await self._run_lifecycle(script.setup, "::setup", timeout)
-        except (ScriptAbortedError, MarkedAsFailedError):
+        except ScriptAbortedError:
             raise
         except TimeoutError:
             raise LoadcellSetupTimeout(f"setup() execution timed out after {timeout:g}s") from None
