@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -115,3 +116,16 @@ def test_default_workers_follow_the_cores_this_process_may_use(tmp_path: Path, t
     )  # fmt: skip
     expected = "local, 1 process" if cores == 1 else f"local, {cores} worker processes"
     assert f"execution: {expected}" in free.stdout
+
+
+def test_prints_from_two_workers_come_out_as_whole_lines(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        "import re\noptions = {'vus': 4, 'iterations': 400}\n"
+        "async def default(vu):\n    print(f'LINE vu={vu.id} it={vu.iteration} ' + 'x' * 60)\n",
+    )
+    res = run_loadcell("run", "-q", "--no-summary", "--workers", "2", str(script))
+    assert res.code == 0, res.stderr
+    lines = [line for line in res.stdout.splitlines() if "LINE" in line]
+    assert len(lines) == 400
+    assert all(re.fullmatch(r"LINE vu=\d+ it=\d+ x{60}", line) for line in lines), lines[:5]
