@@ -100,7 +100,7 @@ def test_iteration_based_executors_match_k6_exactly(tmp_path: Path, target: Serv
                 "duration": "3s",
                 "preAllocatedVUs": 10,
             },
-            150,
+            151,
         ),
         (
             {
@@ -110,7 +110,7 @@ def test_iteration_based_executors_match_k6_exactly(tmp_path: Path, target: Serv
                 "duration": "2s",
                 "preAllocatedVUs": 20,
             },
-            400,
+            401,
         ),
         (
             {
@@ -130,8 +130,10 @@ def test_arrival_rate_executors_agree_with_k6_and_target(
 ) -> None:
     k6, lc = run_both(tmp_path, {"scenarios": {"s": scenario}}, target.url + "/delay/5")
     ours, theirs = count(lc, "iterations"), count(k6, "iterations")
-    assert ours == pytest.approx(theirs, rel=0.02)
-    assert ours == pytest.approx(expected, rel=0.02)
+    # The start due exactly at the end races with k6's deadline, and k6 usually starts it: so does
+    # loadcell, always. k6 may miss it once in a while, hence abs=1 on k6's count.
+    assert ours == expected
+    assert ours == pytest.approx(theirs, abs=1)
     assert count(lc, "dropped_iterations") == 0
 
 

@@ -343,7 +343,7 @@ def test_reference_table_constant_arrival_rate_10_per_second() -> None:
     assert per_segment[1][:4] == [1, 4, 7, 10]
     assert per_segment[2][:4] == [2, 5, 8, 11]
     merged = sorted(itertools.chain.from_iterable(per_segment))
-    assert merged == list(range(100))  # a partition of 0..N, no overlap
+    assert merged == list(range(101))  # a partition, no overlap; the slot at exactly 10 s included
 
 
 def test_arrival_rate_iterations_are_striped_by_max_vus() -> None:

