@@ -11,7 +11,9 @@ import msgspec
 from loadcell.http.url import Target
 
 USER_AGENT = "loadcell/0.1.0"
-_DEFAULTS: tuple[tuple[str, str], ...] = (("User-Agent", USER_AGENT), ("Accept-Encoding", "gzip, deflate"))
+# Only a User-Agent, as k6 sends: no Accept-Encoding unless the script asks for compressed bodies
+# (they are decoded either way).
+_DEFAULTS: tuple[tuple[str, str], ...] = (("User-Agent", USER_AGENT),)
 _json_encode = msgspec.json.Encoder().encode
 
 
@@ -20,7 +22,7 @@ def set_user_agent(user_agent: str | None) -> None:
     request head is built (heads are cached per URL)."""
     global _DEFAULTS
     agent = USER_AGENT if user_agent is None else user_agent
-    _DEFAULTS = ((("User-Agent", agent),) if agent else ()) + (("Accept-Encoding", "gzip, deflate"),)
+    _DEFAULTS = (("User-Agent", agent),) if agent else ()
 
 
 def encode_body(body: Any, json: Any, data: Any) -> tuple[bytes | None, str | None]:
