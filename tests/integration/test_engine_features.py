@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.conftest import Server, run_loadcell, write_script
@@ -64,6 +65,20 @@ def test_summary_trend_stats_and_time_unit(tmp_path: Path, target: Server) -> No
     assert "min=" in line and "p(99.9)=" in line and "count=5" in line and "ms" in line and "avg=" not in line
     export = json.loads((tmp_path / "s.json").read_text())
     assert set(export["metrics"]["http_req_duration"]) == {"min", "p(99)", "p(99.9)", "count"}
+
+
+def test_a_threshold_on_a_stat_outside_the_trend_stats_shows_its_value(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        "from loadcell import Trend\nt = Trend('my_trend')\n"
+        "options = {'iterations': 1, 'thresholds': {'my_trend': ['p(99.9)>99', 'p(50)<60']}}\n"
+        "async def default(vu):\n    for v in range(1, 101):\n        t.add(v)\n",
+    )
+    res = run_loadcell("run", "-q", str(script))
+    assert res.code == 0, res.out
+    lines = {ln.split("'")[1]: ln for ln in res.stdout.splitlines() if ln.strip().startswith(("✓", "✗"))}
+    assert re.search(r"p\(99\.9\)=99\.\d+", lines["p(99.9)>99"]), lines
+    assert re.search(r"p\(50\)=5\d", lines["p(50)<60"]), lines
 
 
 def test_batch_runs_requests_in_parallel(tmp_path: Path, target: Server) -> None:
@@ -132,7 +147,8 @@ def test_dropped_iterations_warning_is_logged_once(tmp_path: Path, target: Serve
     assert res.code == 0, res.out
     assert res.stderr.count("Insufficient VUs, reached 1 active VUs and cannot initialize more") == 1
     export = json.loads((tmp_path / "s.json").read_text())
-    assert export["metrics"]["dropped_iterations"]["count"] + export["metrics"]["iterations"]["count"] == 20
+    # 21 starts due: every 50 ms from 0 to 1 s, the one at 1 s included as k6 does
+    assert export["metrics"]["dropped_iterations"]["count"] + export["metrics"]["iterations"]["count"] == 21
 
 
 def test_progress_is_live_on_a_tty_and_plain_lines_otherwise(tmp_path: Path, target: Server) -> None:

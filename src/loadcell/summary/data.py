@@ -8,6 +8,9 @@ from typing import Any
 from loadcell.metrics.engine import MetricsEngine
 from loadcell.metrics.sinks import Sink
 
+# Shown even at zero, as k6 does (a test without HTTP still reports 0 B sent and received).
+_ALWAYS = frozenset({"data_sent", "data_received"})
+
 
 def _id(path: str) -> str:
     return hashlib.md5(path.encode()).hexdigest()
@@ -56,14 +59,25 @@ def build_summary_data(
     """Everything the summary, the export and handle_summary() need, computed once."""
     metrics: dict[str, Any] = {}
     threshold_map: dict[str, dict[str, Any]] = {}
+    aggregations: dict[str, set[str]] = {}
     for group in engine.thresholds:
         threshold_map.setdefault(group.key, {}).update({th.source: {"ok": th.ok} for th in group.thresholds})
+        aggregations.setdefault(group.key, set()).update(th.aggregation for th in group.thresholds)
     for metric_id, sink in engine.totals.items():
         metric = engine.registry.metrics[metric_id]
         if sink.empty and metric.name not in threshold_map:
             continue
         metrics[metric.name] = _metric_entry(
             sink, metric.type.value, metric.contains.value, elapsed, trend_stats
+        )
+    for name in sorted(_ALWAYS - metrics.keys()):
+        metric = engine.registry.by_name[name]
+        metrics[name] = _metric_entry(
+            engine.sink_for(name),  # type: ignore[arg-type]
+            metric.type.value,
+            metric.contains.value,
+            elapsed,
+            trend_stats,
         )
     for key, sub in engine.submetrics.items():
         if sub.sink.empty and key not in threshold_map:
@@ -85,6 +99,13 @@ def build_summary_data(
                 trend_stats,
             )
         metrics[key]["thresholds"] = ths
+        values = metrics[key]["values"]
+        if metrics[key]["type"] == "trend":
+            # A threshold on a stat outside summaryTrendStats (p(99.9)) shows its value, as k6's does.
+            sink = engine.sink_for(key)
+            for agg in aggregations[key]:
+                if agg not in values:
+                    values[agg] = sink.stat(agg)  # type: ignore[union-attr]
     data: dict[str, Any] = {
         "root_group": _group_tree(engine),
         "options": {"summaryTrendStats": trend_stats, "summaryTimeUnit": time_unit or "", "noColor": True},
