@@ -192,6 +192,8 @@ class TestRun:
             if self.progress_hook is not None:
                 self.progress_hook(self, True)
         elapsed = loop.time() - self.start_time
+        if self.worker_pool is not None:
+            await self.worker_pool.reap()
         abort = ctx.abort_reason
         if exit_code == ExitCode.OK and abort is not None:
             exit_code = getattr(abort, "exit_code", ExitCode.EXTERNAL_ABORT)

@@ -185,9 +185,14 @@ class WorkerPool:
             elif kind == "done":
                 break
         handle.done = True
-        code = await handle.finish()
-        if code not in (0, None):
-            log.error("worker %d exited with code %d", handle.index, code)
+
+    async def reap(self) -> None:
+        """Wait for the workers to exit: after the test's end is stamped, as their interpreters'
+        shutdown is no part of the test (it added ~0.1 s to the elapsed time rates divide by)."""
+        for handle in (h for h in self.handles if h.done):  # never started ones go with our pipes
+            code = await handle.finish()
+            if code not in (0, None):
+                log.error("worker %d exited with code %d", handle.index, code)
 
     def _mirror(self) -> None:
         """Copy the workers' summed progress into the parent's view executors."""
