@@ -44,6 +44,18 @@ def test_handle_summary_replaces_the_text_and_writes_files(tmp_path: Path, targe
     assert json.loads(out_file.read_text()) == {"token_free": True}
 
 
+def test_a_failing_handle_summary_falls_back_to_the_default_summary(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        "options = {'iterations': 1}\nasync def default(vu): pass\n"
+        "def handle_summary(data):\n    raise KeyError('nope')\n",
+    )
+    res = run_loadcell("run", str(script))
+    assert res.code == 0, res.out  # as k6
+    assert "handle_summary() failed" in res.stderr and "KeyError: 'nope'" in res.stderr
+    assert "iterations" in res.stdout and "checks" not in res.stderr
+
+
 def test_summary_trend_stats_and_time_unit(tmp_path: Path, target: Server) -> None:
     script = write_script(
         tmp_path,

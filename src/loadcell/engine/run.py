@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -219,9 +220,7 @@ class TestRun:
             for key, count in ctx.errors.most_common():
                 log.warning("  %d× %s", count, key)
         result = RunResult(exit_code, output_stats=output_stats)
-        code = await self._summary(result, elapsed, output_stats)
-        if code and result.exit_code == ExitCode.OK:
-            result.exit_code = code
+        await self._summary(result, elapsed, output_stats)
         return result
 
     async def _run_scenarios(self) -> None:
@@ -435,7 +434,7 @@ class TestRun:
         ]
         self.print("\n".join(lines))
 
-    async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> int:
+    async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
         from loadcell.summary.data import build_summary_data
         from loadcell.summary.export import export_json
         from loadcell.summary.text import render_summary
@@ -461,15 +460,18 @@ class TestRun:
         )
         result.summary_data = data
         result.summary_text = render_summary(data, full=self.settings.summary_mode == "full")
-        code = ExitCode.OK
         handler = self.script.handle_summary  # type: ignore[union-attr]
+        produced = None
         if handler is not None:
             try:
                 produced = await asyncio.wait_for(call_script_fn(handler, data), 120)
             except Exception as exc:
-                log.error("handle_summary() failed: %s: %s", type(exc).__name__, exc)
-                produced = None
-                code = ExitCode.SCRIPT_EXCEPTION
+                # As k6: the error is logged and the default summary is printed instead.
+                log.error(
+                    "handle_summary() failed, printing the default summary instead: %s",
+                    "".join(traceback.format_exception(exc)).rstrip(),
+                )
+                handler = None
             if produced:
                 for target, content in produced.items():
                     text = content if isinstance(content, str) else json.dumps(content, indent=2)
@@ -480,7 +482,7 @@ class TestRun:
                     else:
                         Path(target).parent.mkdir(parents=True, exist_ok=True)
                         Path(target).write_text(text)
-        elif not self.settings.no_summary:
+        if handler is None and not self.settings.no_summary:
             self.print(result.summary_text)
         for name, stats in user_outputs.items():
             line = (
@@ -496,10 +498,8 @@ class TestRun:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(export, indent=4))
         if self.recorder is not None:
-            final = result.exit_code or code
-            report = self.recorder.finalize(data, result.summary_text, export, final)
+            report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
             log.info("results: %s (open %s)", report.parent, report)
-        return code
 
 
 class LoadcellSetupTimeout(LoadcellError):
