@@ -189,3 +189,33 @@ def test_sigint_prints_summary_and_exits_105(tmp_path: Path, target: Server) -> 
     assert proc.returncode == 105, err
     assert "TOTAL RESULTS" in out and "http_reqs" in out
     assert "received a 'interrupt' signal" in err
+
+
+def test_a_second_sigint_cancels_a_slow_teardown(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        "import asyncio\nfrom loadcell import sleep\noptions = {'vus': 1, 'duration': '30s'}\n"
+        "async def default(vu):\n    await sleep(0.05)\n"
+        "async def teardown(data):\n    print('TEARDOWN STARTED', flush=True)\n"
+        "    await asyncio.sleep(20)\n    print('TEARDOWN DONE')\n",
+    )
+    proc = subprocess.Popen(
+        [*LOADCELL, "run", "--no-results", "--workers", "1", str(script)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    for line in proc.stdout:  # the first signal stops the test; teardown starts
+        if "TEARDOWN STARTED" in line:
+            break
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=15)
+    assert time.monotonic() - started < 10  # not the 20 s teardown
+    assert proc.returncode == 105, err
+    assert "TEARDOWN DONE" not in out and "teardown() cancelled" in err
+    assert "iterations" in out  # the summary is still printed

@@ -112,6 +112,7 @@ class TestRun:
         self.scheduler: Scheduler | None = None
         self.setup_data: Any = None
         self._signals = 0
+        self._teardown_task: asyncio.Future[Any] | None = None
         self.worker_pool: WorkerPool | None = None
         self.progress_hook: Callable[[TestRun, bool], None] | None = None
 
@@ -369,13 +370,24 @@ class TestRun:
     async def _teardown(self, timeout: float) -> int:
         if self.script.teardown is None:  # type: ignore[union-attr]
             return ExitCode.OK
-        try:
-            await self._run_lifecycle(
-                self.script.teardown,
+        if self._signals >= 2:
+            log.warning("teardown() skipped: a second signal came before it started")
+            return ExitCode.EXTERNAL_ABORT
+        self._teardown_task = asyncio.ensure_future(
+            self._run_lifecycle(
+                self.script.teardown,  # type: ignore[union-attr]
                 "::teardown",
-                timeout,  # type: ignore[union-attr]
+                timeout,
                 json.loads(self.state.setup_json),
             )
+        )
+        try:
+            await self._teardown_task
+        except asyncio.CancelledError:
+            if self._signals < 2:
+                raise
+            log.warning("teardown() cancelled by a second signal")
+            return ExitCode.EXTERNAL_ABORT
         except ScriptAbortedError as exc:
             log.error("teardown() aborted: %s", exc)
             return ExitCode.SCRIPT_ABORTED
@@ -403,12 +415,8 @@ class TestRun:
             )
         else:
             log.warning("second signal: cancelling teardown; the summary is still printed")
-            for task in asyncio.all_tasks():
-                if (
-                    task is not asyncio.current_task()
-                    and getattr(task.get_coro(), "__name__", "") == "_run_lifecycle"
-                ):
-                    task.cancel()
+            if self._teardown_task is not None:
+                self._teardown_task.cancel()
 
     # reporting -------------------------------------------------------------------------------------------
     def print_header(self) -> None:
