@@ -131,6 +131,7 @@ def test_abort_exits_108_and_runs_teardown(tmp_path: Path) -> None:
     assert res.code == 108, res.out
     assert time.monotonic() - start < 8
     assert "enough" in res.stderr and marker.exists()
+    assert "default ✗ [" in res.stdout and "10s/10s" not in res.stdout  # cut short, not shown complete
 
 
 def test_fail_ends_the_iteration_and_mark_failed_exits_110_after_the_run(tmp_path: Path) -> None:

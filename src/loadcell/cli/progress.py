@@ -48,8 +48,9 @@ def progress_lines(run: TestRun, final: bool) -> list[str]:
         f"{sched.completed} complete and {sched.interrupted} interrupted iterations"
     ]
     width = max((len(n) for n in prog), default=7)
+    cut_short = final and run.ctx.abort_reason is not None
     for name, p in prog.items():
-        mark = "✓" if p.fraction >= 1.0 and final else " "
+        mark = "✓" if p.fraction >= 1.0 and final else "✗" if cut_short else " "
         lines.append(f"{name:<{width}} {mark} [{_bar(p.fraction)}] {p.text}")
     return lines
 

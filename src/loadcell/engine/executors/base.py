@@ -62,8 +62,20 @@ class Executor:
         self.completed = 0
         self.interrupted = 0
         self.started_at: float | None = None
-        self.finished = False
+        self.finished_at: float | None = None
         self.remote_vus: int | None = None  # set when the VUs run in worker processes
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @finished.setter
+    def finished(self, value: bool) -> None:
+        """Stamps the end, so an interrupted scenario's progress stops where it was cut."""
+        if not value:
+            self.finished_at = None
+        elif self.finished_at is None:
+            self.finished_at = self.loop.time()
 
     @property
     def vu_count(self) -> int:
@@ -174,7 +186,9 @@ class Executor:
 
     # reporting ---------------------------------------------------------------------------------------
     def elapsed(self) -> float:
-        return 0.0 if self.started_at is None else self.loop.time() - self.started_at
+        if self.started_at is None:
+            return 0.0
+        return (self.finished_at if self.finished_at is not None else self.loop.time()) - self.started_at
 
     def duration(self) -> float:
         """Nominal duration (without gracefulStop), for progress."""
@@ -193,9 +207,14 @@ class Executor:
         parts.append(f"gracefulStop: {format_duration(cfg.gracefulStop)}")
         return "(" + ", ".join(parts) + ")"
 
+    @property
+    def ran_to_end(self) -> bool:
+        """Finished and not cut short by an abort or a signal (its progress then stays where it was)."""
+        return self.finished and self.ctx.abort_reason is None
+
     def progress(self) -> Progress:
         total = self.duration()
-        elapsed = min(self.elapsed(), total) if not self.finished else total
-        frac = 1.0 if self.finished else (elapsed / total if total else 0.0)
+        elapsed = total if self.ran_to_end else min(self.elapsed(), total)
+        frac = 1.0 if self.ran_to_end else (elapsed / total if total else 0.0)
         text = f"{self.vu_count} VUs  {format_duration(round(elapsed, 1))}/{format_duration(total)}"
         return Progress(frac, text, self.active, self.vu_count)

@@ -47,7 +47,7 @@ class SharedIterationsExecutor(Executor):
         base = super().progress()
         total = self.scaling.iterations
         done = self.completed + self.interrupted
-        base.fraction = 1.0 if self.finished else (done / total if total else 1.0)
+        base.fraction = 1.0 if self.ran_to_end else (done / total if total else 1.0)
         base.text = (
             f"{self.vu_count} VUs  {format_duration(round(self.elapsed(), 1))}/"
             f"{format_duration(self.config.maxDuration)}  {self.completed}/{total} shared iters"
