@@ -69,6 +69,7 @@ def test_summary_trend_stats_and_time_unit(tmp_path: Path, target: Server) -> No
         "min,p(99),p(99.9),count",
         "--summary-time-unit",
         "ms",
+        "--no-color",
         "--summary-export",
         str(tmp_path / "s.json"),
     )

@@ -113,6 +113,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--summary-mode", type=click.Choice(["compact", "full"]), default="compact")
 @click.option("--no-summary", is_flag=True, help="do not print the end-of-test summary")
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
+@click.option("--no-color", is_flag=True, help="no colours (k6's flag; sets NO_COLOR for the live display)")
 @click.option(
     "--results",
     "results_dir",
@@ -189,6 +190,8 @@ def run(
     )
     test = TestRun(settings)
     test.prepare()
+    if kw.get("no_color"):
+        os.environ["NO_COLOR"] = "1"
     test.progress_hook = ProgressDisplay(quiet)
 
     def make_outputs(run_: TestRun) -> list:
