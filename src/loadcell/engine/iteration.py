@@ -50,10 +50,6 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         completed = True
     finally:
         end = now()
-        if ctx.min_iteration_duration and completed:  # k6's minIterationDuration
-            while end - start < ctx.min_iteration_duration:  # loop timers may fire a little early
-                await asyncio.sleep(start + ctx.min_iteration_duration - end)
-                end = now()
         vu.buffer.add_iter(
             iter_row(
                 vu.base_tid,
@@ -66,4 +62,15 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         )
         vu.bytes_sent = vu.bytes_received = 0
         vu.http.reset()
+        vu.iteration_end = start + ctx.min_iteration_duration
     return completed
+
+
+async def pad_iteration(vu: VU) -> None:
+    """k6's minIterationDuration: the VU idles after a finished iteration until the minimum has passed.
+
+    The pad is not part of iteration_duration (k6 records the iteration first), and it is cancelled
+    with the VU at the end of the run.
+    """
+    while (left := vu.iteration_end - now()) > 0:  # loop timers may fire a little early
+        await asyncio.sleep(left)

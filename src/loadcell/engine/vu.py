@@ -26,6 +26,7 @@ class VU:
         self.tagsets: TagSets = ctx.tagsets
         self.iteration = -1  # iteration within the current scenario
         self.iteration_in_instance = -1
+        self.iteration_end = 0.0  # loop time before which the next iteration may not start
         self.scenario_name = ""
         self.data: Any = None
         self.store: dict[str, Any] = {}  # per-VU script state (each k6 VU has its own globals)

@@ -11,7 +11,7 @@ from typing import Any
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ScenarioConfig
 from loadcell.engine.context import RunContext
-from loadcell.engine.iteration import ScenarioFn, run_iteration
+from loadcell.engine.iteration import ScenarioFn, pad_iteration, run_iteration
 from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VU, VUPool, current_vu
 from loadcell.errors import ScriptAbortedError
@@ -110,11 +110,15 @@ class Executor:
 
     async def iterate(self, vu: VU) -> None:
         """One iteration with interruption and abort bookkeeping."""
+        padding = False
         try:
             if await run_iteration(vu, self.fn, self.ctx):
                 self.completed += 1
+                if self.ctx.min_iteration_duration:
+                    padding = True
+                    await pad_iteration(vu)
         except asyncio.CancelledError:
-            self.interrupted += 1
+            self.interrupted += not padding  # a cancelled pad follows a complete iteration
             raise
 
     async def vu_loop(self, vu: VU, keep_going: Callable[[VU], bool]) -> None:
@@ -122,12 +126,17 @@ class Executor:
         current_vu.set(vu)
         self.active += 1
         fn, ctx = self.fn, self.ctx
+        padding = False
         try:
             while keep_going(vu):
                 if await run_iteration(vu, fn, ctx):
                     self.completed += 1
+                    if ctx.min_iteration_duration:
+                        padding = True
+                        await pad_iteration(vu)
+                        padding = False
         except asyncio.CancelledError:
-            self.interrupted += 1
+            self.interrupted += not padding  # a cancelled pad follows a complete iteration
             raise
         except ScriptAbortedError as exc:
             self.state.abort(exc)
