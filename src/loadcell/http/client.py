@@ -298,7 +298,7 @@ class HttpClient:
             vu.bytes_received += conn.bytes_in
             # The request was sent: its time counts, up to the deadline for a timeout (as in k6).
             t_end = min(now(), conn.deadline)
-            t_first = conn.t_first or t_end
+            t_first = min(conn.t_first or t_end, t_end)  # bytes may land after the deadline
             timings = (
                 (t_conn - t_start) * 1000.0,
                 connect_s * 1000.0,
