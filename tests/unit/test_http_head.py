@@ -8,6 +8,8 @@ import pytest
 
 from loadcell.http.connection import HttpConnection
 from loadcell.http.head import COOKIES, ENCODED, field_values, framed, http_version, scan
+from loadcell.http.request import build_head, set_user_agent
+from loadcell.http.url import parse_target
 
 HEAD = (
     b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/json\r\n"
@@ -69,3 +71,16 @@ def test_connection_skips_blank_lines_before_the_status_line_as_llhttp_does() ->
 class _NullTransport(asyncio.Transport):
     def write(self, data: bytes) -> None:  # type: ignore[override]
         pass
+
+
+def test_a_new_user_agent_drops_heads_cached_with_the_old_one() -> None:
+    target = parse_target("http://127.0.0.1:9/agent-cache")
+    try:
+        set_user_agent("suite/1")
+        target.heads["GET"] = build_head("GET", target, None, None, None, None)
+        assert b"User-Agent: suite/1" in target.heads["GET"]
+        set_user_agent(None)  # the next run in this process keeps loadcell's agent
+        assert "GET" not in target.heads
+        assert b"User-Agent: loadcell/" in build_head("GET", target, None, None, None, None)
+    finally:
+        set_user_agent(None)

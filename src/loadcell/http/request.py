@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
-from loadcell.http.url import Target
+from loadcell.http.url import Target, forget_heads
 
 USER_AGENT = "loadcell/0.1.0"
 # Only a User-Agent, as k6 sends: no Accept-Encoding unless the script asks for compressed bodies
@@ -18,11 +18,13 @@ _json_encode = msgspec.json.Encoder().encode
 
 
 def set_user_agent(user_agent: str | None) -> None:
-    """k6's `userAgent` option, test-wide: None keeps loadcell's, "" sends none. Set before any
-    request head is built (heads are cached per URL)."""
+    """k6's `userAgent` option, test-wide: None keeps loadcell's, "" sends none."""
     global _DEFAULTS
     agent = USER_AGENT if user_agent is None else user_agent
-    _DEFAULTS = (("User-Agent", agent),) if agent else ()
+    defaults = (("User-Agent", agent),) if agent else ()
+    if defaults != _DEFAULTS:
+        _DEFAULTS = defaults
+        forget_heads()  # heads cached per URL carry the old agent
 
 
 def encode_body(body: Any, json: Any, data: Any) -> tuple[bytes | None, str | None]:

@@ -60,6 +60,12 @@ def parse_target(url: str) -> Target:
     return target
 
 
+def forget_heads() -> None:
+    """Drop the pre-encoded heads (they embed default headers that have just changed)."""
+    for target in _cache.values():
+        target.heads.clear()
+
+
 def with_params(url: str, params: dict | list | None) -> str:
     if not params:
         return url
