@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from loadcell.config.resolve import TestOptions
 
 log = logging.getLogger("loadcell")
+_REQUEST_ERROR_KINDS = 20  # "Request Failed" kinds logged before the log goes quiet
 
 
 @dataclass
@@ -60,10 +61,15 @@ class RunContext:
 
     def record_request_error(self, method: str, url: str, error: str) -> None:
         """k6 logs "Request Failed" for every failed request; once per kind is enough to see it
-        (http_req_failed and the error_code tag count every one)."""
-        key = f"{method} {url}: {error}"
-        if key not in self.request_errors:
-            self.request_errors.add(key)
+        (http_req_failed and the error_code tag count every one). The kind leaves out the query,
+        and the kinds logged are capped, so a run against a dead host does not flood the log."""
+        key = f"{method} {url.partition('?')[0]}: {error}"
+        if key in self.request_errors or len(self.request_errors) > _REQUEST_ERROR_KINDS:
+            return
+        self.request_errors.add(key)
+        if len(self.request_errors) > _REQUEST_ERROR_KINDS:
+            log.warning("Request Failed: more than %d kinds; no more are logged", _REQUEST_ERROR_KINDS)
+        else:
             log.warning("Request Failed (logged once per kind): %s", key)
 
     def merge_errors(self, counts: dict[str, int]) -> None:
