@@ -96,3 +96,17 @@ def test_k6_validation_rules() -> None:
         {},
     ).scenarios["s"]
     assert cfg.maxVUs == 3 and cfg.timeUnit == 1.0 and cfg.gracefulStop == 30.0
+
+
+def test_k6_options_spelled_at_their_defaults_are_accepted_without_a_warning() -> None:
+    defaults = {"throw": False, "noConnectionReuse": False, "batch": 20, "batchPerHost": 6, "hosts": {}}
+    resolved = resolve({"iterations": 1, **defaults}, {})
+    assert resolved.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("throw", True), ("batchPerHost", 2), ("hosts", {"a.test": "127.0.0.1"})]
+)
+def test_k6_options_that_would_change_the_test_are_refused(key: str, value: object) -> None:
+    with pytest.raises(InvalidConfigError, match=f"'{key}'.*not supported"):
+        resolve({"iterations": 1, key: value}, {})

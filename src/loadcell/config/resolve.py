@@ -45,8 +45,9 @@ class TestOptions(BaseModel):
 
 
 # k6 options that change what a test does and that loadcell does not implement yet: a script that
-# sets one would silently test something else, so it is refused. (Unknown keys, such as k6 Cloud's
-# `ext`, only get a warning.)
+# sets one would silently test something else, so it is refused, unless it is set to what k6 does
+# by default (scripts ported from k6 often spell the defaults out). Unknown keys, such as k6 Cloud's
+# `ext`, only get a warning.
 UNSUPPORTED_K6_OPTIONS = frozenset(
     {
         "batch",
@@ -67,6 +68,17 @@ UNSUPPORTED_K6_OPTIONS = frozenset(
         "tlsVersion",
     }
 )
+
+_K6_DEFAULTS: dict[str, Any] = {
+    "batch": 20,
+    "batchPerHost": 6,
+    "dns": {"ttl": "5m", "select": "random", "policy": "preferIPv4"},
+}
+
+
+def _changes_behaviour(key: str, value: Any) -> bool:
+    """False for a k6 option left at k6's default (off, empty or the documented value)."""
+    return value not in (None, False, "", [], {}) and value != _K6_DEFAULTS.get(key)
 
 
 @dataclass
@@ -114,13 +126,13 @@ def resolve(script_options: dict[str, Any], cli: dict[str, Any]) -> Resolved:
     except ValidationError as exc:
         raise _explain("options", exc, merged) from None
     extra = options.model_extra or {}
-    unsupported = sorted(UNSUPPORTED_K6_OPTIONS.intersection(extra))
+    unsupported = sorted(k for k in UNSUPPORTED_K6_OPTIONS & extra.keys() if _changes_behaviour(k, extra[k]))
     if unsupported:
         raise InvalidConfigError(
             f"k6 option(s) {', '.join(map(repr, unsupported))} are not supported by loadcell yet; "
             "remove them from `options` (the test would run without them)"
         )
-    warnings = [f"unknown option {k!r} is ignored" for k in extra]
+    warnings = [f"unknown option {k!r} is ignored" for k in extra if k not in UNSUPPORTED_K6_OPTIONS]
     for stat in options.summaryTrendStats:
         if not is_valid_trend_stat(stat):
             raise InvalidConfigError(
