@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -111,6 +115,49 @@ async def default(vu):
     assert durations[0] == 0 and 300 <= durations[1] < 301, durations  # a timeout counts its time
     assert data["metrics"]["http_req_duration"]["max"] >= 300
     assert out.count("Request Failed") == 3 and "request timeout" in out, out  # once per kind
+
+
+@pytest.fixture
+def resetting_port() -> Iterator[int]:
+    """A TCP server that accepts and answers every connection with a reset (RST)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_a_connection_reset_at_once_is_a_failed_request_not_an_iteration_error(
+    tmp_path: Path, resetting_port: int
+) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+import asyncio
+options = {{"iterations": 20}}
+async def default(vu):  # many dials at once: some resets land before the request is written
+    rs = await asyncio.gather(*(vu.http.get("http://127.0.0.1:{resetting_port}/") for _ in range(20)))
+    assert all(r.status == 0 for r in rs), rs
+""",
+    )
+    assert code == 0, out
+    assert "iteration error" not in out, out
+    assert data["metrics"]["http_req_failed"]["passes"] == 400
+    assert {p["tags"]["error_code"] for p in points(tmp_path, "http_reqs")} == {"1220"}
 
 
 def test_expected_statuses_and_cookies_per_vu(tmp_path: Path, target: Server) -> None:

@@ -18,7 +18,7 @@ from loadcell.config.durations import parse_duration
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar
-from loadcell.http.errors import INVALID_URL, RequestError, classify
+from loadcell.http.errors import INVALID_URL, TCP_RESET, RequestError, classify
 from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.request import build_head, encode_body
 from loadcell.http.response import ZERO_TIMINGS, Response
@@ -274,6 +274,10 @@ class HttpClient:
                 raise
             except BaseException as exc:
                 return self._record_error(method, target.url, tags, classify(exc, True), expected)
+            if conn.transport.is_closing():  # type: ignore[union-attr]  # hung up between dial and write
+                conn.close()
+                error = RequestError(TCP_RESET, "write: connection reset by peer")
+                return self._record_error(method, target.url, tags, error, expected)
             if not target.tls:
                 conn.watch_arrivals(self.arrivals)
             t_conn = now()
