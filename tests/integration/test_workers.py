@@ -129,3 +129,14 @@ def test_prints_from_two_workers_come_out_as_whole_lines(tmp_path: Path) -> None
     lines = [line for line in res.stdout.splitlines() if "LINE" in line]
     assert len(lines) == 400
     assert all(re.fullmatch(r"LINE vu=\d+ it=\d+ x{60}", line) for line in lines), lines[:5]
+
+
+def test_a_thread_the_script_leaves_running_does_not_hold_the_run(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        "import threading\noptions = {'vus': 2, 'iterations': 2}\n"
+        "hang = threading.Thread(target=threading.Event().wait, args=(60,))  # not a daemon\n"
+        "async def default(vu):\n    if not hang.is_alive():\n        hang.start()\n",
+    )
+    res = run_loadcell("run", "-q", "--workers", "2", str(script), timeout=40)  # the thread waits 60 s
+    assert res.code == 0, res.stderr

@@ -24,6 +24,7 @@ log = logging.getLogger("loadcell")
 READY_TIMEOUT = 120.0
 # A started worker reports every 100 ms; silence this long means it (or its machine) is gone.
 LOST_AFTER = 30.0
+EXIT_TIMEOUT = 10.0  # a worker that sent its last report and still runs (a script's thread) is killed
 
 
 class WorkerFailed(LoadcellError):
@@ -69,7 +70,12 @@ class _Handle:
         if self.proc is None:
             self.channel.writer.close()  # type: ignore[attr-defined]
             return None
-        return await self.proc.wait()
+        try:
+            return await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
+        except TimeoutError:
+            log.warning("worker %d still ran %.0f s after its last report; killed", self.index, EXIT_TIMEOUT)
+            self.proc.kill()
+            return await self.proc.wait()
 
 
 class WorkerPool:
