@@ -295,6 +295,21 @@ async def default(vu):
     assert 30 <= data["metrics"]["http_reqs"]["count"] <= 46, data["metrics"]["http_reqs"]
 
 
+def test_rps_paces_calls_not_the_redirect_hops_inside_one(tmp_path: Path, target: Server) -> None:
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"vus": 2, "duration": "2s", "rps": 10}}
+async def default(vu):
+    r = await vu.http.get({target.url!r} + "/redirect/3")  # one call, four requests
+    assert r.status == 200, r
+""",
+    )
+    assert code == 0, out
+    calls, reqs = data["metrics"]["iterations"]["count"], data["metrics"]["http_reqs"]["count"]
+    assert 15 <= calls <= 23 and reqs == 4 * calls, (calls, reqs)  # ~10 calls/s, 40 requests/s
+
+
 def test_tls_is_timed_and_verified(tmp_path: Path, tls_target: Server) -> None:
     code, data, out = run_script(
         tmp_path,

@@ -10,7 +10,7 @@ import asyncio
 import math
 import ssl
 import zlib
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
@@ -106,7 +106,7 @@ class HttpClient:
     # k6's http.* verbs -------------------------------------------------------------------------
     def get(self, url: str, **kw: Any):
         target = None if kw else _targets.get(url)
-        if target is None:
+        if target is None or self.limiter is not None:
             return self.request("GET", url, None, **kw)
         # The commonest call of all, a bare GET of a known URL, skips request()'s argument handling.
         return self._exchange(
@@ -188,7 +188,7 @@ class HttpClient:
             payload = content_type = None
         else:
             payload, content_type = encode_body(body, json, data)
-        return self._exchange(
+        exchange = self._exchange(
             method,
             target,
             headers,
@@ -199,6 +199,16 @@ class HttpClient:
             expected,
             self.max_redirects if redirects is None else redirects,
         )
+        return exchange if self.limiter is None else self._limited(exchange)
+
+    async def _limited(self, exchange: Coroutine[Any, Any, Response]) -> Response:
+        """k6's rps paces calls, not redirect hops (Go's client follows those inside one call)."""
+        try:
+            await self.limiter.wait()  # type: ignore[union-attr]
+        except BaseException:
+            exchange.close()
+            raise
+        return await exchange
 
     async def _redirect(
         self,
@@ -251,8 +261,6 @@ class HttpClient:
             )
             wire = head + payload if payload else head
         vu = self.vu
-        if self.limiter is not None:
-            await self.limiter.wait()
         t_start = t_conn = now()
         connect_s = tls_s = 0.0
         idle = self.idle.get(target.key)
