@@ -68,6 +68,24 @@ def test_connection_skips_blank_lines_before_the_status_line_as_llhttp_does() ->
         loop.close()
 
 
+def test_a_discarded_body_is_counted_and_not_kept() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
+        conn.connection_made(_NullTransport())
+        conn.keep_body = False
+        for _ in range(2):  # the setting holds for every request on the connection
+            waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n")
+            conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(10):
+                conn.data_received(b"x" * 10_000)
+            assert waiter.done() and conn.status == 200
+            assert len(conn.body) == 0
+        assert conn.bytes_in > 200_000
+    finally:
+        loop.close()
+
+
 class _NullTransport(asyncio.Transport):
     def write(self, data: bytes) -> None:  # type: ignore[override]
         pass

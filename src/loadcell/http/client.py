@@ -286,6 +286,7 @@ class HttpClient:
                 conn.close()
                 error = RequestError(TCP_RESET, "write: connection reset by peer")
                 return self._record_error(method, target.url, tags, error, expected)
+            conn.keep_body = not self.discard_bodies
             if not target.tls:
                 conn.watch_arrivals(self.arrivals)
             t_conn = now()

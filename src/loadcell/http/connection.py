@@ -31,6 +31,7 @@ class HttpConnection(asyncio.Protocol):
         "head_request",
         "headers_done",
         "keep_alive",
+        "keep_body",
         "key",
         "loop",
         "parser",
@@ -53,6 +54,7 @@ class HttpConnection(asyncio.Protocol):
         self.head = b""
         self.flags = 0
         self.body: list[bytes] = []
+        self.keep_body = True  # False under k6's discardResponseBodies: chunks are counted, not kept
         self.t_first = 0.0
         self.t_done = 0.0
         self.deadline = 0.0
@@ -140,7 +142,7 @@ class HttpConnection(asyncio.Protocol):
 
     def send(self, data: bytes, head_request: bool = False) -> asyncio.Future:
         """Write a request; the future resolves when the whole response has been parsed."""
-        self.body = []
+        self.body = [] if self.keep_body else _DROP
         self.t_first = 0.0
         self.headers_done = False
         self.head_request = head_request
@@ -167,6 +169,16 @@ class HttpConnection(asyncio.Protocol):
             self.closed = True
             if self.transport is not None:
                 self.transport.close()
+
+
+class _Drop(list):
+    """A body that keeps nothing: a discarded 1 GB download costs no memory."""
+
+    def append(self, _chunk: bytes) -> None:
+        pass
+
+
+_DROP = _Drop()
 
 
 async def open_connection(
