@@ -59,6 +59,9 @@ class LoopbackTransport(asyncio.Transport):
     def close(self) -> None:
         pass
 
+    def is_closing(self) -> bool:
+        return False
+
 
 async def _open(loop, key, ssl_context, server_hostname):  # same signature as open_connection
     conn = HttpConnection(loop, key)
@@ -70,6 +73,8 @@ async def _vu_loop(vu: VU, fn, ctx: RunContext, count: int) -> None:
     current_vu.set(vu)
     for _ in range(count):
         await run_iteration(vu, fn, ctx)
+    if ctx.errors:  # a broken request path must not be measured
+        raise SystemExit(f"the bench iteration failed: {dict(ctx.errors)}")
 
 
 async def drive(iterations: int, vus: int) -> float:
