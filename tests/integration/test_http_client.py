@@ -273,10 +273,24 @@ options = {{"iterations": 1, "discardResponseBodies": True}}
 async def default(vu):
     r = await vu.http.get({target.url!r} + "/")
     assert r.status == 200 and r.body == b"", r.body
+    kept = await vu.http.get({target.url!r} + "/", response_type="text")  # k6's per-request override
+    assert kept.json()["ok"] is True, kept.body
 """,
     )
     assert code == 0, out
     assert data["metrics"]["data_received"]["count"] > 100  # read and counted, then dropped
+    code, data, out = run_script(
+        tmp_path,
+        f"""
+options = {{"iterations": 1}}
+async def default(vu):
+    r = await vu.http.get({target.url!r} + "/", response_type="none")
+    assert r.status == 200 and r.body == b"", r.body
+    await vu.http.get({target.url!r} + "/", response_type="json")
+""",
+    )
+    assert code == 0, out
+    assert "response_type 'json' is not valid; use 'text', 'binary' or 'none'" in out, out
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -73,9 +73,8 @@ def test_a_discarded_body_is_counted_and_not_kept() -> None:
     try:
         conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
         conn.connection_made(_NullTransport())
-        conn.keep_body = False
-        for _ in range(2):  # the setting holds for every request on the connection
-            waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n")
+        for _ in range(2):
+            waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n", keep_body=False)
             conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
             for _ in range(10):
                 conn.data_received(b"x" * 10_000)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from loadcell.engine.vu import VU
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_RESPONSE_TYPES = frozenset({"text", "binary", "none"})  # k6's responseType ("none" keeps no body)
 _NAN = math.nan
 DEFAULT_TIMEOUT = 60.0
 
@@ -97,7 +98,7 @@ class HttpClient:
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
         self.max_redirects = vu.ctx.max_redirects
-        self.discard_bodies = vu.ctx.discard_response_bodies  # k6's discardResponseBodies
+        self.keep_bodies = not vu.ctx.discard_response_bodies  # k6's discardResponseBodies
         self.limiter = vu.ctx.limiter  # k6's rps
         self.expected: ExpectedStatuses | None = DEFAULT_EXPECTED
         self._ssl: ssl.SSLContext | None = None
@@ -110,7 +111,16 @@ class HttpClient:
             return self.request("GET", url, None, **kw)
         # The commonest call of all, a bare GET of a known URL, skips request()'s argument handling.
         return self._exchange(
-            "GET", target, None, None, None, None, self.timeout, self.expected, self.max_redirects
+            "GET",
+            target,
+            None,
+            None,
+            None,
+            None,
+            self.timeout,
+            self.expected,
+            self.max_redirects,
+            self.keep_bodies,
         )
 
     def head(self, url: str, **kw: Any):
@@ -164,9 +174,16 @@ class HttpClient:
         timeout: float | str | None = None,
         redirects: int | None = None,
         expected_statuses: ExpectedStatuses | None = _UNSET,
+        response_type: str | None = None,
     ) -> Awaitable[Response]:
         """k6's http.request(). Returns the exchange coroutine itself: no wrapper frame per request."""
         method = method.upper()
+        if response_type is None:
+            keep = self.keep_bodies
+        elif response_type in _RESPONSE_TYPES:
+            keep = response_type != "none"
+        else:
+            raise ValueError(f"response_type {response_type!r} is not valid; use 'text', 'binary' or 'none'")
         if isinstance(timeout, str):  # k6's form, "500ms"; a number is seconds
             timeout = parse_duration(timeout)
         expected = self.expected if expected_statuses is _UNSET else expected_statuses
@@ -198,6 +215,7 @@ class HttpClient:
             self.timeout if timeout is None else timeout,
             expected,
             self.max_redirects if redirects is None else redirects,
+            keep,
         )
         return exchange if self.limiter is None else self._limited(exchange)
 
@@ -222,6 +240,7 @@ class HttpClient:
         timeout: float,
         expected: ExpectedStatuses | None,
         hops: int,
+        keep: bool,
     ) -> Response:
         """Follow one redirect hop (each hop is its own request sample, as in k6)."""
         location = response.headers.get("Location")
@@ -234,7 +253,7 @@ class HttpClient:
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             method, payload, content_type = "GET", None, None
         return await self._exchange(
-            method, target, headers, payload, content_type, tags, timeout, expected, hops - 1
+            method, target, headers, payload, content_type, tags, timeout, expected, hops - 1, keep
         )
 
     async def _exchange(
@@ -248,6 +267,7 @@ class HttpClient:
         timeout: float,
         expected: ExpectedStatuses | None,
         hops: int,
+        keep: bool,
     ) -> Response:
         cookie = self.cookies.header_for(target) if self.cookies.cookies else None
         if headers is None and payload is None and cookie is None:
@@ -286,11 +306,10 @@ class HttpClient:
                 conn.close()
                 error = RequestError(TCP_RESET, "write: connection reset by peer")
                 return self._record_error(method, target.url, tags, error, expected)
-            conn.keep_body = not self.discard_bodies
             if not target.tls:
                 conn.watch_arrivals(self.arrivals)
             t_conn = now()
-        waiter = conn.send(wire, method == "HEAD")
+        waiter = conn.send(wire, method == "HEAD", keep)
         t_sent = now()
         conn.deadline = t_sent + timeout
         arrivals = self.arrivals
@@ -328,7 +347,7 @@ class HttpClient:
         status = conn.status
         proto = conn.version
         chunks = conn.body
-        payload_in = b"" if self.discard_bodies else chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        payload_in = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         head = conn.head
         flags = conn.flags
         if flags & (ENCODED | COOKIES):
@@ -392,7 +411,7 @@ class HttpClient:
         )
         if hops > 0 and status in _REDIRECTS:
             return await self._redirect(
-                response, method, target, headers, payload, content_type, tags, timeout, expected, hops
+                response, method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
             )
         return response
 

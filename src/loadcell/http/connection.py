@@ -31,7 +31,6 @@ class HttpConnection(asyncio.Protocol):
         "head_request",
         "headers_done",
         "keep_alive",
-        "keep_body",
         "key",
         "loop",
         "parser",
@@ -54,7 +53,6 @@ class HttpConnection(asyncio.Protocol):
         self.head = b""
         self.flags = 0
         self.body: list[bytes] = []
-        self.keep_body = True  # False under k6's discardResponseBodies: chunks are counted, not kept
         self.t_first = 0.0
         self.t_done = 0.0
         self.deadline = 0.0
@@ -140,9 +138,11 @@ class HttpConnection(asyncio.Protocol):
 
     on_message_complete = _resolve  # httptools' callback, without a frame in between
 
-    def send(self, data: bytes, head_request: bool = False) -> asyncio.Future:
-        """Write a request; the future resolves when the whole response has been parsed."""
-        self.body = [] if self.keep_body else _DROP
+    def send(self, data: bytes, head_request: bool = False, keep_body: bool = True) -> asyncio.Future:
+        """Write a request; the future resolves when the whole response has been parsed.
+
+        keep_body=False (k6's responseType "none") counts the body's bytes and keeps none of them."""
+        self.body = [] if keep_body else _DROP
         self.t_first = 0.0
         self.headers_done = False
         self.head_request = head_request
