@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -151,6 +152,28 @@ def test_undeliverable_points_are_counted_and_left_on_disk(tmp_path: Path, targe
     assert files and "could not be delivered" in log and str(files[0].parent) in log
     kept = sum(len(f.read_text().splitlines()) for f in files)
     assert kept == stats["dropped"]
+
+
+def test_a_second_ctrl_c_stops_the_wait_for_an_unreachable_influxdb(tmp_path: Path, target: Server) -> None:
+    from tests.conftest import free_port
+
+    script = write_script(tmp_path, LOAD % "60s")
+    proc = start_run(tmp_path, script, target, f"influxdb=http://127.0.0.1:{free_port()}/gone")
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)  # the test stops; the output waits up to stopTimeout (30 s)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "press Ctrl+C again" in line:
+            break
+    asked = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code, log = finish(proc, timeout=60)
+    assert time.monotonic() - asked < 10, log  # not the 30 s stopTimeout
+    assert code == 105, log
+    _, stats = output_stats(tmp_path)
+    assert stats["delivered"] == 0 and stats["dropped"] == stats["produced"] > 0
+    assert stats["dropped_reasons"], stats
+    assert sum(len(f.read_text().splitlines()) for f in spill_files(tmp_path)) == stats["dropped"]
 
 
 def test_rejected_points_are_reported_and_counted_not_retried(

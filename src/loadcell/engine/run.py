@@ -414,9 +414,11 @@ class TestRun:
                 ExternalAbort(f"test run was aborted because loadcell received a '{name}' signal")
             )
         else:
-            log.warning("second signal: cancelling teardown; the summary is still printed")
+            log.warning("second signal: teardown cancelled, outputs stop waiting; the summary follows")
             if self._teardown_task is not None:
                 self._teardown_task.cancel()
+            for output in self.outputs:
+                output.hurry()
 
     # reporting -------------------------------------------------------------------------------------------
     def print_header(self) -> None:

@@ -71,6 +71,9 @@ class Output:
     async def stop(self) -> OutputStats:
         raise NotImplementedError
 
+    def hurry(self) -> None:
+        """A second Ctrl-C: stop() must not wait on a remote end any longer. Local files need nothing."""
+
     def samples(self, batch: MetricBatch) -> Iterator[tuple[Metric, int, float, float]]:
         """(metric, tagset id, wall seconds, value) for every sample in the batch, in k6's order."""
         metrics = self.registry.metrics

@@ -55,6 +55,7 @@ SLOW_FLUSH_MESSAGE = (
 )
 AGG_SUFFIX = "_agg"
 SPILL_DIR = "influxdb-spill"
+HURRY_GRACE = 1.0  # after a second Ctrl-C: seconds left to deliver before the rest is spilled
 
 # --------------------------------------------------------------------------------------------------------
 # Settings
@@ -652,6 +653,8 @@ class InfluxDBOutput(Output):
         self._stopping = False
         self._deadline = math.inf
         self._wake = asyncio.Event()
+        self._hurried = asyncio.Event()
+        self._stop_started = math.inf
         self._backoff = 0.0
         self._failing: str | None = None  # the last retryable error while InfluxDB is unreachable
         self._logged: dict[str, int] = {}
@@ -690,22 +693,48 @@ class InfluxDBOutput(Output):
     async def stop(self) -> OutputStats:
         s = self.settings
         self._stopping = True
-        self._deadline = time.monotonic() + s.stop_timeout
+        self._stop_started = time.monotonic()
+        self._deadline = self._stop_started + (HURRY_GRACE if self._hurried.is_set() else s.stop_timeout)
         try:
             self._close_window()
             self._seal()
             self._wake.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), timeout=s.stop_timeout + 1)
-            except TimeoutError:
-                self._task.cancel()
-                await asyncio.gather(self._task, return_exceptions=True)
+            if self._failing is not None and not self._hurried.is_set():
+                log.warning(
+                    "influxdb output: waiting up to %gs to deliver %d points (%s); press Ctrl+C again to"
+                    " keep them in %s and exit",
+                    s.stop_timeout,
+                    sum(c.n for c in self._queue) + self._open_n,
+                    self._failing[:80],
+                    self.spill_dir,
+                )
+            await self._wait_for_writer()
         except Exception as exc:  # the writer must not take the run (or the accounting) down
             log.error("influxdb output: the writer failed: %s: %s", type(exc).__name__, exc)
         finally:
             await self._session.close()
             self._leave_undelivered()
         return self.stats
+
+    def hurry(self) -> None:
+        self._hurried.set()
+        self._deadline = min(self._deadline, time.monotonic() + HURRY_GRACE)
+        self._wake.set()
+
+    async def _wait_for_writer(self) -> None:
+        """Until the writer is done or the deadline (which hurry() may bring in) has passed."""
+        hurried = asyncio.ensure_future(self._hurried.wait())
+        try:
+            while not self._task.done():
+                left = self._deadline + 1.0 - time.monotonic()  # a send in flight gets 1 s more
+                if left <= 0:
+                    self._task.cancel()
+                    await asyncio.gather(self._task, return_exceptions=True)
+                    return
+                waits = {self._task} if hurried.done() else {self._task, hurried}
+                await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            hurried.cancel()
 
     # buffering -------------------------------------------------------------------------------------------
     def _append(self, lines: list[str]) -> None:
@@ -981,15 +1010,15 @@ class InfluxDBOutput(Output):
                         path.write_bytes(data)
                     except OSError as exc:
                         log.error("influxdb output: could not save undelivered points: %s", exc)
-            why = self._failing or "stop timeout"
+            why = self._failing or ("second signal" if self._hurried.is_set() else "stop timeout")
             self._drop(n, f"undelivered at stop ({why[:80]})")
             wire = self._write_params["precision"]
             log.error(
-                "influxdb output: %d points could not be delivered within %gs (%s); they are kept in %s as"
+                "influxdb output: %d points could not be delivered within %.3gs (%s); they are kept in %s as"
                 " line protocol (precision=%s). Replay: for f in %s/*.lp; do curl -sS -XPOST"
                 " '%s/write?db=%s&precision=%s' --data-binary @$f; done",
                 n,
-                self.settings.stop_timeout,
+                time.monotonic() - self._stop_started,
                 why,
                 self.spill_dir,
                 wire,
