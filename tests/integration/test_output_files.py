@@ -162,3 +162,28 @@ def test_go_json_float_format() -> None:
     for value, text in cases.items():
         assert go_json_float(value) == text, value
     assert go_json_float(1e21) == "1e+21" and go_json_float(float("nan")) == "null"
+
+
+def test_k6s_csv_options_stdout_and_bad_keys(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        'from loadcell import Counter\ncnt = Counter("cnt")\noptions = {"iterations": 2}\n'
+        "def default(vu):\n    cnt.add(1)\n",
+    )
+    base = ("run", "-q", "--no-summary", "--no-results", str(script))
+    target = tmp_path / "k6style.csv"
+    res = run_loadcell(*base, "--out", f"csv=fileName={target},timeFormat=rfc3339_nano")
+    assert res.code == 0, res.stderr
+    stamps = [row[1] for row in csv_rows(target)[1:]]
+    rfc3339_nano = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z")
+    assert stamps and all(rfc3339_nano.fullmatch(s) for s in stamps), stamps
+    env_csv = tmp_path / "env.csv"
+    res = run_loadcell(*base, "--out", f"csv={env_csv}", env={"K6_CSV_TIME_FORMAT": "unix_milli"})
+    assert res.code == 0 and all(len(row[1]) == 13 for row in csv_rows(env_csv)[1:])
+    for spec, line in (("json=-", '{"metric":"cnt","type":"Point"'), ("csv=-", "\ncnt,")):  # "-": stdout
+        res = run_loadcell(*base, "--out", spec)
+        assert res.code == 0 and line in res.stdout, (spec, res.stdout)
+    res = run_loadcell(*base, "--out", f"csv=fileName={target},bogus=1")
+    assert res.code == 104 and "unknown key 'bogus'; use fileName, timeFormat or saveInterval" in res.stderr
+    res = run_loadcell(*base, "--out", "csv=timeFormat=weird")
+    assert res.code == 104 and "timeFormat 'weird' is not one of unix," in res.stderr

@@ -1,13 +1,21 @@
-"""--out csv=FILE[.gz]: k6's CSV columns, one row per sample."""
+"""--out csv=FILE[.gz] or csv=fileName=FILE,timeFormat=FORMAT: k6's CSV columns, one row per sample."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO
 
+from loadcell.config.durations import parse_duration
+from loadcell.errors import InvalidConfigError
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
+from loadcell.metrics.registry import Registry
+from loadcell.metrics.tags import TagSets
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import open_text
+from loadcell.output.json import rfc3339_ns
 
 COLUMNS = [
     "metric_name",
@@ -32,6 +40,59 @@ COLUMNS = [
 ]
 _TAG_COLUMNS = COLUMNS[3:17]
 _SEVEN = "|".join(["%.6f"] * 7)
+TIME_FORMATS = ("unix", "unix_milli", "unix_micro", "unix_nano", "rfc3339", "rfc3339_nano")
+
+
+@dataclass
+class CSVSettings:
+    """k6's CSV options: defaults < K6_CSV_* env < the --out argument."""
+
+    file_name: str = "file.csv"
+    time_format: str = "unix"
+
+
+def parse_settings(arg: str, env: dict[str, str]) -> CSVSettings:
+    settings = CSVSettings(env.get("K6_CSV_FILENAME", "file.csv"), env.get("K6_CSV_TIME_FORMAT", "unix"))
+    interval = env.get("K6_CSV_SAVE_INTERVAL")
+    if "=" not in arg:
+        settings.file_name = arg or settings.file_name
+    else:
+        for pair in arg.split(","):
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise InvalidConfigError(f"--out csv={arg}: {pair!r} is not KEY=VALUE")
+            if key == "fileName":
+                settings.file_name = value
+            elif key == "timeFormat":
+                settings.time_format = value
+            elif key == "saveInterval":
+                interval = value
+            else:
+                raise InvalidConfigError(
+                    f"--out csv={arg}: unknown key {key!r}; use fileName, timeFormat or saveInterval"
+                )
+    if settings.time_format not in TIME_FORMATS:
+        raise InvalidConfigError(
+            f"csv output: timeFormat {settings.time_format!r} is not one of {', '.join(TIME_FORMATS)}"
+        )
+    if interval is not None:  # accepted for k6 compatibility: rows are written every 100 ms batch anyway
+        try:
+            parse_duration(interval)
+        except ValueError as exc:
+            raise InvalidConfigError(f"csv output: saveInterval: {exc}") from None
+    return settings
+
+
+def _stamper(time_format: str) -> Callable[[float], str]:
+    """Wall seconds -> the timestamp cell, as k6 formats sample.Time (UTC here, as the JSON output)."""
+    if time_format == "unix":
+        return lambda t: str(int(t))
+    if time_format in ("unix_milli", "unix_micro", "unix_nano"):
+        scale = {"unix_milli": 1_000, "unix_micro": 1_000_000, "unix_nano": 1_000_000_000}[time_format]
+        return lambda t: str(round(t * scale))
+    if time_format == "rfc3339":
+        return lambda t: datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339_ns
 
 
 def csv_cell(field: str) -> str:
@@ -46,8 +107,16 @@ def csv_cell(field: str) -> str:
 class CSVOutput(Output):
     name = "csv"
 
+    def __init__(self, arg: str, registry: Registry, tagsets: TagSets, env: dict[str, str]) -> None:
+        super().__init__(arg, registry, tagsets, env)
+        self.settings = parse_settings(arg, env)
+        self._stamp = _stamper(self.settings.time_format)
+
+    def description(self) -> str:
+        return f"csv ({self.settings.file_name})"
+
     async def start(self, info: RunInfo) -> None:
-        self.file: IO[str] = open_text(self.arg)
+        self.file: IO[str] = open_text(self.settings.file_name)
         self.file.write(",".join(COLUMNS) + "\n")
         self._cells: dict[int, str] = {}
 
@@ -64,14 +133,14 @@ class CSVOutput(Output):
     def add(self, batch: MetricBatch) -> None:
         rows: list[str] = []
         app = rows.append
-        cache, cells_of = self._cells, self._tag_cells
+        cache, cells_of, stamp = self._cells, self._tag_cells, self._stamp
         if batch.http is not None and batch.http.size:
             reqs, failed = R.HTTP_REQS.name, R.HTTP_REQ_FAILED.name
             names = [m.name for m in R.HTTP_TREND_COLUMNS]
             for row in batch.http.tolist():
                 tid = int(row[0])
                 cells = cache.get(tid) or cells_of(tid)
-                ts = str(int(row[1]))
+                ts = stamp(row[1])
                 app(f"{reqs},{ts},1.000000{cells}")
                 for name, text in zip(names, (_SEVEN % tuple(row[2:9])).split("|"), strict=True):
                     app(f"{name},{ts},{text}{cells}")
@@ -83,7 +152,7 @@ class CSVOutput(Output):
             for mid, tid_f, t, value in batch.gen.tolist():
                 tid = int(tid_f)
                 cells = cache.get(tid) or cells_of(tid)
-                app(f"{metrics[int(mid)].name},{int(t)},{value:.6f}{cells}")
+                app(f"{metrics[int(mid)].name},{stamp(t)},{value:.6f}{cells}")
         if rows:
             self.file.write("".join(rows))
             self.stats.produced += len(rows)

@@ -1,13 +1,19 @@
-"""Opening result files: plain or gzip by extension, parent folders created."""
+"""Opening result files: plain or gzip by extension, parent folders created; "-" is stdout."""
 
 from __future__ import annotations
 
 import gzip
+import io
+import os
+import sys
 from pathlib import Path
 from typing import IO
 
 
 def open_text(path: str) -> IO[str]:
+    if path in ("", "-"):  # k6: json=- (or json alone) streams to stdout
+        sys.stdout.flush()
+        return io.TextIOWrapper(os.fdopen(os.dup(sys.stdout.fileno()), "wb"), encoding="utf-8", newline="")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix == ".gz":

@@ -24,6 +24,6 @@ def create_output(spec: str, registry: Registry, tagsets: TagSets, env: dict[str
         raise InvalidConfigError(
             f"--out {spec!r}: unknown output {name!r}; use one of {', '.join(sorted(OUTPUTS))} as NAME=ARG"
         )
-    if not arg and name != "influxdb":  # influxdb may be configured from K6_INFLUXDB_* alone
+    if not arg and name not in ("influxdb", "json", "csv"):  # k6: env config, stdout, file.csv
         raise InvalidConfigError(f"--out {spec!r}: missing the argument, e.g. --out {name}=result.{name}")
     return cls(arg, registry, tagsets, env)
