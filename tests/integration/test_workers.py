@@ -100,7 +100,7 @@ def test_abort_on_fail_threshold_stops_all_workers(tmp_path: Path, slow_target: 
 def test_default_workers_follow_the_cores_this_process_may_use(tmp_path: Path, target: Server) -> None:
     """Like GOMAXPROCS: `taskset -c 0` means one process, not one per core of the host."""
     script = write_script(
-        tmp_path, SCRIPT.format(options=json.dumps({"iterations": 5}), url=target.url + "/")
+        tmp_path, SCRIPT.format(options=json.dumps({"vus": 20, "iterations": 40}), url=target.url + "/")
     )
     env = {k: v for k, v in os.environ.items() if k != "LOADCELL_WORKERS"}
     pinned = subprocess.run(
@@ -116,6 +116,31 @@ def test_default_workers_follow_the_cores_this_process_may_use(tmp_path: Path, t
     )  # fmt: skip
     expected = "local, 1 process" if cores == 1 else f"local, {cores} worker processes"
     assert f"execution: {expected}" in free.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "why"),
+    [
+        ({"iterations": 3}, "fewer VUs than cores"),
+        (
+            {"scenarios": {"big": {"executor": "constant-vus", "vus": 30, "duration": "1s"},
+                           "few": {"executor": "constant-arrival-rate", "rate": 5, "duration": "1s",
+                                   "preAllocatedVUs": 1, "maxVUs": 2}}},
+            "scenario 'few' shares 2 VUs",
+        ),
+    ],
+)  # fmt: skip
+def test_a_test_too_small_to_split_runs_in_one_process_by_default(
+    tmp_path: Path, target: Server, options: dict, why: str
+) -> None:
+    """Split by segment, a worker's one VU would drop arrivals another worker's free VU could run."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two usable cores")
+    script = write_script(tmp_path, SCRIPT.format(options=json.dumps(options), url=target.url + "/"))
+    env = {k: v for k, v in os.environ.items() if k != "LOADCELL_WORKERS"}
+    res = run_loadcell("run", "--no-results", str(script), env=env)
+    assert res.code == 0, res.stderr
+    assert f"execution: local, 1 process ({why}; --workers N to split anyway)" in res.stdout, res.stdout
 
 
 def test_prints_from_two_workers_come_out_as_whole_lines(tmp_path: Path) -> None:

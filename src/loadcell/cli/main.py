@@ -28,14 +28,6 @@ def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
     return out
 
 
-def _usable_cores() -> int:
-    """Cores this process may run on (taskset, cpusets), as Go's GOMAXPROCS counts them; not the host's."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _env_file() -> dict[str, str]:
     """Values from ./.env (secrets stay out of the repo and out of the command line)."""
     from dotenv import dotenv_values
@@ -129,8 +121,8 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
     "--workers",
     type=click.IntRange(min=1),
     envvar="LOADCELL_WORKERS",
-    default=_usable_cores(),
-    show_default="the cores this process may use",
+    default=None,
+    show_default="the cores this process may use, fewer for a test too small to split",
     help="worker processes; the load is split between them by execution segments",
 )
 @click.option(
@@ -156,7 +148,7 @@ def run(
     no_summary: bool,
     quiet: bool,
     verbose: bool,
-    workers: int,
+    workers: int | None,
     agents: int,
     listen: str,
     agents_timeout: float,
@@ -182,7 +174,7 @@ def run(
         no_thresholds=bool(kw.get("no_thresholds")),
         summary_mode=summary_mode,
         quiet=quiet,
-        workers=workers,
+        workers=workers or 0,
         agents=agents,
         listen=listen,
         agents_timeout=agents_timeout,

@@ -31,7 +31,7 @@ from loadcell.engine.protocol import Report
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
 from loadcell.engine.vu import VU, VUPool
-from loadcell.engine.workers import WorkerPool
+from loadcell.engine.workers import WorkerPool, auto_workers, usable_cores
 from loadcell.errors import (
     ExitCode,
     InvalidConfigError,
@@ -77,7 +77,7 @@ class RunSettings:
     summary_mode: str = "compact"
     quiet: bool = False
     results_dir: str | None = None  # None: no results folder
-    workers: int = 1
+    workers: int = 1  # 0: every usable core, unless the test is too small to split (auto_workers)
     agents: int = 0  # > 0: no local workers; this many `loadcell agent`s dial in to `listen`
     listen: str = "127.0.0.1:6565"
     agents_timeout: float = 300.0  # how long to wait for all agents to dial in
@@ -157,6 +157,9 @@ class TestRun:
         state = ExecutionState(ctx, pool, self.functions)
         self.state = state
         self.scheduler = Scheduler(self.resolved.scenarios, state)
+        self.workers_note = ""
+        if self.settings.workers <= 0:
+            self.settings.workers, self.workers_note = auto_workers(self.scheduler, usable_cores())
         self._install_signals(loop)
         self.print_header()
         try:
@@ -431,6 +434,8 @@ class TestRun:
             execution = f"local, {self.settings.workers} worker processes"
         else:
             execution = "local, 1 process"
+        if self.workers_note:
+            execution += f" ({self.workers_note}; --workers N to split anyway)"
         lines = [
             "",
             "  loadcell — k6's model, in Python",

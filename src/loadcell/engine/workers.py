@@ -24,7 +24,33 @@ log = logging.getLogger("loadcell")
 READY_TIMEOUT = 120.0
 # A started worker reports every 100 ms; silence this long means it (or its machine) is gone.
 LOST_AFTER = 30.0
+MIN_POOL_PER_WORKER = 10  # VUs of a pooled scenario (arrivals, shared iterations) each worker must get
 EXIT_TIMEOUT = 10.0  # a worker that sent its last report and still runs (a script's thread) is killed
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (taskset, cpusets), as Go's GOMAXPROCS counts them; not the host's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_workers(scheduler: Scheduler, cores: int) -> tuple[int, str]:
+    """The default --workers: every core, unless the test is too small to split without changing it.
+
+    Returns the count and, when it is below `cores`, why. VUs split exactly, so a test never gets more
+    workers than VUs; a pooled scenario (arrival rate, shared iterations) gets at least
+    MIN_POOL_PER_WORKER VUs per worker, or a worker's few VUs would drop iterations that one
+    process's free VUs would have run (as k6 instances split by segment do).
+    """
+    count, why = min(cores, max(1, scheduler.max_vus())), "fewer VUs than cores"
+    for name, executor in scheduler.executors.items():
+        fits = max(1, executor.max_vus() // MIN_POOL_PER_WORKER)
+        if executor.pooled and fits < count:
+            vus = executor.max_vus()
+            count, why = fits, f"scenario {name!r} shares {vus} VU{'s' if vus != 1 else ''}"
+    return count, why if count < cores else ""
 
 
 class WorkerFailed(LoadcellError):

@@ -22,6 +22,8 @@ def ns(seconds: float) -> int:
 class ArrivalRateExecutor(Executor):
     """Subclasses yield iteration start offsets (seconds from the scenario start) in order."""
 
+    pooled = True
+
     @property
     def scaling(self) -> ArrivalRateScaling:
         cfg = self.config

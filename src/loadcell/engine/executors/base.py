@@ -49,6 +49,10 @@ class Progress:
 
 
 class Executor:
+    # True where the VUs serve one pool of work (shared iterations, arrivals): split across processes,
+    # one worker's idle VU cannot take another worker's iteration, so small pools are not split.
+    pooled = False
+
     def __init__(self, name: str, config: ScenarioConfig, state: ExecutionState) -> None:
         self.name = name
         self.config = config

@@ -10,6 +10,7 @@ from loadcell.engine.vu import VU
 
 
 class SharedIterationsExecutor(Executor):
+    pooled = True
     config: SharedIterations
 
     @property
