@@ -38,7 +38,8 @@ class K6Formatter(logging.Formatter):
         if record.exc_info:
             message += "\n" + self.formatException(record.exc_info)
         message = redact(message, self.secrets).replace('"', '\\"')
-        return f'time="{stamp}" level={level} msg="{message}"'
+        fields = "".join(f" {k}={v}" for k, v in getattr(record, "fields", {}).items())  # logrus' fields
+        return f'time="{stamp}" level={level} msg="{message}"{fields}'
 
 
 def setup_logging(verbose: bool, env: dict[str, str] | None = None) -> None:

@@ -78,7 +78,11 @@ class ArrivalRateExecutor(Executor):
                 self.loop.call_soon(self._add_vu)
         elif not self._warned:
             self._warned = True
-            log.warning("Insufficient VUs, reached %d active VUs and cannot initialize more", self.vu_limit)
+            log.warning(
+                "Insufficient VUs, reached %d active VUs and cannot initialize more",
+                self.vu_limit,
+                extra={"fields": {"executor": self.config.executor, "scenario": self.name}},
+            )
 
     def _add_vu(self) -> None:
         self._initializing = False
