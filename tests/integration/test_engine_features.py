@@ -94,6 +94,28 @@ def test_a_threshold_on_a_stat_outside_the_trend_stats_shows_its_value(tmp_path:
     assert re.search(r"p\(50\)=5\d", lines["p(50)<60"]), lines
 
 
+def test_a_value_that_is_not_a_number_is_logged_and_skipped_and_the_iteration_goes_on(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        "import math\nfrom loadcell import Counter, Trend\nt = Trend('my_trend')\ndone = Counter('done')\n"
+        "options = {'iterations': 3}\n"
+        "async def default(vu):\n"
+        "    assert t.add(None) is False and t.add('x') is False and t.add(math.nan) is False\n"
+        "    assert t.add(5) and t.add('7') and t.add(True)\n"
+        "    done.add(1)\n",
+    )
+    export = tmp_path / "export.json"
+    res = run_loadcell("run", "-q", "--summary-export", str(export), str(script))
+    assert res.code == 0, res.out
+    metrics = json.loads(export.read_text())["metrics"]
+    assert (
+        metrics["done"]["count"] == 3 and metrics["my_trend"]["max"] == 7 and metrics["my_trend"]["min"] == 1
+    )
+    assert "iteration error" not in res.stderr
+    warning = "'None' is an invalid value for metric 'my_trend', a number or a boolean value is expected"
+    assert res.stderr.count(warning) == 1, res.stderr
+
+
 def test_batch_runs_requests_in_parallel(tmp_path: Path, target: Server) -> None:
     script = write_script(
         tmp_path,

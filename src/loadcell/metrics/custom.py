@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 
@@ -9,6 +10,8 @@ from loadcell.engine.context import get_context
 from loadcell.engine.vu import current_vu
 from loadcell.metrics.clock import now
 from loadcell.metrics.registry import REGISTRY, MetricType, ValueType
+
+log = logging.getLogger("loadcell")
 
 
 class _Custom:
@@ -21,19 +24,34 @@ class _Custom:
             )
         contains = ValueType.TIME if is_time else ValueType.DATA if is_data else ValueType.DEFAULT
         self._metric = REGISTRY.get_or_create(name, self.TYPE, contains)
+        self._warned = False
 
     @property
     def name(self) -> str:
         return self._metric.name
 
-    def add(self, value: float | bool, tags: Mapping[str, str] | None = None) -> None:
+    def add(self, value: float | bool, tags: Mapping[str, str] | None = None) -> bool:
+        """Record a sample. As k6 (without `throw`): a value that is not a number is logged and
+        skipped, returning False, and the iteration goes on."""
         vu = current_vu.get(None)
         if vu is None:
             raise RuntimeError(f"{self.name}.add() can only be called from setup(), VU code or teardown()")
-        number = float(value)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
         if math.isnan(number):
-            raise ValueError(f"{self.name}.add(): value is NaN")
+            if not self._warned:  # once per metric: k6 logs every call, which floods a long run
+                self._warned = True
+                log.warning(
+                    "'%s' is an invalid value for metric '%s', a number or a boolean value is expected"
+                    " (logged once per metric)",
+                    value,
+                    self.name,
+                )
+            return False
         vu.buffer.sample(self._metric.id, vu.sample_tagset(tags), now(), number)
+        return True
 
 
 class Counter(_Custom):
