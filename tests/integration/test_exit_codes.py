@@ -220,3 +220,21 @@ def test_a_second_sigint_cancels_a_slow_teardown(tmp_path: Path) -> None:
     assert proc.returncode == 105, err
     assert "TEARDOWN DONE" not in out and "teardown() cancelled" in err
     assert "iterations" in out  # the summary is still printed
+
+
+def test_a_reader_that_goes_away_costs_no_result_file_and_no_exit_code(tmp_path: Path) -> None:
+    """`loadcell run ... | head`: the export and the exit code are as if stdout had been read."""
+    script = write_script(tmp_path, "options = {'iterations': 50}\ndef default(vu):\n    pass\n")
+    export = tmp_path / "export.json"
+    proc = subprocess.Popen(
+        [*LOADCELL, "run", "--no-results", "--summary-export", str(export), str(script)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # as `head -c 10` exits
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert json.loads(export.read_text())["metrics"]["iterations"]["count"] == 50

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from loadcell.cli.logs import setup_logging
+from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
@@ -40,6 +41,7 @@ def _env_file() -> dict[str, str]:
 @click.version_option("0.1.0", prog_name="loadcell")
 def cli() -> None:
     """loadcell: k6's load-testing model with Python scripts."""
+    protect_stdout()
 
 
 def _run_options(fn: Any) -> Any:

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import time
 import traceback
 import uuid
@@ -487,18 +488,32 @@ class TestRun:
                     "".join(traceback.format_exception(exc)).rstrip(),
                 )
                 handler = None
-            if produced:
-                for target, content in produced.items():
-                    text = content if isinstance(content, str) else json.dumps(content, indent=2)
-                    if target == "stdout":
-                        self.print(text)
-                    elif target == "stderr":
-                        log.warning("%s", text)
-                    else:
-                        Path(target).parent.mkdir(parents=True, exist_ok=True)
-                        Path(target).write_text(text)
+        # Files first: a closed stdout (`| head`) must not cost the export or the results folder.
+        to_print: list[str] = []
+        for target, content in (produced or {}).items():
+            text = content if isinstance(content, str) else json.dumps(content, indent=2)
+            if target == "stdout":
+                to_print.append(text)
+            elif target == "stderr":
+                sys.stderr.write(text if text.endswith("\n") else text + "\n")
+            else:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+                Path(target).write_text(text)
+        export = export_json(data)
+        if self.settings.summary_export:
+            path = Path(self.settings.summary_export)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(export, indent=4))
+        report = None
+        if self.recorder is not None:
+            report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
         if handler is None and not self.settings.no_summary:
-            self.print(result.summary_text)
+            to_print.append(result.summary_text)
+        try:
+            for text in to_print:
+                self.print(text)
+        except BrokenPipeError:  # the reader went away; what is left goes nowhere, quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         for name, stats in user_outputs.items():
             line = (
                 f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
@@ -507,13 +522,7 @@ class TestRun:
             if stats.reasons:
                 line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
             (log.error if stats.dropped else log.info)(line)
-        export = export_json(data)
-        if self.settings.summary_export:
-            path = Path(self.settings.summary_export)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(export, indent=4))
-        if self.recorder is not None:
-            report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
+        if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
 
 
