@@ -55,7 +55,8 @@ def leftovers(server: StandinServer, prefix: str) -> int:
             "Items"
         ]
         count += sum(prefix in item.get("name", "") for item in items)
-    return count
+    notebooks = server.get("/api/v3/notebooks/search", params={"text": prefix, "limit": 1000}).body["Items"]
+    return count + sum(prefix in (n.get("name") or "") for n in notebooks)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .pagination import key_pages, search_after_pages
+from .pagination import items, key_pages, search_after_pages
 from .session import Session
 
 log = logging.getLogger("loadcell")
@@ -55,6 +55,22 @@ async def _found(s: Session) -> list[tuple[str, str]]:
     out += [
         (f"/api/v3/projects/PRO{h['albertId'].removeprefix('PRO')}", "DELETE /projects/{id}") for h in hits
     ]
+    offset = 0
+    for _page in range(5):  # notebooks: GET search, OFFSET pages
+        r = await s.api.get(
+            "/api/v3/notebooks/search",
+            "GET /notebooks/search",
+            params={"text": p, "offset": str(offset), "limit": "1000"},
+        )
+        page = items(r)
+        offset += len(page)
+        out += [
+            (f"/api/v3/notebooks/{h['notebookId']}", "DELETE /notebooks/{id}")
+            for h in page
+            if p in (h.get("name") or "")
+        ]
+        if len(page) < 1000:
+            break
     for collection, extra in (
         ("companies", {"dupDetection": "false"}),
         ("tags", {"orderBy": "desc"}),

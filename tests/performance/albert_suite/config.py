@@ -7,6 +7,7 @@ reports; `redact()` is what error messages go through.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,7 +94,10 @@ def load_config(source: Mapping[str, str] | None = None) -> AlbertConfig:
     return config
 
 
-def run_prefix(seed: int) -> str:
-    """One full-text token per run (no separators), so search and teardown find exactly this run's data."""
-    tag = os.environ.get("ALBERT_RUN_TAG") or format(seed % 36**6, "x")
+def run_prefix() -> str:
+    """One full-text token per run (no separators), so search and teardown find exactly this run's data.
+
+    Random, not derived from SEED: two runs with the same SEED (a replay beside a live run) must not
+    share a token, or one run's teardown deletes the other's data."""
+    tag = os.environ.get("ALBERT_RUN_TAG") or secrets.token_hex(4)
     return f"lcperf{tag}"

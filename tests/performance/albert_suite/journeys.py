@@ -175,6 +175,7 @@ async def j3_create_inventory(s: Session) -> None:
     with group("J3 create inventory"):
         inv_id, tag_id, company_id = await create_inventory(s)
         lot_ids: list[str] = []
+        note_id = ""
         try:
             if inv_id and s.storage_location_id:
                 await think(s)
@@ -184,6 +185,7 @@ async def j3_create_inventory(s: Session) -> None:
                 with group("add note"):
                     r = await s.api.post("/api/v3/notes", "POST /notes", json=s.data.note(inv_id))
                     s.ok(r, "create note")
+                    note_id = r.json().get("albertId", "") if r.status in (200, 201) else ""
                 with group("find in search"):
                     name = s.prefix  # every name starts with the run's token
                     found = await wait_until_searchable(
@@ -195,6 +197,8 @@ async def j3_create_inventory(s: Session) -> None:
                     )
                     check_found(found)
         finally:
+            if note_id:  # notes have no name to find them by at teardown
+                await s.api.delete(f"/api/v3/notes/{note_id}", "DELETE /notes/{id}")
             await delete_inventory(s, inv_id, lot_ids, tag_id, company_id)
 
 
@@ -300,6 +304,7 @@ async def j5_project_workspace(s: Session) -> None:
     with group("J5 project workspace"):
         with group("create project"):
             pro_id = await create_project(s)
+        ntb_id = ""
         try:
             if not pro_id:
                 return
@@ -309,7 +314,7 @@ async def j5_project_workspace(s: Session) -> None:
                     "/api/v3/notebooks",
                     "POST /notebooks",
                     params={"parentId": pro_id},
-                    json={"name": "Lab notebook", "parentId": pro_id, "blocks": []},
+                    json={"name": s.data.name("lab notebook"), "parentId": pro_id, "blocks": []},
                 )
                 s.ok(r, "create notebook")
                 ntb_id = r.json().get("albertId", "") if r.status in (200, 201) else ""
@@ -336,6 +341,8 @@ async def j5_project_workspace(s: Session) -> None:
                 )
                 s.ok(r, "rename project")
         finally:
+            if ntb_id:
+                await s.api.delete(f"/api/v3/notebooks/{ntb_id}", "DELETE /notebooks/{id}")
             await delete_project(s, pro_id)
 
 

@@ -23,7 +23,7 @@ def lifecycle_session(config: AlbertConfig, prefix: str, seed: int) -> Session:
 async def suite_setup() -> dict[str, Any]:
     """Authenticate once before any load, so bad credentials stop the run here (exit 107)."""
     config = load_config()
-    prefix = run_prefix(config.seed)
+    prefix = run_prefix()
     s = lifecycle_session(config, prefix, config.seed)
     r = await s.api.get(
         "/api/v3/login/validatejwt", "GET /login/validatejwt", params={"includeUserDetails": "true"}

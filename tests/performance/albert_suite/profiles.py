@@ -7,6 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from loadcell.config.durations import parse_duration
+
+
+def _fit(stages: list[dict[str, Any]], duration: str | None) -> list[dict[str, Any]]:
+    """DURATION stretches or shrinks every stage in proportion, so the ramp keeps its shape."""
+    if not duration:
+        return stages
+    factor = parse_duration(duration) / sum(parse_duration(s["duration"]) for s in stages)
+    return [{**s, "duration": f"{round(parse_duration(s['duration']) * factor * 1000)}ms"} for s in stages]
+
 
 def profile_scenarios(
     profile: str, exec_name: str = "default", vus: int | None = None, duration: str | None = None
@@ -33,7 +43,7 @@ def profile_scenarios(
             {"duration": "5m", "target": peak},
             {"duration": "1m", "target": 0},
         ]
-        return {exec_name: {"executor": "ramping-vus", "startVUs": 0, "stages": stages, "exec": exec_name}}
+        return _ramping(exec_name, _fit(stages, duration))
     if profile == "stress":
         peak = peak or 100
         stages = [
@@ -43,20 +53,30 @@ def profile_scenarios(
             {"duration": "3m", "target": peak},
             {"duration": "2m", "target": 0},
         ]
-        return {exec_name: {"executor": "ramping-vus", "startVUs": 0, "stages": stages, "exec": exec_name}}
+        return _ramping(exec_name, _fit(stages, duration))
     if profile == "soak":
         return {
-            exec_name: {"executor": "constant-vus", "vus": peak or 20, "duration": "1h", "exec": exec_name}
+            exec_name: {
+                "executor": "constant-vus",
+                "vus": peak or 20,
+                "duration": duration or "1h",
+                "exec": exec_name,
+            }
         }
     if profile == "spike":
         peak = peak or 100
+        base = max(1, min(5, peak // 5))  # the calm before and after stays below the spike
         stages = [
-            {"duration": "30s", "target": 5},
+            {"duration": "30s", "target": base},
             {"duration": "10s", "target": peak},
             {"duration": "1m", "target": peak},
-            {"duration": "10s", "target": 5},
-            {"duration": "30s", "target": 5},
+            {"duration": "10s", "target": base},
+            {"duration": "30s", "target": base},
             {"duration": "10s", "target": 0},
         ]
-        return {exec_name: {"executor": "ramping-vus", "startVUs": 0, "stages": stages, "exec": exec_name}}
+        return _ramping(exec_name, _fit(stages, duration))
     raise ValueError(f"PROFILE={profile!r} is not one of smoke, quick, load, stress, soak, spike")
+
+
+def _ramping(exec_name: str, stages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {exec_name: {"executor": "ramping-vus", "startVUs": 0, "stages": stages, "exec": exec_name}}
