@@ -46,6 +46,9 @@ class PipeSafeStdout(io.TextIOBase):
     def encoding(self) -> str:  # type: ignore[override]
         return self._stream.encoding
 
+    def reconfigure(self, **kw: bool) -> None:
+        self._stream.reconfigure(**kw)  # type: ignore[attr-defined]
+
 
 def protect_stdout() -> None:
     if not isinstance(sys.stdout, PipeSafeStdout) and sys.stdout is not None:
