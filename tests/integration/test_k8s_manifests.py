@@ -127,3 +127,20 @@ def test_the_manifests_command_lines_run_a_distributed_test(
     assert json.loads(export.read_text())["metrics"]["iterations"]["count"] == 80
     assert influxd.count("K6", "iterations") == 80
     assert any((tmp_path / "results").iterdir())
+
+
+def test_the_albert_overlay_runs_the_suite_the_image_bundles() -> None:
+    """deploy/k8s/albert points the coordinator at the suite the Dockerfile copies into the image."""
+    overlay = yaml.safe_load((K8S / "albert" / "kustomization.yaml").read_text())
+    assert overlay["resources"] == [".."]
+    (patch,) = overlay["patches"]
+    assert patch["target"] == {"kind": "Job", "name": COORDINATOR["metadata"]["name"]}
+    (op,) = yaml.safe_load(patch["patch"])
+    assert op["op"] == "replace" and op["path"] == "/spec/template/spec/containers/0/args/1"
+    assert container(COORDINATOR)["args"][1].endswith(".py")  # index 1 is the base's script
+    copies = re.findall(r"^COPY (\S+) (\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
+    image_dir, repo_dir = next((dst, src) for src, dst in copies if op["value"].startswith(dst + "/"))
+    script = ROOT / repo_dir / op["value"].removeprefix(image_dir + "/")
+    assert (script.parent / "albert_suite").is_dir()  # the suite's package travels with its scripts
+    inspect = run_loadcell("inspect", str(script), "-e", "ALBERT_BASE_URL=http://127.0.0.1:8091")
+    assert inspect.code == 0, inspect.out
