@@ -453,10 +453,10 @@ def loadcell_dashboard() -> dict[str, Any]:
         ),
     ]
     variables = [
-        query_var("testid", 'SHOW TAG VALUES FROM "http_reqs" WITH KEY = "testid"', multi=False),
+        query_var("testid", 'SHOW TAG VALUES FROM /^http_reqs(_agg)?$/ WITH KEY = "testid"', multi=False),
         query_var(
             "name",
-            'SHOW TAG VALUES FROM "http_reqs" WITH KEY = "name" WHERE "testid" =~ /^$testid$/',
+            'SHOW TAG VALUES FROM /^http_reqs(_agg)?$/ WITH KEY = "name" WHERE "testid" =~ /^$testid$/',
             multi=True,
         ),
     ]

@@ -234,3 +234,29 @@ def test_render_escapes_like_grafana() -> None:
     assert render("SELECT mean(value) FROM $Measurement WHERE $timeFilter", {"Measurement": ["vus"]}) == (
         "SELECT mean(value) FROM vus WHERE time >= now() - 1h"
     )
+
+
+def test_a_run_written_only_aggregated_is_listed_and_its_panels_have_data(
+    run_data: str,
+    influxd: Influxd,  # noqa: F811
+    target: Server,
+    tmp_path: Path,
+) -> None:
+    script = write_script(tmp_path, SCRIPT)
+    res = run_loadcell(
+        "run", "-q", str(script), "-e", f"BASE_URL={target.url}",
+        "--out", f"influxdb={influxd.url}/{DB}?mode=aggregated", "--tag", "testid=stack-only-agg",
+    )  # fmt: skip
+    assert res.code == 0, res.out
+    dash = load(ROOT / "deploy" / "grafana" / "dashboards" / "loadcell.json")
+    queries = {v["name"]: v["query"] for v in dash["templating"]["list"] if v["type"] == "query"}
+    testids = [row[1] for s in influxd.query(queries["testid"], db=DB) for row in s["values"]]
+    assert {run_data, "stack-only-agg"} <= set(testids), testids
+    scope: dict[str, list[str]] = {"testid": ["stack-only-agg"]}
+    names = influxd.query(render(queries["name"], scope), db=DB)
+    scope["name"] = [row[1] for s in names for row in s["values"]]
+    assert scope["name"], "the name variable is empty for an aggregated-only run"
+    aggregated = [(p, t) for p, t in targets(dash) if "_agg" in t["query"]]
+    assert aggregated
+    for panel, t in aggregated:
+        assert influxd.query(render(t["query"], scope), db=DB), f"{panel['title']}: no data"
