@@ -226,3 +226,20 @@ def test_progress_is_live_on_a_tty_and_plain_lines_otherwise(tmp_path: Path, tar
     plain = run_loadcell("run", "--no-results", str(script))
     assert plain.code == 0 and "\x1b[" not in plain.stdout
     assert "running (" in plain.stdout and "default ✓ [" in plain.stdout
+
+
+def test_k6_option_environment_variables_sit_between_the_script_and_the_flags(tmp_path: Path) -> None:
+    script = write_script(tmp_path, "options = {'vus': 1, 'iterations': 3}\ndef default(vu):\n    pass\n")
+    out = tmp_path / "points.json"
+    env = {"K6_ITERATIONS": "7", "K6_VUS": "2", "K6_OUT": f"json={out}", "K6_NO_SUMMARY": "true"}
+    res = run_loadcell("run", "-q", "--no-results", str(script), env=env)
+    assert res.code == 0 and "iterations" not in res.stdout, res.out
+    points = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sum(p["metric"] == "iterations" and p["type"] == "Point" for p in points) == 7
+    export = tmp_path / "export.json"
+    res = run_loadcell(
+        "run", "-q", "--no-results", "-i", "4", "--summary-export", str(export), str(script), env=env
+    )
+    assert (
+        res.code == 0 and json.loads(export.read_text())["metrics"]["iterations"]["count"] == 4
+    )  # flag wins

@@ -46,23 +46,40 @@ def cli() -> None:
 
 def _run_options(fn: Any) -> Any:
     decorators = [
-        click.option("-u", "--vus", type=int, help="number of VUs (shortcut options, as k6)"),
-        click.option("-d", "--duration", help="test duration, e.g. 30s, 1m30s"),
-        click.option("-i", "--iterations", type=int, help="total iterations shared by the VUs"),
+        click.option(
+            "-u", "--vus", type=int, envvar="K6_VUS", help="number of VUs (shortcut options, as k6)"
+        ),
+        click.option("-d", "--duration", envvar="K6_DURATION", help="test duration, e.g. 30s, 1m30s"),
+        click.option(
+            "-i", "--iterations", type=int, envvar="K6_ITERATIONS", help="total iterations shared by the VUs"
+        ),
         click.option(
             "-s", "--stage", "stages", multiple=True, help="a ramping stage DURATION:TARGET (repeatable)"
         ),
         click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE added to env (repeatable)"),
         click.option("--tag", "tags", multiple=True, help="test-wide tag KEY=VALUE (repeatable)"),
-        click.option("--summary-trend-stats", help="comma list, e.g. avg,min,med,max,p(90),p(95),p(99)"),
         click.option(
-            "--summary-time-unit", type=click.Choice(["s", "ms", "us"]), help="fixed unit for times"
+            "--summary-trend-stats",
+            envvar="K6_SUMMARY_TREND_STATS",
+            help="comma list, e.g. avg,min,med,max,p(90),p(95),p(99)",
         ),
-        click.option("--no-thresholds", is_flag=True, help="do not evaluate thresholds"),
-        click.option("--no-setup", is_flag=True, help="skip setup()"),
-        click.option("--no-teardown", is_flag=True, help="skip teardown()"),
         click.option(
-            "--insecure-skip-tls-verify", is_flag=True, default=None, help="accept any TLS certificate"
+            "--summary-time-unit",
+            type=click.Choice(["s", "ms", "us"]),
+            envvar="K6_SUMMARY_TIME_UNIT",
+            help="fixed unit for times",
+        ),
+        click.option(
+            "--no-thresholds", is_flag=True, envvar="K6_NO_THRESHOLDS", help="do not evaluate thresholds"
+        ),
+        click.option("--no-setup", is_flag=True, envvar="K6_NO_SETUP", help="skip setup()"),
+        click.option("--no-teardown", is_flag=True, envvar="K6_NO_TEARDOWN", help="skip teardown()"),
+        click.option(
+            "--insecure-skip-tls-verify",
+            is_flag=True,
+            default=None,
+            envvar="K6_INSECURE_SKIP_TLS_VERIFY",
+            help="accept any TLS certificate",
         ),
     ]
     for decorator in reversed(decorators):
@@ -101,11 +118,23 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.argument("script", type=click.Path(dir_okay=False))
 @_run_options
 @click.option(
-    "-o", "--out", "outputs", multiple=True, help="output NAME=ARG: json=f.json, csv=f.csv, influxdb=URL"
+    "-o",
+    "--out",
+    "outputs",
+    multiple=True,
+    envvar="K6_OUT",
+    help="output NAME=ARG: json=f.json, csv=f.csv, influxdb=URL",
 )
-@click.option("--summary-export", type=click.Path(dir_okay=False), help="write k6's summary JSON here")
+@click.option(
+    "--summary-export",
+    type=click.Path(dir_okay=False),
+    envvar="K6_SUMMARY_EXPORT",
+    help="write k6's summary JSON here",
+)
 @click.option("--summary-mode", type=click.Choice(["compact", "full"]), default="compact")
-@click.option("--no-summary", is_flag=True, help="do not print the end-of-test summary")
+@click.option(
+    "--no-summary", is_flag=True, envvar="K6_NO_SUMMARY", help="do not print the end-of-test summary"
+)
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("--no-color", is_flag=True, help="no colours (k6's flag; sets NO_COLOR for the live display)")
 @click.option(
