@@ -178,6 +178,8 @@ def test_summary_export_has_k6_keys_and_stat_names(tmp_path: Path, target: Serve
     assert set(lc["metrics"]) == set(k6["metrics"])
     for name, values in k6["metrics"].items():
         assert set(lc["metrics"][name]) == set(values), name
+        for key in {"count", "passes", "fails"} & set(values):  # Go writes whole float64s as integers
+            assert type(lc["metrics"][name][key]) is type(values[key]) is int, (name, key)
     assert set(lc) == set(k6)
     assert set(lc["root_group"]) == set(k6["root_group"])
     assert set(lc["root_group"]["groups"]) == set(k6["root_group"]["groups"]) == {"pages"}

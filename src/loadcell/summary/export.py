@@ -30,4 +30,16 @@ def export_json(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in data.items():
         if key not in ("root_group", "metrics", "options", "state"):
             out[key] = value
-    return out
+    return go_numbers(out)
+
+
+def go_numbers(value: Any) -> Any:
+    """Whole floats as integers, as Go's encoding/json writes a float64 (`20`, not `20.0`): typed
+    readers of k6's export (Go structs with int fields) reject `20.0`."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: go_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [go_numbers(v) for v in value]
+    return value
