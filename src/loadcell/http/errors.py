@@ -10,6 +10,7 @@ NON_TCP_NETWORK = 1010
 INVALID_URL = 1020
 REQUEST_TIMEOUT = 1050
 DNS = 1100
+DNS_NO_SUCH_HOST = 1101
 TCP = 1200
 TCP_BROKEN_PIPE = 1201
 TCP_DIAL = 1210
@@ -32,25 +33,30 @@ class RequestError(Exception):
 
 
 def classify(exc: BaseException, connecting: bool) -> RequestError:
+    """k6's code and its short message (`dial: connection refused`, as k6 1.x puts in `error`): the
+    message is a tag, so it must not carry Python's errno text, addresses or ports."""
     if isinstance(exc, RequestError):
         return exc
     if isinstance(exc, ssl.SSLCertVerificationError):
         if "hostname" in str(exc).lower():
-            return RequestError(TLS_HOSTNAME_MISMATCH, f"tls: {exc}")
-        return RequestError(TLS_UNKNOWN_AUTHORITY, f"x509: {exc}")
+            return RequestError(TLS_HOSTNAME_MISMATCH, f"x509: {exc.verify_message or 'hostname mismatch'}")
+        return RequestError(TLS_UNKNOWN_AUTHORITY, f"x509: {exc.verify_message or 'unknown authority'}")
     if isinstance(exc, ssl.SSLError):
-        return RequestError(TLS, f"tls: {exc}")
+        return RequestError(TLS, f"tls: {(exc.reason or 'handshake failure').lower().replace('_', ' ')}")
     if isinstance(exc, ConnectionRefusedError):
-        return RequestError(TCP_DIAL_REFUSED, f"dial: connection refused ({exc})")
+        return RequestError(TCP_DIAL_REFUSED, "dial: connection refused")
     if isinstance(exc, ConnectionResetError):
-        return RequestError(TCP_RESET, f"read: connection reset by peer ({exc})")
+        return RequestError(TCP_RESET, "read: connection reset by peer")
     if isinstance(exc, BrokenPipeError):
-        return RequestError(TCP_BROKEN_PIPE, f"write: broken pipe ({exc})")
+        return RequestError(TCP_BROKEN_PIPE, "write: broken pipe")
     if isinstance(exc, TimeoutError):
         code = TCP_DIAL_TIMEOUT if connecting else REQUEST_TIMEOUT
         return RequestError(code, "request timeout")
     if isinstance(exc, socket.gaierror):
-        return RequestError(DNS, f"lookup: {exc}")
+        if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+            return RequestError(DNS_NO_SUCH_HOST, "lookup: no such host")
+        return RequestError(DNS, f"lookup: {(exc.strerror or 'failure').lower()}")
     if isinstance(exc, OSError):
-        return RequestError(TCP_DIAL if connecting else TCP, f"{'dial' if connecting else 'net'}: {exc}")
+        text = (exc.strerror or type(exc).__name__).lower()
+        return RequestError(TCP_DIAL if connecting else TCP, f"{'dial' if connecting else 'read'}: {text}")
     return RequestError(DEFAULT, f"{type(exc).__name__}: {exc}")
