@@ -219,8 +219,10 @@ async def default(vu):
 def test_waiting_ends_when_the_response_lands_not_when_a_busy_loop_reads_it(
     tmp_path: Path, target: Server
 ) -> None:
-    """A 30 ms response lands while the loop runs 40 tasks of 5 ms each (10-210 ms): it is read at
-    ~210 ms, but its first byte is stamped at the next send after it landed (loadcell.http.arrivals)."""
+    """A 30 ms response lands while the loop runs 40 tasks of 5 ms each (0-200 ms): it is read at
+    ~200 ms, but its first byte is stamped at the next send after it landed (loadcell.http.arrivals).
+    The tasks wake on one Event, so they run in one loop pass (timers could split them across two
+    passes at a millisecond boundary, and the loop would read the response in between)."""
     code, _, out = run_script(
         tmp_path,
         f"""
@@ -228,8 +230,8 @@ import asyncio, time
 options = {{"iterations": 1}}
 BASE = {target.url!r}
 
-async def busy(vu):
-    await asyncio.sleep(0.01)
+async def busy(vu, start):
+    await start.wait()
     end = time.perf_counter() + 0.005
     while time.perf_counter() < end:  # CPU work that does not yield
         pass
@@ -237,7 +239,12 @@ async def busy(vu):
 
 async def default(vu):
     await asyncio.gather(*(vu.http.get(BASE + "/") for _ in range(41)))  # 41 kept-alive connections
-    probe, *_ = await asyncio.gather(vu.http.get(BASE + "/delay/30"), *(busy(vu) for _ in range(40)))
+    start = asyncio.Event()
+    probe = asyncio.ensure_future(vu.http.get(BASE + "/delay/30"))
+    tasks = [asyncio.ensure_future(busy(vu, start)) for _ in range(40)]
+    await asyncio.sleep(0)  # the probe is sent
+    start.set()
+    probe, *_ = await asyncio.gather(probe, *tasks)
     t = probe.timings
     assert 30 <= t.waiting < 150, t
     assert t.waiting + t.receiving >= 180, t  # the loop really was busy when the bytes landed
