@@ -243,3 +243,19 @@ def test_k6_option_environment_variables_sit_between_the_script_and_the_flags(tm
     assert (
         res.code == 0 and json.loads(export.read_text())["metrics"]["iterations"]["count"] == 4
     )  # flag wins
+
+
+def test_a_vu_that_blocks_the_event_loop_is_named_once(tmp_path: Path) -> None:
+    blocking = write_script(
+        tmp_path, "import time\noptions = {'iterations': 3}\ndef default(vu):\n    time.sleep(0.4)\n", "b.py"
+    )
+    polite = write_script(
+        tmp_path,
+        "from loadcell import sleep\noptions = {'iterations': 3}\n"
+        "async def default(vu):\n    await sleep(0.4)\n",
+        "p.py",
+    )
+    for script, warned in ((blocking, True), (polite, False)):
+        res = run_loadcell("run", "-q", "--no-results", str(script))
+        assert res.code == 0, res.out
+        assert res.stderr.count("the event loop was blocked") == warned, res.stderr

@@ -28,6 +28,7 @@ from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, requ
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
+from loadcell.engine.lag import LagWatch
 from loadcell.engine.protocol import Report
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
@@ -171,8 +172,9 @@ class TestRun:
             raise
         ctx.running = True
         self.start_time = loop.time()
+        local_vus = self.settings.agents <= 0 and self.settings.workers <= 1  # VUs run on this loop
         background = [
-            loop.create_task(self._every(FLUSH_INTERVAL, self.flush)),
+            loop.create_task(self._every(FLUSH_INTERVAL, self.flush, LagWatch() if local_vus else None)),
             loop.create_task(self._every(1.0, self._emit_vus)),
             loop.create_task(self._every(THRESHOLD_INTERVAL, self._check_thresholds)),
         ]
@@ -289,9 +291,9 @@ class TestRun:
         else:
             log.error("%s", exc)
 
-    async def _every(self, interval: float, fn: Callable[[], Any]) -> None:
+    async def _every(self, interval: float, fn: Callable[[], Any], lag: LagWatch | None = None) -> None:
         while True:
-            await asyncio.sleep(interval)
+            await (lag.sleep(interval) if lag is not None else asyncio.sleep(interval))
             try:
                 fn()
             except Exception:

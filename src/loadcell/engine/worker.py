@@ -19,6 +19,7 @@ from loadcell.config.resolve import resolve
 from loadcell.engine.agents import connect
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.executors import ExecutionState
+from loadcell.engine.lag import LagWatch
 from loadcell.engine.protocol import Channel, ProtocolError, Report, ScenarioStats, WorkerSpec
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import load_script
@@ -84,8 +85,9 @@ class Worker:
         self.send("report", Report(batch, scenarios, errors, self.pool.initialized, self.ctx.failed_mark))
 
     async def _report_loop(self) -> None:
+        lag = LagWatch()
         while True:
-            await asyncio.sleep(REPORT_INTERVAL)
+            await lag.sleep(REPORT_INTERVAL)
             self.report()
 
     async def _commands(self) -> None:
