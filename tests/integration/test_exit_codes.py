@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -69,6 +70,9 @@ def test_unknown_executor_exits_104_naming_key_and_value(tmp_path: Path) -> None
     res = run_loadcell("run", str(script))
     assert res.code == 104
     assert "scenario 's1'" in res.stderr and "'constant-vuz'" in res.stderr
+    script.write_text(script.read_text().replace("constant-vuz", "externally-controlled"))
+    res = run_loadcell("run", str(script))
+    assert res.code == 104 and "externally-controlled executor is not supported by loadcell yet" in res.stderr
 
 
 def test_malformed_threshold_exits_104_naming_it(tmp_path: Path) -> None:
@@ -78,7 +82,7 @@ def test_malformed_threshold_exits_104_naming_it(tmp_path: Path) -> None:
     )
     res = run_loadcell("run", str(script))
     assert res.code == 104
-    assert 'invalid threshold "p95<250"' in res.stderr and "http_req_duration" in res.stderr
+    assert 'invalid threshold \\"p95<250\\"' in res.stderr and "http_req_duration" in res.stderr  # logfmt
 
 
 def test_a_k6_option_loadcell_lacks_exits_104_instead_of_being_ignored(tmp_path: Path) -> None:
@@ -113,7 +117,8 @@ def test_setup_exception_exits_107_and_skips_teardown(tmp_path: Path) -> None:
     )
     res = run_loadcell("run", str(script))
     assert res.code == 107
-    assert "setup() failed: ValueError: no data" in res.stderr
+    assert "setup() failed: ValueError: no data at script.py:2" in res.stderr  # where, as k6's JS line
+    assert re.search(r'^time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" level=error', res.stderr, re.M), res.stderr
     assert not marker.exists()
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -297,7 +298,9 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except LoadcellError as exc:
-        click.echo(f'time="-" level=error msg="{exc}"', err=True)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        message = str(exc).replace('"', '\\"')
+        click.echo(f'time="{stamp}" level=error msg="{message}"', err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -245,6 +245,11 @@ def parse_scenario(name: str, raw: Any) -> ScenarioConfig:
     if not isinstance(raw, dict):
         raise InvalidConfigError(f"scenario {name!r}: expected a mapping of options, got {raw!r}")
     executor = raw.get("executor")
+    if executor == "externally-controlled":
+        raise InvalidConfigError(
+            f"scenario {name!r}: k6's externally-controlled executor is not supported by loadcell yet;"
+            f" use one of: {', '.join(EXECUTORS)}"
+        )
     if executor not in EXECUTORS:
         raise InvalidConfigError(
             f"scenario {name!r}: executor {executor!r} is not valid; use one of: {', '.join(EXECUTORS)}"

@@ -52,9 +52,7 @@ class RunContext:
 
     def record_iteration_error(self, exc: BaseException, scenario: str) -> None:
         """Log an iteration exception the first time it is seen; count every occurrence."""
-        frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-        where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
-        key = f"{type(exc).__name__}: {exc}{where}"
+        key = describe_exception(exc)
         self.errors[key] += 1
         if self.errors[key] == 1 and self.log_errors:
             log_first_error(key)
@@ -78,6 +76,13 @@ class RunContext:
             if key not in self.errors:
                 log_first_error(key)
             self.errors[key] += count
+
+
+def describe_exception(exc: BaseException) -> str:
+    """`Type: message at file.py:line`, the line being where it was raised (k6 shows the JS line)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def log_first_error(key: str) -> None:

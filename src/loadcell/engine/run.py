@@ -25,7 +25,7 @@ from typing import Any
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
 from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
-from loadcell.engine.context import RunContext, set_context
+from loadcell.engine.context import RunContext, describe_exception, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
 from loadcell.engine.lag import LagWatch
@@ -365,7 +365,7 @@ class TestRun:
         except TimeoutError:
             raise LoadcellSetupTimeout(f"setup() execution timed out after {timeout:g}s") from None
         except Exception as exc:
-            raise ScriptError(f"setup() failed: {type(exc).__name__}: {exc}") from exc
+            raise ScriptError(f"setup() failed: {describe_exception(exc)}") from exc
         try:
             self.state.setup_json = json.dumps(data)
         except TypeError as exc:
@@ -401,7 +401,7 @@ class TestRun:
             log.error("teardown() execution timed out after %gs", timeout)
             return ExitCode.TEARDOWN_TIMEOUT
         except Exception as exc:
-            log.error("teardown() failed: %s: %s", type(exc).__name__, exc)
+            log.error("teardown() failed: %s", describe_exception(exc))
             return ExitCode.SCRIPT_EXCEPTION
         return ExitCode.OK
 
@@ -454,7 +454,7 @@ class TestRun:
 
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
         from loadcell.summary.data import build_summary_data
-        from loadcell.summary.export import export_json
+        from loadcell.summary.export import export_json, go_numbers
         from loadcell.summary.text import render_summary
 
         opts = self.resolved.options  # type: ignore[union-attr]
@@ -482,7 +482,7 @@ class TestRun:
         produced = None
         if handler is not None:
             try:
-                produced = await asyncio.wait_for(call_script_fn(handler, data), 120)
+                produced = await asyncio.wait_for(call_script_fn(handler, go_numbers(data)), 120)
             except Exception as exc:
                 # As k6: the error is logged and the default summary is printed instead.
                 log.error(
