@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -102,3 +103,5 @@ def test_failed_run_report_shows_the_failing_threshold(tmp_path: Path, slow_targ
     dom = dump_dom(folder / "report.html", tmp_path)
     assert "FAILED (exit 99)" in dom
     assert '<tr class="bad"><td>✗</td><td>http_req_duration{group:::CREATE}</td>' in dom
+    row = re.search(r'<tr class="bad">.*?CREATE\}</td><td><code>(.*?)</code></td><td>(.*?)</td></tr>', dom)
+    assert row and re.fullmatch(r"p\(95\)=[\d.]+(ms|s)", row.group(2)), row  # the value it was judged on

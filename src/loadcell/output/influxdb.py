@@ -610,7 +610,7 @@ def _reason(status: int, message: str) -> str:
     ):
         if needle.lower() in message.lower():
             return f"InfluxDB {status}: {needle}"
-    return f"InfluxDB {status}: {message[:80]}"
+    return f"InfluxDB {status}: {_shorten(message)}"
 
 
 class InfluxDBOutput(Output):
@@ -705,7 +705,7 @@ class InfluxDBOutput(Output):
                     " keep them in %s and exit",
                     s.stop_timeout,
                     sum(c.n for c in self._queue) + self._open_n,
-                    self._failing[:80],
+                    _shorten(self._failing),
                     self.spill_dir,
                 )
             await self._wait_for_writer()
@@ -1011,7 +1011,7 @@ class InfluxDBOutput(Output):
                     except OSError as exc:
                         log.error("influxdb output: could not save undelivered points: %s", exc)
             why = self._failing or ("second signal" if self._hurried.is_set() else "stop timeout")
-            self._drop(n, f"undelivered at stop ({why[:80]})")
+            self._drop(n, f"undelivered at stop ({_shorten(why)})")
             wire = self._write_params["precision"]
             log.error(
                 "influxdb output: %d points could not be delivered within %.3gs (%s); they are kept in %s as"
@@ -1029,6 +1029,11 @@ class InfluxDBOutput(Output):
             )
         elif self.spill_dir.is_dir() and not any(self.spill_dir.iterdir()):
             shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+
+def _shorten(text: str, width: int = 80) -> str:
+    """A reason short enough to be a summary key, cut at a word, never mid-word."""
+    return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
 
 
 def _short_timeout(seconds: float) -> Any:

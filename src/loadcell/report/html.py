@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from loadcell.report.charts import Series, line_chart
 from loadcell.summary.humanize import humanize_value
-from loadcell.summary.text import non_trend_values
+from loadcell.summary.text import non_trend_values, threshold_value
 
 _env = Environment(loader=PackageLoader("loadcell.report", "templates"), autoescape=select_autoescape())
 
@@ -83,8 +83,9 @@ def render_report(db: sqlite3.Connection, data: dict[str, Any], exit_code: int) 
         )
         for row in db.execute("SELECT * FROM endpoints ORDER BY count DESC").fetchall()
     ]
+    unit = data["options"].get("summaryTimeUnit") or None
     thresholds = [
-        {"metric": name, "source": src, "ok": res["ok"]}
+        {"metric": name, "source": src, "ok": res["ok"], "observed": threshold_value(metric, src, unit)}
         for name, metric in sorted(data["metrics"].items())
         for src, res in metric.get("thresholds", {}).items()
     ]

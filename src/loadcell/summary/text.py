@@ -135,7 +135,7 @@ def _metric_line(name: str, metric: dict[str, Any], info: _Info, indent: str) ->
     return head + " " + data
 
 
-def _threshold_value(metric: dict[str, Any], source: str, time_unit: str | None) -> str:
+def threshold_value(metric: dict[str, Any], source: str, time_unit: str | None) -> str:
     agg = _AGG.split(source, maxsplit=1)[0].strip()
     values, t, c = metric["values"], metric["type"], metric["contains"]
     if t == "trend":
@@ -160,7 +160,7 @@ def _thresholds_section(metrics: dict[str, Any], time_unit: str | None) -> list[
         lines.append(indent + (name[len(parent) :] if nested else name))
         for source, result in metrics[name]["thresholds"].items():
             mark = "✓" if result["ok"] else "✗"
-            lines.append(f"{indent}{mark} '{source}' {_threshold_value(metrics[name], source, time_unit)}")
+            lines.append(f"{indent}{mark} '{source}' {threshold_value(metrics[name], source, time_unit)}")
         lines.append("\n")
     return lines
 
