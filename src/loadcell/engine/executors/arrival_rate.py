@@ -102,9 +102,7 @@ class ArrivalRateExecutor(Executor):
 
     def describe(self) -> str:
         scaling = self.scaling
-        return f"{self.rate_text()} " + self.options_text(
-            f"maxVUs: {scaling.pre_allocated_vus}-{scaling.max_vus}"
-        )
+        return self.rate_text() + self.options_text(f"maxVUs: {scaling.pre_allocated_vus}-{scaling.max_vus}")
 
     def progress(self) -> Progress:
         base = super().progress()

@@ -217,8 +217,9 @@ class Executor:
             parts.append(f"exec: {cfg.exec}")
         if cfg.startTime:
             parts.append(f"startTime: {format_duration(cfg.startTime)}")
-        parts.append(f"gracefulStop: {format_duration(cfg.gracefulStop)}")
-        return "(" + ", ".join(parts) + ")"
+        if cfg.gracefulStop > 0:  # k6 leaves a zero out
+            parts.append(f"gracefulStop: {format_duration(cfg.gracefulStop)}")
+        return " (" + ", ".join(parts) + ")" if parts else ""
 
     @property
     def ran_to_end(self) -> bool:

@@ -27,6 +27,6 @@ class ConstantVUsExecutor(Executor):
 
     def describe(self) -> str:
         return (
-            f"{self.max_vus()} looping VUs for {format_duration(self.config.duration)} "
+            f"{self.max_vus()} looping VUs for {format_duration(self.config.duration)}"
             + self.options_text("")
         )

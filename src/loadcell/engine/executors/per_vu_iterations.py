@@ -35,7 +35,7 @@ class PerVUIterationsExecutor(Executor):
 
     def describe(self) -> str:
         cfg = self.config
-        return f"{cfg.iterations} iterations for each of {self.max_vus()} VUs " + self.options_text(
+        return f"{cfg.iterations} iterations for each of {self.max_vus()} VUs" + self.options_text(
             f"maxDuration: {format_duration(cfg.maxDuration)}"
         )
 

@@ -74,6 +74,6 @@ class RampingVUsExecutor(Executor):
         cfg = self.config
         return (
             f"Up to {self.max_vus()} looping VUs for {format_duration(cfg.nominal_duration())}"
-            f" over {len(cfg.stages)} stages "
+            f" over {len(cfg.stages)} stages"
             + self.options_text(f"gracefulRampDown: {format_duration(cfg.gracefulRampDown)}")
         )

@@ -40,7 +40,7 @@ class SharedIterationsExecutor(Executor):
 
     def describe(self) -> str:
         scaling = self.scaling
-        return f"{scaling.iterations} iterations shared among {scaling.vus} VUs " + self.options_text(
+        return f"{scaling.iterations} iterations shared among {scaling.vus} VUs" + self.options_text(
             f"maxDuration: {format_duration(self.config.maxDuration)}"
         )
 
