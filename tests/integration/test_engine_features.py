@@ -259,3 +259,32 @@ def test_a_vu_that_blocks_the_event_loop_is_named_once(tmp_path: Path) -> None:
         res = run_loadcell("run", "-q", "--no-results", str(script))
         assert res.code == 0, res.out
         assert res.stderr.count("the event loop was blocked") == warned, res.stderr
+
+
+def test_vus_whose_iterations_never_wait_still_take_turns_and_stop(tmp_path: Path) -> None:
+    """A sync default (or an async one that awaits nothing) never yields to the event loop: every VU
+    must still run, as every k6 VU does, and a ramping scenario must still end."""
+    script = write_script(
+        tmp_path,
+        "from loadcell import Counter\nper = Counter('per_vu')\noptions = {'vus': 3, 'duration': '1s'}\n"
+        "def default(vu):\n    per.add(1, {'vu': str(vu.id)})\n",
+        "sync.py",
+    )
+    out = tmp_path / "points.json"
+    res = run_loadcell("run", "-q", "--no-results", "--workers", "1", "--out", f"json={out}", str(script))
+    assert res.code == 0, res.out
+    counts: dict[str, int] = {}
+    for line in out.read_text().splitlines():
+        point = json.loads(line)
+        if point["type"] == "Point" and point["metric"] == "per_vu":
+            counts[point["data"]["tags"]["vu"]] = counts.get(point["data"]["tags"]["vu"], 0) + 1
+    assert set(counts) == {"1", "2", "3"} and max(counts.values()) <= 2 * min(counts.values()), counts
+    spin = write_script(
+        tmp_path,
+        "options = {'scenarios': {'r': {'executor': 'ramping-vus',\n"
+        "                               'stages': [{'duration': '1s', 'target': 2}]}}}\n"
+        "async def default(vu):\n    pass\n",
+        "spin.py",
+    )
+    res = run_loadcell("run", "-q", "--no-results", "--workers", "1", str(spin), timeout=60)
+    assert res.code == 0, res.out  # it used to run until killed, its rows filling memory

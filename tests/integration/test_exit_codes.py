@@ -165,7 +165,7 @@ def test_fail_ends_the_iteration_and_mark_failed_exits_110_after_the_run(tmp_pat
 def test_iteration_exceptions_are_logged_once_and_counted(tmp_path: Path) -> None:
     script = write_script(
         tmp_path,
-        "options = {'iterations': 20, 'vus': 2}\n"
+        "options = {'scenarios': {'s': {'executor': 'per-vu-iterations', 'vus': 2, 'iterations': 10}}}\n"
         "async def default(vu):\n    if vu.iteration % 2 == 0:\n        raise KeyError('missing')\n",
     )
     res = run_loadcell("run", str(script), "--summary-export", str(tmp_path / "s.json"))

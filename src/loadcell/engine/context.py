@@ -29,6 +29,7 @@ class RunContext:
     max_redirects: int = 10
     discard_response_bodies: bool = False
     min_iteration_duration: float = 0.0
+    loop_tick: float = 0.0  # clock time of the last periodic task's turn (the loop is not starved)
     limiter: RateLimiter | None = None
     buffer: SampleBuffer = field(default_factory=SampleBuffer)
     tagsets: TagSets = field(default_factory=TagSets)

@@ -15,6 +15,7 @@ from loadcell.metrics.buffer import iter_row
 from loadcell.metrics.clock import now
 
 ScenarioFn = Callable[[VU], Any]
+STARVED_AFTER = 0.2  # seconds without a loop tick after which a VU yields after each iteration
 
 
 async def call_script_fn(fn: Callable[..., Any], *args: Any) -> Any:
@@ -35,11 +36,12 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
     vu.iteration_in_instance += 1
     vu.group = ""
     start = now()
-    completed = False
+    completed = awaited = False
     try:
         result = fn(vu)
         if type(result) is CoroutineType or (result is not None and inspect.isawaitable(result)):
             await result
+            awaited = True
         completed = True
     except asyncio.CancelledError:
         raise
@@ -63,14 +65,23 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         vu.bytes_sent = vu.bytes_received = 0
         vu.http.reset()
         vu.iteration_end = start + ctx.min_iteration_duration
+        # The other VUs and the scheduler run only when this one yields: a sync iteration never does,
+        # and an async one that never waits for anything starves the loop (seen by its ticks).
+        vu.must_yield = not awaited or end - ctx.loop_tick > STARVED_AFTER
     return completed
 
 
 async def pad_iteration(vu: VU) -> None:
-    """k6's minIterationDuration: the VU idles after a finished iteration until the minimum has passed.
+    """After a finished iteration: k6's minIterationDuration (the VU idles until the minimum has
+    passed), or one pass of the event loop for an iteration that did not yield (see must_yield).
 
     The pad is not part of iteration_duration (k6 records the iteration first), and it is cancelled
     with the VU at the end of the run.
     """
-    while (left := vu.iteration_end - now()) > 0:  # loop timers may fire a little early
+    left = vu.iteration_end - now()
+    if left <= 0:
+        await asyncio.sleep(0)
+        return
+    while left > 0:  # loop timers may fire a little early
         await asyncio.sleep(left)
+        left = vu.iteration_end - now()

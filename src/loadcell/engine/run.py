@@ -171,6 +171,7 @@ class TestRun:
                 await output.stop()
             raise
         ctx.running = True
+        ctx.loop_tick = now()
         self.start_time = loop.time()
         local_vus = self.settings.agents <= 0 and self.settings.workers <= 1  # VUs run on this loop
         background = [
@@ -301,6 +302,7 @@ class TestRun:
 
     def flush(self) -> None:
         """Fold what VUs recorded since the last flush into the engine and the outputs."""
+        self.ctx.loop_tick = now()
         if not len(self.ctx.buffer):
             return
         batch = self.folder.fold(*self.ctx.buffer.drain(), keep_raw=self.keep_raw)

@@ -26,7 +26,8 @@ class VU:
         self.tagsets: TagSets = ctx.tagsets
         self.iteration = -1  # iteration within the current scenario
         self.iteration_in_instance = -1
-        self.iteration_end = 0.0  # loop time before which the next iteration may not start
+        self.iteration_end = 0.0  # clock time before which the next iteration may not start
+        self.must_yield = False  # the last iteration did not give the event loop a turn
         self.scenario_name = ""
         self.data: Any = None
         self.store: dict[str, Any] = {}  # per-VU script state (each k6 VU has its own globals)

@@ -27,6 +27,7 @@ from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VUPool
 from loadcell.errors import ExitCode, LoadcellError, ScriptAbortedError
 from loadcell.metrics.buffer import Folder
+from loadcell.metrics.clock import now
 from loadcell.metrics.registry import REGISTRY
 
 REPORT_INTERVAL = 0.1
@@ -88,6 +89,7 @@ class Worker:
         lag = LagWatch()
         while True:
             await lag.sleep(REPORT_INTERVAL)
+            self.ctx.loop_tick = now()
             self.report()
 
     async def _commands(self) -> None:
@@ -113,6 +115,7 @@ class Worker:
             return ExitCode.EXTERNAL_ABORT
         self.state.setup_json = message[1]
         self.ctx.running = True
+        self.ctx.loop_tick = now()
         loop = asyncio.get_running_loop()
         commands = loop.create_task(self._commands())
         reporter = loop.create_task(self._report_loop())

@@ -118,7 +118,7 @@ class Executor:
         try:
             if await run_iteration(vu, self.fn, self.ctx):
                 self.completed += 1
-                if self.ctx.min_iteration_duration:
+                if self.ctx.min_iteration_duration or vu.must_yield:
                     padding = True
                     await pad_iteration(vu)
         except asyncio.CancelledError:
@@ -135,7 +135,7 @@ class Executor:
             while keep_going(vu):
                 if await run_iteration(vu, fn, ctx):
                     self.completed += 1
-                    if ctx.min_iteration_duration:
+                    if ctx.min_iteration_duration or vu.must_yield:
                         padding = True
                         await pad_iteration(vu)
                         padding = False
