@@ -7,6 +7,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import CoroutineType
 from typing import Any, NoReturn
 
 from loadcell.engine.context import get_context
@@ -55,6 +56,12 @@ def check(
 ) -> bool:
     """Evaluate named predicates; one `checks` sample each. Never fails the run by itself."""
     vu = current_vu.get(None) or _vu("check()")
+    if type(value) is CoroutineType:  # k6's http.get() returns the response; ours must be awaited
+        value.close()
+        raise TypeError(
+            "check() got a coroutine, not a response: write `r = await vu.http.get(...)` in an"
+            " `async def` function"
+        )
     add = vu.buffer.add_gen
     cache = vu.check_cache
     group = vu.group

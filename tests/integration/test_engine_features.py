@@ -288,3 +288,21 @@ def test_vus_whose_iterations_never_wait_still_take_turns_and_stop(tmp_path: Pat
     )
     res = run_loadcell("run", "-q", "--no-results", "--workers", "1", str(spin), timeout=60)
     assert res.code == 0, res.out  # it used to run until killed, its rows filling memory
+
+
+def test_a_request_not_awaited_is_named_at_the_scripts_line(tmp_path: Path) -> None:
+    """k6's http.get() returns the response; a ported sync script gets a coroutine, and is told so."""
+    script = write_script(
+        tmp_path,
+        "import json\nfrom loadcell import check\noptions = {'iterations': 2}\n"
+        "def default(vu):\n"
+        "    r = vu.http.get('http://127.0.0.1:9/')\n"
+        "    check(r, {'ok': lambda r: r.status == 200})\n",
+    )
+    res = run_loadcell("run", "-q", "--no-results", str(script))
+    assert res.code == 0, res.out
+    assert (
+        "TypeError: check() got a coroutine, not a response: write `r = await vu.http.get(...)`" in res.stderr
+    )
+    assert "function at script.py:6" in res.stderr, res.stderr  # the script's line, not loadcell's
+    assert "was never awaited" not in res.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,9 +80,19 @@ class RunContext:
             self.errors[key] += count
 
 
+# Frames of loadcell itself, the standard library and installed packages are not the script's.
+_NOT_SCRIPT = tuple(
+    os.path.join(os.path.abspath(d), "")
+    for d in (os.path.dirname(os.path.dirname(__file__)), sys.prefix, sys.base_prefix)
+)
+
+
 def describe_exception(exc: BaseException) -> str:
-    """`Type: message at file.py:line`, the line being where it was raised (k6 shows the JS line)."""
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    """`Type: message at file.py:line`, the line of the script's own code nearest to where it was
+    raised (k6 shows the JS line), not a line of loadcell's that rejected what the script passed."""
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_NOT_SCRIPT)]
+    frame = (outside or frames or [None])[-1]
     where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
