@@ -214,9 +214,10 @@ class TestRun:
                 output_stats[output.description()] = await output.stop()
             except Exception as exc:
                 log.error("output %s failed to stop cleanly: %s", output.description(), exc)
+        crossed = ""
         if failed:
-            names = ", ".join(sorted({g.key for g, _ in failed}))
-            log.error("thresholds on metrics '%s' have been crossed", names)
+            if not isinstance(abort, ThresholdAbort):  # an abortOnFail stop has said it already
+                crossed = ", ".join(sorted({g.key for g, _ in failed}))
             if exit_code == ExitCode.OK:
                 exit_code = ExitCode.THRESHOLDS_FAILED
         if exit_code == ExitCode.OK and ctx.failed_mark:
@@ -229,6 +230,8 @@ class TestRun:
                 log.warning("  %d× %s", count, key)
         result = RunResult(exit_code, output_stats=output_stats)
         await self._summary(result, elapsed, output_stats)
+        if crossed:  # after the summary, as k6 logs it
+            log.error("thresholds on metrics '%s' have been crossed", crossed)
         return result
 
     async def _run_scenarios(self) -> None:
