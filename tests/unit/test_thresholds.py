@@ -59,6 +59,14 @@ def test_malformed_expressions_are_config_errors(bad: str) -> None:
         parse_thresholds({"http_req_duration": [bad]}, TYPES)
 
 
+def test_a_wrong_operator_is_named_as_k6_names_it_not_as_a_wrong_method() -> None:
+    with pytest.raises(InvalidConfigError) as err:
+        parse_thresholds({"http_req_duration": ["p(95) => 100"]}, TYPES)
+    msg = str(err.value)
+    assert "failed parsing threshold expression's \"p(95) => 100\" left hand side" in msg
+    assert "unsupported aggregation" not in msg and "'p(95)<250'" in msg
+
+
 def test_unknown_metric_is_a_config_error_naming_it() -> None:
     with pytest.raises(InvalidConfigError, match="'nope' does not exist"):
         parse_thresholds({"nope": ["count>0"]}, TYPES)

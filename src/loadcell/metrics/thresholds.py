@@ -24,6 +24,7 @@ _OPERATORS: list[tuple[str, Callable[[float, float], bool]]] = [
     ("!=", operator.ne),
 ]
 _PCT = re.compile(r"^p\((\d+(?:\.\d+)?)\)$")
+_METHOD = re.compile(r"^[a-z]+(?:\([^()]*\))?$")  # what may stand left of the operator
 ALLOWED_AGGREGATIONS: dict[MetricType, tuple[str, ...]] = {
     MetricType.COUNTER: ("count", "rate"),
     MetricType.GAUGE: ("value",),
@@ -92,6 +93,12 @@ def parse_expression(source: str, metric: str, mtype: MetricType) -> tuple[str, 
     symbol, func = found
     left, _, right = text.partition(symbol)
     agg = left.strip()
+    if not _METHOD.match(agg):
+        raise InvalidConfigError(
+            f'failed parsing threshold expression\'s "{source}" left hand side; reason: failed parsing'
+            f" method from expression (metric {metric}); write AGGREGATION OPERATOR NUMBER, e.g."
+            f" 'p(95)<250', with one of {', '.join(sym for sym, _ in _OPERATORS)}"
+        )
     try:
         target = float(right.strip())
     except ValueError:
