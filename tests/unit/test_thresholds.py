@@ -63,7 +63,7 @@ def test_a_wrong_operator_is_named_as_k6_names_it_not_as_a_wrong_method() -> Non
     with pytest.raises(InvalidConfigError) as err:
         parse_thresholds({"http_req_duration": ["p(95) => 100"]}, TYPES)
     msg = str(err.value)
-    assert "failed parsing threshold expression's \"p(95) => 100\" left hand side" in msg
+    assert 'failed parsing threshold expression\'s "p(95) => 100" left hand side' in msg
     assert "unsupported aggregation" not in msg and "'p(95)<250'" in msg
 
 
