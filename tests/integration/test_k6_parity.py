@@ -191,3 +191,34 @@ def test_summary_export_has_k6_keys_and_stat_names(tmp_path: Path, target: Serve
         == k6["metrics"]["my_counter"]["thresholds"]
         == {"count>5": False}
     )
+
+
+def test_checks_are_listed_in_the_order_they_first_ran_as_k6_lists_them(tmp_path: Path) -> None:
+    names = ["zeta root", "alpha in group", "beta root", "gamma in group"]
+    (tmp_path / "o.js").write_text(
+        "import { check, group } from 'k6';\nexport const options = { iterations: 1 };\n"
+        "export default function () {\n"
+        f"  check(1, {{ '{names[0]}': () => true }});\n"
+        f"  group('g', () => {{ check(1, {{ '{names[1]}': () => true }}); }});\n"
+        f"  check(1, {{ '{names[2]}': () => true }});\n"
+        f"  group('g', () => {{ check(1, {{ '{names[3]}': () => true }}); }});\n"
+        "}\n"
+    )
+    (tmp_path / "o.py").write_text(
+        "from loadcell import check, group\noptions = {'iterations': 1}\ndef default(vu):\n"
+        f"    check(1, {{'{names[0]}': lambda _: True}})\n"
+        f"    with group('g'):\n        check(1, {{'{names[1]}': lambda _: True}})\n"
+        f"    check(1, {{'{names[2]}': lambda _: True}})\n"
+        f"    with group('g'):\n        check(1, {{'{names[3]}': lambda _: True}})\n"
+    )
+    k6 = run_k6("run", "--quiet", str(tmp_path / "o.js"))
+    lc = run_loadcell("run", "--quiet", "--no-results", str(tmp_path / "o.py"))
+    assert k6.code == lc.code == 0, (k6.out, lc.out)
+
+    def order(out: str) -> list[str]:
+        listed = [
+            line.strip().removeprefix("✓ ") for line in out.splitlines() if line.strip().startswith("✓")
+        ]
+        return [n for n in listed if n in names]
+
+    assert order(lc.stdout) == order(k6.stdout), (lc.stdout, k6.stdout)

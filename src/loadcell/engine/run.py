@@ -482,7 +482,11 @@ class TestRun:
             extra,
         )
         result.summary_data = data
-        result.summary_text = render_summary(data, full=self.settings.summary_mode == "full")
+        result.summary_text = render_summary(
+            data,
+            full=self.settings.summary_mode == "full",
+            check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
+        )
         handler = self.script.handle_summary  # type: ignore[union-attr]
         produced = None
         if handler is not None:

@@ -165,7 +165,7 @@ def _thresholds_section(metrics: dict[str, Any], time_unit: str | None) -> list[
     return lines
 
 
-def _checks_section(data: dict[str, Any], time_unit: str | None) -> list[str]:
+def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str] | None = None) -> list[str]:
     checks: list[dict[str, Any]] = []
 
     def walk(group: dict[str, Any]) -> None:
@@ -181,6 +181,9 @@ def _checks_section(data: dict[str, Any], time_unit: str | None) -> list[str]:
         entry["passes"] += check["passes"]
         entry["fails"] += check["fails"]
     checks = list(merged.values())
+    if order:  # k6 lists them as first run, across groups; the tree alone lists root checks first
+        rank = {name: i for i, name in enumerate(dict.fromkeys(order))}
+        checks.sort(key=lambda c: rank.get(c["name"], len(rank)))
     if not checks:
         return []
     passes = sum(c["passes"] for c in checks)
@@ -220,8 +223,9 @@ def _checks_section(data: dict[str, Any], time_unit: str | None) -> list[str]:
     return lines
 
 
-def render_summary(data: dict[str, Any], full: bool = False) -> str:
-    """The text k6 prints at the end of a run (compact mode by default)."""
+def render_summary(data: dict[str, Any], full: bool = False, check_order: list[str] | None = None) -> str:
+    """The text k6 prints at the end of a run (compact mode by default). `check_order`: check names
+    in the order they first ran (the summary data's group tree does not keep it)."""
     stats = data["options"]["summaryTrendStats"]
     time_unit = data["options"].get("summaryTimeUnit") or None
     metrics: dict[str, Any] = data["metrics"]
@@ -237,7 +241,7 @@ def render_summary(data: dict[str, Any], full: bool = False) -> str:
     ]
     indent = "    "
     info = _Info(shown, metrics, indent, stats, time_unit)
-    body = _checks_section(data, time_unit)
+    body = _checks_section(data, time_unit, check_order)
     by_section: dict[str, list[str]] = {}
     for name in sorted(shown, key=_sort_key):
         by_section.setdefault(_category(name), []).append(name)
