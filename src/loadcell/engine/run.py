@@ -149,7 +149,7 @@ class TestRun:
         results = (
             str(Path(self.settings.results_dir) / self.settings.test_id) if self.settings.results_dir else ""
         )
-        info = RunInfo(self.settings.test_id, str(self.script.path), results)
+        info = RunInfo(self.settings.test_id, str(self.script.path), results, opts.thresholds)
         for output in self.outputs:
             await output.start(info)
         self.folder = Folder(REGISTRY, ctx.tagsets)

@@ -43,6 +43,7 @@ class RunInfo:
     test_id: str
     script: str
     results_dir: str
+    thresholds: dict[str, Any] = field(default_factory=dict)  # the `thresholds` option, as written
 
 
 class Output:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Any
 
 import msgspec
 
@@ -59,12 +59,43 @@ def go_json_float(v: float) -> str:
     return f"{mantissa}e{sign}{digits}"
 
 
+def metric_records(
+    spec: dict[str, Any],
+) -> tuple[dict[str, list[str]], dict[str, list[dict[str, Any]]]]:
+    """The `thresholds` and `submetrics` of k6's Metric records: a metric's own threshold sources, and
+    one entry per sub-metric a threshold key names (k6's AddSubmetric: the suffix is the text between
+    the braces, trimmed; tag values lose their quotes), `http_req_duration{expected_response:true}`
+    last, as k6's summary always adds it."""
+    thresholds: dict[str, list[str]] = {}
+    submetrics: dict[str, list[dict[str, Any]]] = {}
+
+    def add_submetric(name: str, suffix: str) -> None:
+        entries = submetrics.setdefault(name, [])
+        if all(e["suffix"] != suffix for e in entries):
+            tags = {}
+            for pair in filter(None, suffix.split(",")):
+                key, _, value = pair.partition(":")
+                tags[key.strip().strip("\"'")] = value.strip().strip("\"'")
+            entries.append({"name": f"{name}{{{suffix}}}", "suffix": suffix, "tags": tags})
+
+    for key, sources in spec.items():
+        name, brace, rest = key.partition("{")
+        name = name.strip()
+        if brace:
+            add_submetric(name, rest.rstrip().removesuffix("}").strip())
+            continue
+        items = sources if isinstance(sources, list) else [sources]
+        thresholds[name] = [s["threshold"] if isinstance(s, dict) else str(s) for s in items]
+    add_submetric(R.HTTP_REQ_DURATION.name, "expected_response:true")
+    return thresholds, submetrics
+
+
 class JSONOutput(Output):
     name = "json"
 
     async def start(self, info: RunInfo) -> None:
         self.file: IO[str] = open_text(self.arg)
-        self.thresholds: dict[str, list[str]] = {}
+        self.thresholds, self.submetrics = metric_records(info.thresholds)
         self._prefix: dict[int, str] = {}
         self.records = 0
         self._tags: dict[int, str] = {}
@@ -101,7 +132,7 @@ class JSONOutput(Output):
                     "type": metric.type.value,
                     "contains": metric.contains.value,
                     "thresholds": self.thresholds.get(metric.name, []),
-                    "submetrics": None,
+                    "submetrics": self.submetrics.get(metric.name),
                 },
                 "metric": metric.name,
             }
