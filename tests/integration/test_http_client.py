@@ -106,7 +106,7 @@ async def default(vu):
     )
     assert code == 0, out
     failed = data["metrics"]["http_req_failed"]
-    assert failed["passes"] == 4 and failed["fails"] == 0
+    assert failed["passes"] == 4 and failed["fails"] == 0, (failed, out)
     tags = [p["tags"] for p in points(tmp_path, "http_reqs")]
     assert [t.get("error_code") for t in tags] == ["1212", "1050", "1404", "1020"]
     assert [t["status"] for t in tags] == ["0", "0", "404", "0"]

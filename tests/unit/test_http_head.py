@@ -1,93 +1,196 @@
-"""The sans-IO head helpers the client relies on after every response."""
+"""The response side of a connection (the C protocol on llhttp) and the head helpers the client
+relies on after every response: fed bytes by hand, no sockets."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
 import pytest
 
 from loadcell.http.connection import HttpConnection
-from loadcell.http.head import COOKIES, ENCODED, field_values, framed, http_version, scan
+from loadcell.http.errors import RequestError
+from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.request import build_head, set_user_agent
 from loadcell.http.url import parse_target
+from loadcell.metrics.clock import now
 
 HEAD = (
     b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/json\r\n"
-    b"Content-Length: 213\r\nConnection: keep-alive"
+    b"Content-Length: 2\r\nConnection: keep-alive"
 )
+GET = b"GET / HTTP/1.1\r\n\r\n"
 
 
-def test_plain_head_has_no_flags_and_is_framed() -> None:
-    assert scan(HEAD) == 0
-    assert framed(HEAD)
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+def _conn(loop: asyncio.AbstractEventLoop) -> tuple[HttpConnection, _NullTransport]:
+    conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
+    transport = _NullTransport()
+    conn.connection_made(transport)
+    return conn, transport
+
+
+def _exchange(loop: asyncio.AbstractEventLoop, head: bytes, body: bytes = b"ok") -> HttpConnection:
+    conn, _ = _conn(loop)
+    waiter = conn.send(GET)
+    conn.data_received(head + b"\r\n\r\n" + body)
+    assert waiter.done() and waiter.exception() is None
+    return conn
+
+
+def test_a_plain_response_is_parsed_with_no_flags(loop: asyncio.AbstractEventLoop) -> None:
+    conn = _exchange(loop, HEAD)
+    assert (conn.status, conn.version, conn.body, conn.flags, conn.keep_alive) == (
+        200,
+        "HTTP/1.1",
+        [b"ok"],
+        0,
+        True,
+    )
+    assert conn.head == HEAD
+    assert conn.bytes_in == len(HEAD) + 6 and conn.t_done >= conn.t_first > 0
+
+
+def test_the_request_is_written_and_counted(loop: asyncio.AbstractEventLoop) -> None:
+    conn, transport = _conn(loop)
+    conn.send(GET)
+    assert transport.written == [GET] and conn.bytes_out == len(GET)
 
 
 @pytest.mark.parametrize("name", [b"Content-Encoding", b"content-encoding", b"CONTENT-ENCODING"])
-def test_content_encoding_is_found_in_any_case(name: bytes) -> None:
-    assert scan(HEAD + b"\r\n" + name + b": gzip") == ENCODED
+def test_content_encoding_is_found_in_any_case(loop: asyncio.AbstractEventLoop, name: bytes) -> None:
+    assert _exchange(loop, HEAD + b"\r\n" + name + b": identity").flags == ENCODED
 
 
-def test_cookies_and_encoding_together() -> None:
-    head = HEAD + b"\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Encoding: gzip"
-    assert scan(head) == ENCODED | COOKIES
-    assert field_values(head, b"set-cookie") == [b"a=1", b"b=2"]
+def test_cookies_and_encoding_together(loop: asyncio.AbstractEventLoop) -> None:
+    head = HEAD + b"\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Encoding: identity"
+    conn = _exchange(loop, head)
+    assert conn.flags == ENCODED | COOKIES
+    assert field_values(conn.head, b"set-cookie") == [b"a=1", b"b=2"]
 
 
-def test_a_header_value_mentioning_a_name_is_not_that_header() -> None:
-    assert scan(HEAD + b"\r\nX-Note: set-cookie: no") == 0
-
-
-def test_chunked_is_framed_and_no_length_is_not() -> None:
-    assert framed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked")
-    assert not framed(b"HTTP/1.0 200 OK\r\nServer: x")
+def test_a_header_value_mentioning_a_name_is_not_that_header(loop: asyncio.AbstractEventLoop) -> None:
+    assert _exchange(loop, HEAD + b"\r\nX-Note: set-cookie: no").flags == 0
 
 
 @pytest.mark.parametrize(
-    ("head", "proto"),
-    [
-        (HEAD, "HTTP/1.1"),
-        (b"HTTP/1.0 404 Not Found\r\nServer: x", "HTTP/1.0"),
-        (b"HTTP/1.2 200 OK", "HTTP/1.2"),
-    ],
+    ("status_line", "proto"),
+    [(b"HTTP/1.1 200 OK", "HTTP/1.1"), (b"HTTP/1.0 404 Not Found", "HTTP/1.0")],
 )
-def test_protocol_tag_comes_from_the_status_line(head: bytes, proto: str) -> None:
-    assert http_version(head) == proto
+def test_protocol_tag_comes_from_the_status_line(
+    loop: asyncio.AbstractEventLoop, status_line: bytes, proto: str
+) -> None:
+    conn = _exchange(loop, status_line + b"\r\nContent-Length: 2")
+    assert conn.version == proto
+    assert conn.keep_alive is (proto == "HTTP/1.1")  # HTTP/1.0 closes unless asked to keep alive
 
 
-def test_connection_skips_blank_lines_before_the_status_line_as_llhttp_does() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
-        conn.connection_made(_NullTransport())
-        waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n")
-        conn.data_received(b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\n\r\nok")
-        assert waiter.done()
-        assert (conn.status, conn.version, conn.body) == (200, "HTTP/1.1", [b"ok"])
-        assert conn.head.startswith(b"HTTP/1.1 200") and scan(conn.head) == COOKIES
-    finally:
-        loop.close()
+def test_a_response_split_across_reads_keeps_its_whole_head(loop: asyncio.AbstractEventLoop) -> None:
+    conn, _ = _conn(loop)
+    waiter = conn.send(GET)
+    wire = HEAD + b"\r\n\r\nok"
+    t0 = now()
+    for i in range(len(wire)):
+        conn.data_received(wire[i : i + 1])
+    assert waiter.done()
+    assert conn.head == HEAD and b"".join(conn.body) == b"ok"
+    assert t0 <= conn.t_first <= conn.t_done <= now()
 
 
-def test_a_discarded_body_is_counted_and_not_kept() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
-        conn.connection_made(_NullTransport())
-        for _ in range(2):
-            waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n", keep_body=False)
-            conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-            for _ in range(10):
-                conn.data_received(b"x" * 10_000)
-            assert waiter.done() and conn.status == 200
-            assert len(conn.body) == 0
-        assert conn.bytes_in > 200_000
-    finally:
-        loop.close()
+def test_chunked_bodies_are_decoded(loop: asyncio.AbstractEventLoop) -> None:
+    conn = _exchange(
+        loop, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked", b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    )
+    assert b"".join(conn.body) == b"hello world"
+
+
+def test_a_head_response_has_no_body_whatever_it_declares(loop: asyncio.AbstractEventLoop) -> None:
+    conn, _ = _conn(loop)
+    waiter = conn.send(b"HEAD / HTTP/1.1\r\n\r\n", True)
+    conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n")
+    assert waiter.done() and conn.body == []
+    waiter = conn.send(GET)  # the connection is still usable: the parser did not wait for a body
+    conn.data_received(HEAD + b"\r\n\r\nok")
+    assert waiter.done() and conn.body == [b"ok"]
+
+
+def test_a_body_without_length_ends_at_eof(loop: asyncio.AbstractEventLoop) -> None:
+    conn, _ = _conn(loop)
+    waiter = conn.send(GET)
+    conn.data_received(b"HTTP/1.0 200 OK\r\nServer: x\r\n\r\npartial")
+    conn.data_received(b" and the rest")
+    assert not waiter.done()
+    conn.connection_lost(None)
+    assert waiter.done() and waiter.exception() is None
+    assert b"".join(conn.body) == b"partial and the rest"
+
+
+def test_a_framed_body_cut_short_is_a_reset(loop: asyncio.AbstractEventLoop) -> None:
+    conn, _ = _conn(loop)
+    waiter = conn.send(GET)
+    conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    conn.connection_lost(None)
+    assert isinstance(waiter.exception(), ConnectionResetError)
+
+
+def test_a_malformed_response_fails_the_request_and_closes(loop: asyncio.AbstractEventLoop) -> None:
+    conn, transport = _conn(loop)
+    waiter = conn.send(GET)
+    conn.data_received(b"HTTP/1.1 abc nonsense\r\n\r\n")
+    error = waiter.exception()
+    assert isinstance(error, RequestError) and error.code == 1000
+    assert str(error).startswith("malformed HTTP response: ") and len(str(error)) > 25
+    assert conn.closed and transport.closed
+
+
+def test_connection_skips_blank_lines_before_the_status_line_as_llhttp_does(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    conn, _ = _conn(loop)
+    waiter = conn.send(GET)
+    conn.data_received(b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: a=1\r\n\r\nok")
+    assert waiter.done()
+    assert (conn.status, conn.version, conn.body) == (200, "HTTP/1.1", [b"ok"])
+    assert conn.head.startswith(b"HTTP/1.1 200") and conn.flags == COOKIES
+
+
+def test_a_discarded_body_is_counted_and_not_kept(loop: asyncio.AbstractEventLoop) -> None:
+    conn, _ = _conn(loop)
+    for _ in range(2):
+        waiter = conn.send(GET, False, False)
+        conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(10):
+            conn.data_received(b"x" * 10_000)
+        assert waiter.done() and conn.status == 200
+        assert len(conn.body) == 0
+    assert conn.bytes_in > 200_000
+
+
+def test_a_cancelled_request_is_not_resolved_again(loop: asyncio.AbstractEventLoop) -> None:
+    conn, _ = _conn(loop)
+    waiter = conn.send(GET)
+    waiter.cancel()
+    conn.data_received(HEAD + b"\r\n\r\nok")  # must not raise InvalidStateError
+    assert waiter.cancelled() and conn.waiter is None
 
 
 class _NullTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closed = False
+
     def write(self, data: bytes) -> None:  # type: ignore[override]
-        pass
+        self.written.append(data)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def test_a_new_user_agent_drops_heads_cached_with_the_old_one() -> None:

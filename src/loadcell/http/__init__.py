@@ -1,4 +1,4 @@
-"""The HTTP client: pool -> connection -> protocol, as httpcore layers it, on uvloop + httptools."""
+"""The HTTP client: pool -> connection -> protocol, as httpcore layers it; the protocol is C on llhttp."""
 
 from loadcell.http.client import HttpClient, expected_statuses
 from loadcell.http.response import Response

@@ -309,9 +309,8 @@ class HttpClient:
             if not target.tls:
                 conn.watch_arrivals(self.arrivals)
             t_conn = now()
-        waiter = conn.send(wire, method == "HEAD", keep)
+        waiter = conn.send(wire, method == "HEAD", keep, timeout)
         t_sent = now()
-        conn.deadline = t_sent + timeout
         arrivals = self.arrivals
         if arrivals.conns and t_sent - arrivals.last > STAMP_INTERVAL:
             arrivals.stamp()  # first bytes that landed while this loop ran VU code
@@ -342,24 +341,16 @@ class HttpClient:
             return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
         finally:
             inflight.discard(conn)
-        t_done = conn.t_done
-        t_first = conn.t_first or t_done
-        status = conn.status
-        proto = conn.version
-        chunks = conn.body
-        payload_in = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        head = conn.head
-        flags = conn.flags
+        status, proto, head, payload_in, flags, t_first, t_done, sent, received, reusable = conn.outcome()
         if flags & (ENCODED | COOKIES):
             if flags & ENCODED and payload_in:
                 for encoding in field_values(head, b"content-encoding"):
                     payload_in = _decode(payload_in, encoding.lower())
             if flags & COOKIES:
                 self.cookies.store(target, field_values(head, b"set-cookie"))
-        vu.bytes_sent += conn.bytes_out
-        vu.bytes_received += conn.bytes_in
-        conn.bytes_out = conn.bytes_in = 0
-        if conn.keep_alive and not conn.closed:
+        vu.bytes_sent += sent
+        vu.bytes_received += received
+        if reusable:
             if idle is None:
                 idle = self.idle.setdefault(target.key, [])
             idle.append(conn)

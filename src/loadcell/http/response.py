@@ -49,44 +49,21 @@ def _canonical(name: str) -> str:
     return "-".join(p[:1].upper() + p[1:].lower() for p in name.split("-"))
 
 
-class Response:
-    __slots__ = (
-        "_headers",
-        "_json",
-        "_timings",
-        "body",
-        "error",
-        "error_code",
-        "method",
-        "proto",
-        "raw_head",
-        "status",
-        "url",
-    )
+class Response(msgspec.Struct, gc=False, eq=False):
+    """One response, as k6's. A msgspec Struct: built in C, with no Python frame per request."""
 
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        status: int,
-        proto: str,
-        raw_head: bytes,
-        body: bytes,
-        timings: tuple[float, float, float, float, float, float] = ZERO_TIMINGS,
-        error: str = "",
-        error_code: int = 0,
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.status = status
-        self.proto = proto
-        self.raw_head = raw_head
-        self.body = body
-        self._timings: Timings | tuple = timings
-        self.error = error
-        self.error_code = error_code
-        self._headers: dict[str, str] | None = None
-        self._json: Any = msgspec.UNSET
+    method: str
+    url: str
+    status: int
+    proto: str
+    raw_head: bytes
+    body: bytes
+    # ms: blocked, connecting, tls, sending, waiting, receiving; a Timings once asked for.
+    _timings: Timings | tuple[float, ...] = ZERO_TIMINGS
+    error: str = ""
+    error_code: int = 0
+    _headers: dict[str, str] | None = None
+    _json: Any = msgspec.UNSET
 
     @property
     def timings(self) -> Timings:

@@ -1,0 +1,638 @@
+/* The response side of one HTTP/1.1 connection in C: llhttp's callbacks are C functions here.
+
+Why C: through httptools, every response cost five Python frames (data_received, three parser
+callbacks and the head scan), about a quarter of the interpreter's work per request
+(docs/performance.md). This type does what those frames did and nothing else: it records what the
+wire did (bytes, first-byte and last-read times, the raw head, body chunks, status, keep-alive,
+protocol) and resolves the request's future when the response is complete.
+
+Everything rare stays in Python, in loadcell.http.connection.HttpConnection, a subclass:
+connection_lost, timeouts, close, and the error a malformed response becomes (`_malformed`).
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "llhttp.h"
+
+/* Bits of `flags`, as loadcell.http.head.ENCODED and COOKIES. */
+#define ENCODED 2
+#define COOKIES 4
+
+typedef struct {
+    PyObject_HEAD
+    llhttp_t parser;
+    PyObject *loop;
+    PyObject *key;
+    PyObject *transport;
+    PyObject *write;         /* transport.write, bound once per transport */
+    PyObject *create_future; /* loop.create_future, bound once */
+    PyObject *waiter;        /* the request's future, or None */
+    PyObject *pending;       /* bytes received before the head was complete */
+    PyObject *head;          /* the raw head, status line included, without the blank line */
+    PyObject *body;          /* list of body chunks */
+    PyObject *version;       /* "HTTP/1.1" */
+    PyObject *arrivals;      /* loadcell.http.arrivals.ArrivalWatch, or None */
+    double t_first;
+    double t_read;           /* the last read: a response completes at the read that ends it */
+    double t_done;
+    double deadline;
+    long long bytes_in;
+    long long bytes_out;
+    int status;
+    int flags;
+    int fd;
+    char closed;
+    char headers_done;
+    char head_request;
+    char keep_alive;
+    char keep_body;
+} Conn;
+
+static llhttp_settings_t settings;
+static PyTypeObject *future_type;      /* asyncio.Future (_asyncio's C type) */
+static PyObject *future_set_result;      /* asyncio.Future.set_result */
+static PyObject *invalid_state_error;    /* asyncio.InvalidStateError */
+static PyObject *str_join, *str_set_result, *str_malformed, *str_write, *str_create_future;
+static PyObject *http11, *http10, *empty_bytes;
+
+/* time.perf_counter() on Linux, so stamps taken here and in Python share one clock. */
+static inline double
+clock_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int
+has_field(const char *head, Py_ssize_t len, const char *name, size_t name_len)
+{
+    /* A line starting with `name` (lower case, colon included), in any case: what the client
+       must act on after a response (decompression, cookies). */
+    const char *p = head, *end = head + len;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        p++;
+        if ((size_t)(end - p) >= name_len && (*p | 0x20) == name[0] && strncasecmp(p, name, name_len) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The end of a head: the first CRLF CRLF (glibc's memmem costs several times this loop here). */
+static const char *
+blank_line(const char *buf, Py_ssize_t len)
+{
+    const char *p = buf, *end = buf + len;
+    while (end - p >= 4 && (p = memchr(p, '\r', (size_t)(end - p - 3))) != NULL) {
+        if (p[1] == '\n' && p[2] == '\r' && p[3] == '\n') {
+            return p;
+        }
+        p++;
+    }
+    return NULL;
+}
+
+/* Resolve the waiter with None. One call: only a cancelled future is already done here (the
+   Python side clears `waiter` before it fails one), and that refusal is dropped. */
+static int
+resolve(Conn *self)
+{
+    PyObject *waiter = self->waiter;
+    if (waiter == Py_None) {
+        return 0;
+    }
+    self->waiter = Py_NewRef(Py_None);
+    PyObject *r;
+    if (Py_TYPE(waiter) == future_type) { /* the method descriptor, without a lookup per call */
+        PyObject *args[2] = {waiter, Py_None};
+        r = PyObject_Vectorcall(future_set_result, args, 2, NULL);
+    } else {
+        r = PyObject_CallMethodOneArg(waiter, str_set_result, Py_None);
+    }
+    Py_DECREF(waiter);
+    if (r == NULL) {
+        if (!PyErr_ExceptionMatches(invalid_state_error)) {
+            return -1;
+        }
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+/* llhttp callbacks ----------------------------------------------------------------------------- */
+
+static int
+on_headers_complete(llhttp_t *parser)
+{
+    Conn *self = (Conn *)parser->data;
+    self->headers_done = 1;
+    self->status = parser->status_code;
+    self->keep_alive = (char)llhttp_should_keep_alive(parser);
+    const char *buf = PyBytes_AS_STRING(self->pending);
+    Py_ssize_t len = PyBytes_GET_SIZE(self->pending);
+    while (len > 0 && (*buf == '\r' || *buf == '\n')) { /* llhttp skips CR/LF before a status line */
+        buf++;
+        len--;
+    }
+    const char *end = blank_line(buf, len);
+    Py_ssize_t head_len = end != NULL ? end - buf : len;
+    PyObject *head = PyBytes_FromStringAndSize(buf, head_len);
+    if (head == NULL) {
+        return -1;
+    }
+    Py_SETREF(self->head, head);
+    Py_INCREF(empty_bytes);
+    Py_SETREF(self->pending, empty_bytes);
+    PyObject *version;
+    if (parser->http_major == 1 && parser->http_minor == 1) {
+        version = Py_NewRef(http11);
+    } else if (parser->http_major == 1 && parser->http_minor == 0) {
+        version = Py_NewRef(http10);
+    } else {
+        version = PyUnicode_FromFormat("HTTP/%d.%d", parser->http_major, parser->http_minor);
+        if (version == NULL) {
+            return -1;
+        }
+    }
+    Py_SETREF(self->version, version);
+    const char *h = PyBytes_AS_STRING(head);
+    int flags = 0;
+    if (has_field(h, head_len, "content-encoding:", 17)) {
+        flags |= ENCODED;
+    }
+    if (has_field(h, head_len, "set-cookie:", 11)) {
+        flags |= COOKIES;
+    }
+    self->flags = flags;
+    return self->head_request ? 1 : 0; /* 1: a HEAD response has no body, whatever it declares */
+}
+
+static int
+on_body(llhttp_t *parser, const char *at, size_t length)
+{
+    Conn *self = (Conn *)parser->data;
+    if (!self->keep_body) { /* k6's responseType "none": counted, not kept */
+        return 0;
+    }
+    PyObject *chunk = PyBytes_FromStringAndSize(at, (Py_ssize_t)length);
+    if (chunk == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(self->body, chunk);
+    Py_DECREF(chunk);
+    return rc;
+}
+
+static int
+on_message_complete(llhttp_t *parser)
+{
+    Conn *self = (Conn *)parser->data;
+    self->t_done = self->t_read;
+    return resolve(self) < 0 ? -1 : 0;
+}
+
+/* The parse result of a feed or of the end of the stream: 0, or -1 with a Python error set. */
+static int
+after_parse(Conn *self, llhttp_errno_t err)
+{
+    if (err == HPE_OK) {
+        return 0;
+    }
+    if (PyErr_Occurred()) { /* a callback failed */
+        return -1;
+    }
+    if (err == HPE_PAUSED_UPGRADE) { /* 101 Switching Protocols: this client stops here */
+        self->keep_alive = 0;
+        llhttp_resume_after_upgrade(&self->parser);
+        return 0;
+    }
+    PyObject *reason = PyUnicode_DecodeLatin1(llhttp_get_error_reason(&self->parser),
+                                              strlen(llhttp_get_error_reason(&self->parser)), NULL);
+    if (reason == NULL) {
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethodOneArg((PyObject *)self, str_malformed, reason);
+    Py_DECREF(reason);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
+/* asyncio.Protocol ----------------------------------------------------------------------------- */
+
+static PyObject *
+Conn_data_received(Conn *self, PyObject *data)
+{
+    Py_buffer view;
+    double t = clock_now();
+    if (self->t_first == 0.0) {
+        self->t_first = t;
+    }
+    self->t_read = t;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        return NULL;
+    }
+    self->bytes_in += view.len;
+    if (!self->headers_done) {
+        if (PyBytes_GET_SIZE(self->pending) == 0 && PyBytes_CheckExact(data)) {
+            Py_INCREF(data);
+            Py_SETREF(self->pending, data);
+        } else {
+            PyObject *joined = PyBytes_FromStringAndSize(NULL, PyBytes_GET_SIZE(self->pending) + view.len);
+            if (joined == NULL) {
+                PyBuffer_Release(&view);
+                return NULL;
+            }
+            memcpy(PyBytes_AS_STRING(joined), PyBytes_AS_STRING(self->pending), PyBytes_GET_SIZE(self->pending));
+            memcpy(PyBytes_AS_STRING(joined) + PyBytes_GET_SIZE(self->pending), view.buf, view.len);
+            Py_SETREF(self->pending, joined);
+        }
+    }
+    Py_INCREF(self); /* a callback may drop the last other reference */
+    llhttp_errno_t err = llhttp_execute(&self->parser, view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    int rc = after_parse(self, err);
+    Py_DECREF(self);
+    if (rc < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Conn_finish(Conn *self, PyObject *Py_UNUSED(ignored))
+{
+    /* The peer closed: a body that ends at EOF is complete now. True if that resolved the waiter. */
+    self->t_read = clock_now();
+    PyObject *waiter = Py_NewRef(self->waiter);
+    llhttp_errno_t err = llhttp_finish(&self->parser);
+    int resolved = waiter != Py_None && self->waiter != waiter;
+    Py_DECREF(waiter);
+    if (err != HPE_OK && PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyBool_FromLong(resolved);
+}
+
+static PyObject *
+Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    /* send(data, head_request=False, keep_body=True, timeout=inf) -> future resolved when the
+       whole response is parsed (positional only: the client's hot path passes all four) */
+    if (nargs < 1 || nargs > 4) {
+        PyErr_SetString(PyExc_TypeError, "send(data, head_request=False, keep_body=True, timeout=inf)");
+        return NULL;
+    }
+    double timeout = Py_HUGE_VAL;
+    if (nargs == 4) {
+        timeout = PyFloat_AsDouble(args[3]);
+        if (timeout == -1.0 && PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    if (self->write == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "send() before connection_made()");
+        return NULL;
+    }
+    Py_ssize_t size = PyObject_Length(args[0]);
+    if (size < 0) {
+        return NULL;
+    }
+    self->keep_body = nargs < 3 ? 1 : (char)PyObject_IsTrue(args[2]);
+    PyObject *body = PyList_New(0);
+    if (body == NULL) {
+        return NULL;
+    }
+    Py_SETREF(self->body, body);
+    self->t_first = 0.0;
+    self->headers_done = 0;
+    self->head_request = nargs < 2 ? 0 : (char)PyObject_IsTrue(args[1]);
+    PyObject *waiter = PyObject_CallNoArgs(self->create_future);
+    if (waiter == NULL) {
+        return NULL;
+    }
+    Py_INCREF(waiter);
+    Py_SETREF(self->waiter, waiter);
+    PyObject *r = PyObject_CallOneArg(self->write, args[0]);
+    if (r == NULL) {
+        Py_DECREF(waiter);
+        return NULL;
+    }
+    Py_DECREF(r);
+    self->bytes_out += size;
+    self->deadline = clock_now() + timeout; /* the timeout runs from the end of the write */
+    return waiter;
+}
+
+static PyObject *
+Conn_outcome(Conn *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *body;
+    Py_ssize_t chunks = PyList_GET_SIZE(self->body);
+    if (chunks == 1) {
+        body = Py_NewRef(PyList_GET_ITEM(self->body, 0));
+    } else if (chunks == 0) {
+        body = Py_NewRef(empty_bytes);
+    } else {
+        body = PyObject_CallMethodOneArg(empty_bytes, str_join, self->body);
+        if (body == NULL) {
+            return NULL;
+        }
+    }
+    PyObject *out = PyTuple_New(10);
+    if (out == NULL) {
+        Py_DECREF(body);
+        return NULL;
+    }
+    double t_first = self->t_first != 0.0 ? self->t_first : self->t_done;
+    PyTuple_SET_ITEM(out, 0, PyLong_FromLong(self->status));
+    PyTuple_SET_ITEM(out, 1, Py_NewRef(self->version));
+    PyTuple_SET_ITEM(out, 2, Py_NewRef(self->head));
+    PyTuple_SET_ITEM(out, 3, body);
+    PyTuple_SET_ITEM(out, 4, PyLong_FromLong(self->flags));
+    PyTuple_SET_ITEM(out, 5, PyFloat_FromDouble(t_first));
+    PyTuple_SET_ITEM(out, 6, PyFloat_FromDouble(self->t_done));
+    PyTuple_SET_ITEM(out, 7, PyLong_FromLongLong(self->bytes_out));
+    PyTuple_SET_ITEM(out, 8, PyLong_FromLongLong(self->bytes_in));
+    PyTuple_SET_ITEM(out, 9, PyBool_FromLong(self->keep_alive && !self->closed));
+    for (Py_ssize_t i = 0; i < 10; i++) {
+        if (PyTuple_GET_ITEM(out, i) == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    self->bytes_out = self->bytes_in = 0;
+    return out;
+}
+
+static int
+set_transport(Conn *self, PyObject *transport)
+{
+    PyObject *write = NULL;
+    if (transport != Py_None) {
+        write = PyObject_GetAttr(transport, str_write);
+        if (write == NULL) {
+            return -1;
+        }
+    }
+    Py_INCREF(transport);
+    Py_SETREF(self->transport, transport);
+    Py_XSETREF(self->write, write);
+    return 0;
+}
+
+static PyObject *
+Conn_connection_made(Conn *self, PyObject *transport)
+{
+    if (set_transport(self, transport) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Conn_get_transport(Conn *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(self->transport);
+}
+
+static int
+Conn_set_transport(Conn *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "transport cannot be deleted");
+        return -1;
+    }
+    return set_transport(self, value); /* start_tls() swaps in the TLS transport */
+}
+
+/* the type ------------------------------------------------------------------------------------- */
+
+static int
+Conn_init(Conn *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *loop, *key;
+    static char *kwlist[] = {"loop", "key", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &loop, &key)) {
+        return -1;
+    }
+    PyObject *create_future = PyObject_GetAttr(loop, str_create_future);
+    if (create_future == NULL) {
+        return -1;
+    }
+    Py_XSETREF(self->create_future, create_future);
+    Py_INCREF(loop);
+    Py_XSETREF(self->loop, loop);
+    Py_INCREF(key);
+    Py_XSETREF(self->key, key);
+    llhttp_init(&self->parser, HTTP_RESPONSE, &settings);
+    self->parser.data = self;
+    self->keep_body = 1;
+    self->fd = -1;
+    return 0;
+}
+
+static PyObject *
+Conn_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
+{
+    Conn *self = (Conn *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->transport = Py_NewRef(Py_None);
+    self->waiter = Py_NewRef(Py_None);
+    self->arrivals = Py_NewRef(Py_None);
+    self->pending = Py_NewRef(empty_bytes);
+    self->head = Py_NewRef(empty_bytes);
+    self->version = Py_NewRef(http11);
+    self->body = PyList_New(0);
+    self->loop = Py_NewRef(Py_None);
+    self->key = Py_NewRef(Py_None);
+    if (self->body == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+Conn_traverse(Conn *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->loop);
+    Py_VISIT(self->key);
+    Py_VISIT(self->transport);
+    Py_VISIT(self->write);
+    Py_VISIT(self->create_future);
+    Py_VISIT(self->waiter);
+    Py_VISIT(self->body);
+    Py_VISIT(self->arrivals);
+    return 0;
+}
+
+static int
+Conn_clear(Conn *self)
+{
+    Py_CLEAR(self->loop);
+    Py_CLEAR(self->key);
+    Py_CLEAR(self->transport);
+    Py_CLEAR(self->write);
+    Py_CLEAR(self->create_future);
+    Py_CLEAR(self->waiter);
+    Py_CLEAR(self->pending);
+    Py_CLEAR(self->head);
+    Py_CLEAR(self->body);
+    Py_CLEAR(self->version);
+    Py_CLEAR(self->arrivals);
+    return 0;
+}
+
+static void
+Conn_dealloc(Conn *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Conn_clear(self);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef Conn_methods[] = {
+    {"data_received", (PyCFunction)Conn_data_received, METH_O, NULL},
+    {"connection_made", (PyCFunction)Conn_connection_made, METH_O, NULL},
+    {"send", (PyCFunction)(void (*)(void))Conn_send, METH_FASTCALL,
+     "send(data, head_request=False, keep_body=True, timeout=inf, /): write a request; the future "
+     "resolves when the whole response has been parsed. keep_body=False (k6's responseType "
+     "\"none\") counts the body's bytes and keeps none of them. The timeout (s) sets `deadline`, "
+     "which the timeout sweep reads."},
+    {"outcome", (PyCFunction)Conn_outcome, METH_NOARGS,
+     "outcome() -> (status, proto, head, body, flags, t_first, t_done, bytes_out, bytes_in, reusable): "
+     "the finished exchange in one call (C members read one by one cost a generic attribute "
+     "lookup each), and the byte counters start again from zero."},
+    {"_finish", (PyCFunction)Conn_finish, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+#define OBJ(name) {#name, T_OBJECT_EX, offsetof(Conn, name), 0, NULL}
+static PyMemberDef Conn_members[] = {
+    OBJ(loop),
+    OBJ(key),
+    OBJ(waiter),
+    OBJ(head),
+    OBJ(body),
+    OBJ(version),
+    OBJ(arrivals),
+    {"t_first", T_DOUBLE, offsetof(Conn, t_first), 0, NULL},
+    {"t_done", T_DOUBLE, offsetof(Conn, t_done), 0, NULL},
+    {"deadline", T_DOUBLE, offsetof(Conn, deadline), 0, NULL},
+    {"bytes_in", T_LONGLONG, offsetof(Conn, bytes_in), 0, NULL},
+    {"bytes_out", T_LONGLONG, offsetof(Conn, bytes_out), 0, NULL},
+    {"status", T_INT, offsetof(Conn, status), 0, NULL},
+    {"flags", T_INT, offsetof(Conn, flags), 0, NULL},
+    {"fd", T_INT, offsetof(Conn, fd), 0, NULL},
+    {"closed", T_BOOL, offsetof(Conn, closed), 0, NULL},
+    {"headers_done", T_BOOL, offsetof(Conn, headers_done), READONLY, NULL},
+    {"keep_alive", T_BOOL, offsetof(Conn, keep_alive), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef Conn_getset[] = {
+    {"transport", (getter)Conn_get_transport, (setter)Conn_set_transport, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot Conn_slots[] = {
+    {Py_tp_doc, "The C half of an HTTP/1.1 client connection (see loadcell.http.connection)."},
+    {Py_tp_new, Conn_new},
+    {Py_tp_init, Conn_init},
+    {Py_tp_dealloc, Conn_dealloc},
+    {Py_tp_traverse, Conn_traverse},
+    {Py_tp_clear, Conn_clear},
+    {Py_tp_methods, Conn_methods},
+    {Py_tp_members, Conn_members},
+    {Py_tp_getset, Conn_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Conn_spec = {
+    .name = "loadcell.http._wire.Connection",
+    .basicsize = sizeof(Conn),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = Conn_slots,
+};
+
+static PyObject *
+wire_now(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
+{
+    return PyFloat_FromDouble(clock_now());
+}
+
+static PyMethodDef module_methods[] = {
+    {"now", wire_now, METH_NOARGS, "The clock of this module's stamps (time.perf_counter's)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef wire_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "loadcell.http._wire",
+    .m_doc = "The response side of an HTTP/1.1 connection, on llhttp, without Python callbacks.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__wire(void)
+{
+    llhttp_settings_init(&settings);
+    settings.on_headers_complete = on_headers_complete;
+    settings.on_body = on_body;
+    settings.on_message_complete = on_message_complete;
+    str_set_result = PyUnicode_InternFromString("set_result");
+    str_join = PyUnicode_InternFromString("join");
+    str_malformed = PyUnicode_InternFromString("_malformed");
+    str_write = PyUnicode_InternFromString("write");
+    str_create_future = PyUnicode_InternFromString("create_future");
+    http11 = PyUnicode_InternFromString("HTTP/1.1");
+    http10 = PyUnicode_InternFromString("HTTP/1.0");
+    empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
+    if (!str_join || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
+        !http10 || !empty_bytes) {
+        return NULL;
+    }
+    PyObject *asyncio = PyImport_ImportModule("asyncio");
+    if (asyncio == NULL) {
+        return NULL;
+    }
+    PyObject *future = PyObject_GetAttrString(asyncio, "Future");
+    invalid_state_error = PyObject_GetAttrString(asyncio, "InvalidStateError");
+    Py_DECREF(asyncio);
+    if (future == NULL || invalid_state_error == NULL || !PyType_Check(future)) {
+        Py_XDECREF(future);
+        return NULL;
+    }
+    future_type = (PyTypeObject *)future;
+    future_set_result = PyObject_GetAttrString(future, "set_result");
+    if (future_set_result == NULL) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&wire_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    PyObject *type = PyType_FromSpec(&Conn_spec);
+    if (type == NULL || PyModule_AddObject(module, "Connection", type) < 0) {
+        Py_XDECREF(type);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
