@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from loadcell.http._wire import Outbox
 from loadcell.http.connection import HttpConnection
 from loadcell.http.errors import RequestError
 from loadcell.http.head import COOKIES, ENCODED, field_values
@@ -29,9 +30,9 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop.close()
 
 
-def _conn(loop: asyncio.AbstractEventLoop) -> tuple[HttpConnection, _NullTransport]:
+def _conn(loop: asyncio.AbstractEventLoop, refuse: bool = False) -> tuple[HttpConnection, _NullTransport]:
     conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
-    transport = _NullTransport()
+    transport = _NullTransport(refuse)
     conn.connection_made(transport)
     return conn, transport
 
@@ -181,12 +182,15 @@ def test_a_cancelled_request_is_not_resolved_again(loop: asyncio.AbstractEventLo
 
 
 class _NullTransport(asyncio.Transport):
-    def __init__(self) -> None:
+    def __init__(self, refuse: bool = False) -> None:
         super().__init__()
         self.written: list[bytes] = []
         self.closed = False
+        self.refuse = refuse
 
     def write(self, data: bytes) -> None:  # type: ignore[override]
+        if self.refuse:
+            raise ConnectionResetError("write: connection reset by peer")
         self.written.append(data)
 
     def close(self) -> None:
@@ -204,3 +208,33 @@ def test_a_new_user_agent_drops_heads_cached_with_the_old_one() -> None:
         assert b"User-Agent: loadcell/" in build_head("GET", target, None, None, None, None)
     finally:
         set_user_agent(None)
+
+
+def test_corked_requests_go_out_together_when_the_loop_pass_ends(loop: asyncio.AbstractEventLoop) -> None:
+    outbox = Outbox(loop)
+    conns = [_conn(loop) for _ in range(3)]
+    for conn, _ in conns:
+        conn.outbox = outbox
+    waiters = [conn.send(GET, False, True, 5.0) for conn, _ in conns]
+    assert all(t.written == [] for _, t in conns) and outbox.pending() == 3
+    assert all(conn.t_sent == 0 for conn, _ in conns)
+    t0 = now()
+    loop.run_until_complete(asyncio.sleep(0))  # one pass: the flush runs
+    assert all(t.written == [GET] for _, t in conns) and outbox.pending() == 0
+    for (conn, _), waiter in zip(conns, waiters, strict=True):
+        assert t0 <= conn.t_sent <= now() and abs(conn.deadline - (conn.t_sent + 5.0)) < 1e-9
+        conn.data_received(HEAD + b"\r\n\r\nok")
+        assert waiter.done()
+        assert conn.outcome()[5] == conn.t_sent  # the sending time ends at the write, not the call
+
+
+def test_a_failed_corked_write_fails_only_its_request(loop: asyncio.AbstractEventLoop) -> None:
+    outbox = Outbox(loop)
+    (good, good_t), (bad, _), (gone, gone_t) = (_conn(loop, refuse=i == 1) for i in range(3))
+    for conn in (good, bad, gone):
+        conn.outbox = outbox
+    waiters = [conn.send(GET) for conn in (good, bad, gone)]
+    gone.close()  # closed while corked: nothing is written
+    loop.run_until_complete(asyncio.sleep(0))
+    assert good_t.written == [GET] and gone_t.written == []
+    assert isinstance(waiters[1].exception(), ConnectionResetError) and not waiters[0].done()

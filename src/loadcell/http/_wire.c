@@ -36,10 +36,14 @@ typedef struct {
     PyObject *body;          /* list of body chunks */
     PyObject *version;       /* "HTTP/1.1" */
     PyObject *arrivals;      /* loadcell.http.arrivals.ArrivalWatch, or None */
+    PyObject *outbox;        /* the loop's Outbox (corked writes), or None: write at once */
+    PyObject *out;           /* the request waiting in the outbox, or NULL */
+    double t_sent;           /* when the request was written (0: not yet) */
     double t_first;
     double t_read;           /* the last read: a response completes at the read that ends it */
     double t_done;
     double deadline;
+    double timeout;          /* of the request in flight: the deadline runs from its write */
     long long bytes_in;
     long long bytes_out;
     int status;
@@ -56,7 +60,7 @@ static llhttp_settings_t settings;
 static PyTypeObject *future_type;      /* asyncio.Future (_asyncio's C type) */
 static PyObject *future_set_result;      /* asyncio.Future.set_result */
 static PyObject *invalid_state_error;    /* asyncio.InvalidStateError */
-static PyObject *str_join, *str_set_result, *str_malformed, *str_write, *str_create_future;
+static PyObject *str_fail, *str_join, *str_set_result, *str_malformed, *str_write, *str_create_future;
 static PyObject *http11, *http10, *empty_bytes;
 
 /* time.perf_counter() on Linux, so stamps taken here and in Python share one clock. */
@@ -283,6 +287,188 @@ Conn_finish(Conn *self, PyObject *Py_UNUSED(ignored))
     return PyBool_FromLong(resolved);
 }
 
+/* Corked writes ------------------------------------------------------------------------------- */
+
+/* One per event loop. A request is written when the loop's current pass of ready callbacks
+   ends, together with every other request made in that pass, not at the moment a VU asks.
+
+   Why: a VU's iteration costs tens of µs of Python, so requests written one by one reach the
+   server tens of µs apart, and a fast server falls asleep between them: nginx slept after 0.43
+   requests on average against 0.04 under wrk, and each wake-up is kernel work on both sides
+   (docs/performance.md). Written together, they wake it once per pass. The wait in the outbox
+   is part of `sending` (t_sent is stamped at the write), as a goroutine's scheduling delay
+   before its write is part of k6's. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *call_soon; /* loop.call_soon, bound once */
+    PyObject *queue;     /* list of Conn with a request in `out` */
+    char scheduled;
+} Outbox;
+
+static int write_now(Conn *conn);
+
+static PyObject *
+Outbox_call(Outbox *self, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
+{
+    /* The flush: called by the loop with no arguments. */
+    self->scheduled = 0;
+    PyObject *queue = self->queue;
+    self->queue = PyList_New(0);
+    if (self->queue == NULL) {
+        self->queue = queue;
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(queue);
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
+        rc = write_now((Conn *)PyList_GET_ITEM(queue, i));
+    }
+    Py_DECREF(queue);
+    if (rc < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static int
+Outbox_post(Outbox *self, Conn *conn)
+{
+    if (PyList_Append(self->queue, (PyObject *)conn) < 0) {
+        return -1;
+    }
+    if (!self->scheduled) {
+        PyObject *handle = PyObject_CallOneArg(self->call_soon, (PyObject *)self);
+        if (handle == NULL) {
+            return -1;
+        }
+        Py_DECREF(handle);
+        self->scheduled = 1;
+    }
+    return 0;
+}
+
+static int
+Outbox_init(Outbox *self, PyObject *args, PyObject *kwds)
+{
+    PyObject *loop;
+    static char *kwlist[] = {"loop", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", kwlist, &loop)) {
+        return -1;
+    }
+    PyObject *call_soon = PyObject_GetAttrString(loop, "call_soon");
+    if (call_soon == NULL) {
+        return -1;
+    }
+    Py_XSETREF(self->call_soon, call_soon);
+    PyObject *queue = PyList_New(0);
+    if (queue == NULL) {
+        return -1;
+    }
+    Py_XSETREF(self->queue, queue);
+    return 0;
+}
+
+static PyObject *
+Outbox_len(Outbox *self, PyObject *Py_UNUSED(ignored))
+{
+    return PyLong_FromSsize_t(self->queue != NULL ? PyList_GET_SIZE(self->queue) : 0);
+}
+
+static int
+Outbox_traverse(Outbox *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->call_soon);
+    Py_VISIT(self->queue);
+    return 0;
+}
+
+static int
+Outbox_clear(Outbox *self)
+{
+    Py_CLEAR(self->call_soon);
+    Py_CLEAR(self->queue);
+    return 0;
+}
+
+static void
+Outbox_dealloc(Outbox *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Outbox_clear(self);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef Outbox_methods[] = {
+    {"pending", (PyCFunction)Outbox_len, METH_NOARGS, "Requests waiting for the flush."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Outbox_slots[] = {
+    {Py_tp_doc, "Outbox(loop): the loop's corked request writes; calling it writes them all."},
+    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_init, Outbox_init},
+    {Py_tp_call, Outbox_call},
+    {Py_tp_dealloc, Outbox_dealloc},
+    {Py_tp_traverse, Outbox_traverse},
+    {Py_tp_clear, Outbox_clear},
+    {Py_tp_methods, Outbox_methods},
+    {0, NULL},
+};
+
+static PyType_Spec Outbox_spec = {
+    .name = "loadcell.http._wire.Outbox",
+    .basicsize = sizeof(Outbox),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = Outbox_slots,
+};
+
+static PyTypeObject *outbox_type;
+
+/* Write the request waiting in `out`. A failed write fails the request (the client records it),
+   not the flush: other connections' requests still go out. */
+static int
+write_now(Conn *conn)
+{
+    PyObject *out = conn->out;
+    if (out == NULL) {
+        return 0;
+    }
+    conn->out = NULL;
+    if (conn->closed || conn->write == NULL) { /* closed while corked: its waiter is already failed */
+        Py_DECREF(out);
+        return 0;
+    }
+    conn->t_sent = clock_now();
+    conn->deadline = conn->t_sent + conn->timeout;
+    PyObject *r = PyObject_CallOneArg(conn->write, out);
+    Py_DECREF(out);
+    if (r != NULL) {
+        Py_DECREF(r);
+        return 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) { /* KeyboardInterrupt and the like go on up */
+        return -1;
+    }
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(exc, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    r = PyObject_CallMethodOneArg((PyObject *)conn, str_fail, exc);
+    Py_DECREF(exc);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
 static PyObject *
 Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -322,14 +508,23 @@ Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_INCREF(waiter);
     Py_SETREF(self->waiter, waiter);
-    PyObject *r = PyObject_CallOneArg(self->write, args[0]);
-    if (r == NULL) {
+    self->bytes_out += size;
+    self->t_sent = 0.0;
+    self->timeout = timeout;
+    self->deadline = clock_now() + timeout; /* moved to the write's time + timeout when written */
+    Py_XSETREF(self->out, Py_NewRef(args[0]));
+    if (self->outbox != Py_None && Py_IS_TYPE(self->outbox, outbox_type)) {
+        if (Outbox_post((Outbox *)self->outbox, self) < 0) {
+            Py_CLEAR(self->out);
+            Py_DECREF(waiter);
+            return NULL;
+        }
+        return waiter;
+    }
+    if (write_now(self) < 0) {
         Py_DECREF(waiter);
         return NULL;
     }
-    Py_DECREF(r);
-    self->bytes_out += size;
-    self->deadline = clock_now() + timeout; /* the timeout runs from the end of the write */
     return waiter;
 }
 
@@ -348,7 +543,7 @@ Conn_outcome(Conn *self, PyObject *Py_UNUSED(ignored))
             return NULL;
         }
     }
-    PyObject *out = PyTuple_New(10);
+    PyObject *out = PyTuple_New(11);
     if (out == NULL) {
         Py_DECREF(body);
         return NULL;
@@ -359,12 +554,13 @@ Conn_outcome(Conn *self, PyObject *Py_UNUSED(ignored))
     PyTuple_SET_ITEM(out, 2, Py_NewRef(self->head));
     PyTuple_SET_ITEM(out, 3, body);
     PyTuple_SET_ITEM(out, 4, PyLong_FromLong(self->flags));
-    PyTuple_SET_ITEM(out, 5, PyFloat_FromDouble(t_first));
-    PyTuple_SET_ITEM(out, 6, PyFloat_FromDouble(self->t_done));
-    PyTuple_SET_ITEM(out, 7, PyLong_FromLongLong(self->bytes_out));
-    PyTuple_SET_ITEM(out, 8, PyLong_FromLongLong(self->bytes_in));
-    PyTuple_SET_ITEM(out, 9, PyBool_FromLong(self->keep_alive && !self->closed));
-    for (Py_ssize_t i = 0; i < 10; i++) {
+    PyTuple_SET_ITEM(out, 5, PyFloat_FromDouble(self->t_sent));
+    PyTuple_SET_ITEM(out, 6, PyFloat_FromDouble(t_first));
+    PyTuple_SET_ITEM(out, 7, PyFloat_FromDouble(self->t_done));
+    PyTuple_SET_ITEM(out, 8, PyLong_FromLongLong(self->bytes_out));
+    PyTuple_SET_ITEM(out, 9, PyLong_FromLongLong(self->bytes_in));
+    PyTuple_SET_ITEM(out, 10, PyBool_FromLong(self->keep_alive && !self->closed));
+    for (Py_ssize_t i = 0; i < 11; i++) {
         if (PyTuple_GET_ITEM(out, i) == NULL) {
             Py_DECREF(out);
             return NULL;
@@ -451,6 +647,7 @@ Conn_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds
     self->transport = Py_NewRef(Py_None);
     self->waiter = Py_NewRef(Py_None);
     self->arrivals = Py_NewRef(Py_None);
+    self->outbox = Py_NewRef(Py_None);
     self->pending = Py_NewRef(empty_bytes);
     self->head = Py_NewRef(empty_bytes);
     self->version = Py_NewRef(http11);
@@ -476,6 +673,8 @@ Conn_traverse(Conn *self, visitproc visit, void *arg)
     Py_VISIT(self->waiter);
     Py_VISIT(self->body);
     Py_VISIT(self->arrivals);
+    Py_VISIT(self->outbox);
+    Py_VISIT(self->out);
     return 0;
 }
 
@@ -493,6 +692,8 @@ Conn_clear(Conn *self)
     Py_CLEAR(self->body);
     Py_CLEAR(self->version);
     Py_CLEAR(self->arrivals);
+    Py_CLEAR(self->outbox);
+    Py_CLEAR(self->out);
     return 0;
 }
 
@@ -510,12 +711,14 @@ static PyMethodDef Conn_methods[] = {
     {"data_received", (PyCFunction)Conn_data_received, METH_O, NULL},
     {"connection_made", (PyCFunction)Conn_connection_made, METH_O, NULL},
     {"send", (PyCFunction)(void (*)(void))Conn_send, METH_FASTCALL,
-     "send(data, head_request=False, keep_body=True, timeout=inf, /): write a request; the future "
-     "resolves when the whole response has been parsed. keep_body=False (k6's responseType "
+     "send(data, head_request=False, keep_body=True, timeout=inf, /): write a request (through "
+     "`outbox` when set: at the end of the loop pass); the future resolves when the whole response "
+     "has been parsed. keep_body=False (k6's responseType "
      "\"none\") counts the body's bytes and keeps none of them. The timeout (s) sets `deadline`, "
      "which the timeout sweep reads."},
     {"outcome", (PyCFunction)Conn_outcome, METH_NOARGS,
-     "outcome() -> (status, proto, head, body, flags, t_first, t_done, bytes_out, bytes_in, reusable): "
+     "outcome() -> (status, proto, head, body, flags, t_sent, t_first, t_done, bytes_out, bytes_in, "
+     "reusable): "
      "the finished exchange in one call (C members read one by one cost a generic attribute "
      "lookup each), and the byte counters start again from zero."},
     {"_finish", (PyCFunction)Conn_finish, METH_NOARGS, NULL},
@@ -531,6 +734,8 @@ static PyMemberDef Conn_members[] = {
     OBJ(body),
     OBJ(version),
     OBJ(arrivals),
+    OBJ(outbox),
+    {"t_sent", T_DOUBLE, offsetof(Conn, t_sent), READONLY, NULL},
     {"t_first", T_DOUBLE, offsetof(Conn, t_first), 0, NULL},
     {"t_done", T_DOUBLE, offsetof(Conn, t_done), 0, NULL},
     {"deadline", T_DOUBLE, offsetof(Conn, deadline), 0, NULL},
@@ -598,13 +803,14 @@ PyInit__wire(void)
     settings.on_message_complete = on_message_complete;
     str_set_result = PyUnicode_InternFromString("set_result");
     str_join = PyUnicode_InternFromString("join");
+    str_fail = PyUnicode_InternFromString("_fail");
     str_malformed = PyUnicode_InternFromString("_malformed");
     str_write = PyUnicode_InternFromString("write");
     str_create_future = PyUnicode_InternFromString("create_future");
     http11 = PyUnicode_InternFromString("HTTP/1.1");
     http10 = PyUnicode_InternFromString("HTTP/1.0");
     empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
-    if (!str_join || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
+    if (!str_fail || !str_join || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
         !http10 || !empty_bytes) {
         return NULL;
     }
@@ -631,6 +837,11 @@ PyInit__wire(void)
     PyObject *type = PyType_FromSpec(&Conn_spec);
     if (type == NULL || PyModule_AddObject(module, "Connection", type) < 0) {
         Py_XDECREF(type);
+        Py_DECREF(module);
+        return NULL;
+    }
+    outbox_type = (PyTypeObject *)PyType_FromSpec(&Outbox_spec);
+    if (outbox_type == NULL || PyModule_AddObject(module, "Outbox", Py_NewRef(outbox_type)) < 0) {
         Py_DECREF(module);
         return NULL;
     }

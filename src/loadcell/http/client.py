@@ -94,6 +94,7 @@ class HttpClient:
         self.sweeper = TimeoutSweeper.for_loop(self.loop)
         self.inflight = self.sweeper.inflight  # requests in flight, for the timeout sweep
         self.arrivals = self.sweeper.arrivals
+        self.outbox = self.sweeper.outbox
         self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
@@ -308,11 +309,11 @@ class HttpClient:
                 return self._record_error(method, target.url, tags, error, expected)
             if not target.tls:
                 conn.watch_arrivals(self.arrivals)
+            conn.outbox = self.outbox
             t_conn = now()
-        waiter = conn.send(wire, method == "HEAD", keep, timeout)
-        t_sent = now()
+        waiter = conn.send(wire, method == "HEAD", keep, timeout)  # written at the end of this loop pass
         arrivals = self.arrivals
-        if arrivals.conns and t_sent - arrivals.last > STAMP_INTERVAL:
+        if arrivals.conns and t_conn - arrivals.last > STAMP_INTERVAL:
             arrivals.stamp()  # first bytes that landed while this loop ran VU code
         inflight = self.inflight
         inflight.add(conn)
@@ -329,6 +330,7 @@ class HttpClient:
             vu.bytes_received += conn.bytes_in
             # The request was sent: its time counts, up to the deadline for a timeout (as in k6).
             t_end = min(now(), conn.deadline)
+            t_sent = min(conn.t_sent or t_end, t_end)  # never written: all of it was sending
             t_first = min(conn.t_first or t_end, t_end)  # bytes may land after the deadline
             timings = (
                 (t_conn - t_start) * 1000.0,
@@ -341,7 +343,9 @@ class HttpClient:
             return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
         finally:
             inflight.discard(conn)
-        status, proto, head, payload_in, flags, t_first, t_done, sent, received, reusable = conn.outcome()
+        status, proto, head, payload_in, flags, t_sent, t_first, t_done, sent, received, reusable = (
+            conn.outcome()
+        )
         if flags & (ENCODED | COOKIES):
             if flags & ENCODED and payload_in:
                 for encoding in field_values(head, b"content-encoding"):

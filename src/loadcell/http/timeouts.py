@@ -10,6 +10,7 @@ import asyncio
 from typing import ClassVar, Protocol
 from weakref import WeakKeyDictionary
 
+from loadcell.http._wire import Outbox
 from loadcell.http.arrivals import ArrivalWatch
 from loadcell.metrics.clock import now
 
@@ -29,6 +30,7 @@ class TimeoutSweeper:
         self.loop = loop
         self.inflight: set[Expirable] = set()
         self.arrivals = ArrivalWatch()  # the same loop's first-byte stamps (loadcell.http.arrivals)
+        self.outbox = Outbox(loop)  # the same loop's corked request writes (loadcell.http._wire)
         self.task: asyncio.Task | None = None
 
     @classmethod
