@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loadcell.http.arrivals import ArrivalWatch
+from loadcell.http.arrivals import STAMP_INTERVAL, ArrivalWatch
 from loadcell.metrics.clock import now
 
 
@@ -83,3 +83,17 @@ def test_each_arrival_is_reported_once(pairs: list) -> None:
     theirs.send(b"y")  # new bytes are a new arrival
     watch.stamp()
     assert conn.t_first > first
+
+
+def test_a_flush_looks_only_when_the_last_look_is_older_than_the_interval(pairs: list) -> None:
+    watch = ArrivalWatch()
+    conn = Conn()
+    (ours, theirs) = pairs[0]
+    watch.watch(ours.fileno(), conn)
+    theirs.send(b"HTTP/1.1 200 OK\r\n")
+    watch.last = now()  # a look just happened
+    watch.after_flush()
+    assert conn.t_first == 0.0
+    watch.last = now() - 2 * STAMP_INTERVAL
+    watch.after_flush()
+    assert conn.t_first > 0.0

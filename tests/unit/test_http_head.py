@@ -238,3 +238,13 @@ def test_a_failed_corked_write_fails_only_its_request(loop: asyncio.AbstractEven
     loop.run_until_complete(asyncio.sleep(0))
     assert good_t.written == [GET] and gone_t.written == []
     assert isinstance(waiters[1].exception(), ConnectionResetError) and not waiters[0].done()
+
+
+def test_the_outbox_calls_after_once_per_flush(loop: asyncio.AbstractEventLoop) -> None:
+    calls: list[int] = []
+    outbox = Outbox(loop, lambda: calls.append(outbox.pending()))
+    for conn, _ in (_conn(loop) for _ in range(2)):
+        conn.outbox = outbox
+        conn.send(GET)
+    loop.run_until_complete(asyncio.sleep(0))
+    assert calls == [0]  # after the writes, not before

@@ -302,6 +302,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *call_soon; /* loop.call_soon, bound once */
     PyObject *queue;     /* list of Conn with a request in `out` */
+    PyObject *after;     /* called after each flush, or None (the arrival stamps' look) */
     char scheduled;
 } Outbox;
 
@@ -327,6 +328,9 @@ Outbox_call(Outbox *self, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs)
     if (rc < 0) {
         return NULL;
     }
+    if (self->after != Py_None) { /* a long flush is a stretch of loop time with no VU code to look */
+        return PyObject_CallNoArgs(self->after);
+    }
     Py_RETURN_NONE;
 }
 
@@ -350,11 +354,12 @@ Outbox_post(Outbox *self, Conn *conn)
 static int
 Outbox_init(Outbox *self, PyObject *args, PyObject *kwds)
 {
-    PyObject *loop;
-    static char *kwlist[] = {"loop", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", kwlist, &loop)) {
+    PyObject *loop, *after = Py_None;
+    static char *kwlist[] = {"loop", "after", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &loop, &after)) {
         return -1;
     }
+    Py_XSETREF(self->after, Py_NewRef(after));
     PyObject *call_soon = PyObject_GetAttrString(loop, "call_soon");
     if (call_soon == NULL) {
         return -1;
@@ -380,6 +385,7 @@ Outbox_traverse(Outbox *self, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(self));
     Py_VISIT(self->call_soon);
     Py_VISIT(self->queue);
+    Py_VISIT(self->after);
     return 0;
 }
 
@@ -388,6 +394,7 @@ Outbox_clear(Outbox *self)
 {
     Py_CLEAR(self->call_soon);
     Py_CLEAR(self->queue);
+    Py_CLEAR(self->after);
     return 0;
 }
 
@@ -407,7 +414,8 @@ static PyMethodDef Outbox_methods[] = {
 };
 
 static PyType_Slot Outbox_slots[] = {
-    {Py_tp_doc, "Outbox(loop): the loop's corked request writes; calling it writes them all."},
+    {Py_tp_doc, "Outbox(loop, after=None): the loop's corked request writes; calling it writes them "
+                "all, then calls after()."},
     {Py_tp_new, PyType_GenericNew},
     {Py_tp_init, Outbox_init},
     {Py_tp_call, Outbox_call},

@@ -58,6 +58,13 @@ class ArrivalWatch:
             with contextlib.suppress(OSError):  # closing the socket has dropped it already
                 self._epoll.unregister(fd)  # type: ignore[union-attr]
 
+    def after_flush(self) -> None:
+        """After the outbox wrote a pass's requests: a flush of many writes is a stretch of loop
+        time in which no request send looks (bench/run.sh --slow: 0.27 -> 0.70 ms late at p95
+        without this)."""
+        if self.conns and now() - self.last > STAMP_INTERVAL:
+            self.stamp()
+
     def stamp(self) -> None:
         """Stamp every in-flight request whose socket got unread bytes since the last look (now()
         after the poll, so never before the bytes were there)."""

@@ -30,7 +30,8 @@ class TimeoutSweeper:
         self.loop = loop
         self.inflight: set[Expirable] = set()
         self.arrivals = ArrivalWatch()  # the same loop's first-byte stamps (loadcell.http.arrivals)
-        self.outbox = Outbox(loop)  # the same loop's corked request writes (loadcell.http._wire)
+        # The same loop's corked request writes (loadcell.http._wire); a flush ends with a look.
+        self.outbox = Outbox(loop, self.arrivals.after_flush)
         self.task: asyncio.Task | None = None
 
     @classmethod
