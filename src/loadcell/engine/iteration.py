@@ -63,7 +63,9 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
             )
         )
         vu.bytes_sent = vu.bytes_received = 0
-        vu.http.reset()
+        http = vu.http
+        if http.cookies.cookies:  # k6 clears the jar between iterations; a call only when there is one
+            http.reset()
         vu.iteration_end = start + ctx.min_iteration_duration
         # The other VUs and the scheduler run only when this one yields: a sync iteration never does,
         # and an async one that never waits for anything starves the loop (seen by its ticks).
