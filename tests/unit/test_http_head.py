@@ -212,10 +212,13 @@ def test_a_new_user_agent_drops_heads_cached_with_the_old_one() -> None:
 
 def test_corked_requests_go_out_together_when_the_loop_pass_ends(loop: asyncio.AbstractEventLoop) -> None:
     outbox = Outbox(loop)
+    first, first_t = _conn(loop)
     conns = [_conn(loop) for _ in range(3)]
-    for conn, _ in conns:
+    for conn, _ in [(first, first_t), *conns]:
         conn.outbox = outbox
-    waiters = [conn.send(GET, False, True, 5.0) for conn, _ in conns]
+    first.send(GET)  # nothing written for a while: out at once
+    assert first_t.written == [GET] and first.t_sent > 0
+    waiters = [conn.send(GET, False, True, 5.0) for conn, _ in conns]  # right after: corked
     assert all(t.written == [] for _, t in conns) and outbox.pending() == 3
     assert all(conn.t_sent == 0 for conn, _ in conns)
     t0 = now()
@@ -226,13 +229,18 @@ def test_corked_requests_go_out_together_when_the_loop_pass_ends(loop: asyncio.A
         conn.data_received(HEAD + b"\r\n\r\nok")
         assert waiter.done()
         assert conn.outcome()[5] == conn.t_sent  # the sending time ends at the write, not the call
+    loop.run_until_complete(asyncio.sleep(0.002))  # a quiet while after the flush
+    later, later_t = conns[0]
+    later.send(GET)
+    assert later_t.written == [GET, GET]  # out at once again
 
 
 def test_a_failed_corked_write_fails_only_its_request(loop: asyncio.AbstractEventLoop) -> None:
     outbox = Outbox(loop)
-    (good, good_t), (bad, _), (gone, gone_t) = (_conn(loop, refuse=i == 1) for i in range(3))
-    for conn in (good, bad, gone):
+    (first, _), (good, good_t), (bad, _), (gone, gone_t) = (_conn(loop, refuse=i == 2) for i in range(4))
+    for conn in (first, good, bad, gone):
         conn.outbox = outbox
+    first.send(GET)  # written at once; the three after it are corked
     waiters = [conn.send(GET) for conn in (good, bad, gone)]
     gone.close()  # closed while corked: nothing is written
     loop.run_until_complete(asyncio.sleep(0))
@@ -243,8 +251,8 @@ def test_a_failed_corked_write_fails_only_its_request(loop: asyncio.AbstractEven
 def test_the_outbox_calls_after_once_per_flush(loop: asyncio.AbstractEventLoop) -> None:
     calls: list[int] = []
     outbox = Outbox(loop, lambda: calls.append(outbox.pending()))
-    for conn, _ in (_conn(loop) for _ in range(2)):
+    for conn, _ in (_conn(loop) for _ in range(3)):
         conn.outbox = outbox
-        conn.send(GET)
+        conn.send(GET)  # the first at once, the other two corked
     loop.run_until_complete(asyncio.sleep(0))
     assert calls == [0]  # after the writes, not before
