@@ -1,20 +1,18 @@
-"""The one compiled part: the C response protocol, linked with the vendored llhttp (see vendor/)."""
+"""The one compiled part: the C response protocol (src/loadcell/http/_wire.c).
+
+It drives llhttp, which it takes at import time from httptools' parser module (httptools is a
+pinned dependency); vendor/llhttp holds only llhttp's header, of the release httptools ships.
+"""
 
 from setuptools import Extension, setup
-
-LLHTTP = "vendor/llhttp"
 
 setup(
     ext_modules=[
         Extension(
             "loadcell.http._wire",
-            sources=[
-                "src/loadcell/http/_wire.c",
-                f"{LLHTTP}/src/llhttp.c",
-                f"{LLHTTP}/src/api.c",
-                f"{LLHTTP}/src/http.c",
-            ],
-            include_dirs=[f"{LLHTTP}/include"],
+            sources=["src/loadcell/http/_wire.c"],
+            include_dirs=["vendor/llhttp/include"],
+            libraries=["dl"],
             extra_compile_args=["-O2"],
         )
     ]

@@ -21,7 +21,21 @@ connection_lost, timeouts, close, and the error a malformed response becomes (`_
 #include <sys/epoll.h>
 #endif
 
+#include <dlfcn.h>
+
 #include "llhttp.h"
+
+/* llhttp itself is not compiled here: httptools (a pinned dependency) ships it, built and with
+   its symbols exported, in httptools.parser.parser. The module binds the functions it needs from
+   that library when it is imported; vendor/llhttp keeps only the header of the same release. */
+#define HTTPTOOLS_VERSION "0.9.0" /* ships llhttp 9.4.3, the header in vendor/llhttp */
+static void (*ll_settings_init)(llhttp_settings_t *);
+static void (*ll_init)(llhttp_t *, llhttp_type_t, const llhttp_settings_t *);
+static llhttp_errno_t (*ll_execute)(llhttp_t *, const char *, size_t);
+static llhttp_errno_t (*ll_finish)(llhttp_t *);
+static int (*ll_should_keep_alive)(const llhttp_t *);
+static const char *(*ll_get_error_reason)(const llhttp_t *);
+static void (*ll_resume_after_upgrade)(llhttp_t *);
 
 /* Bits of `flags`, as loadcell.http.head.ENCODED and COOKIES. */
 #define ENCODED 2
@@ -143,7 +157,7 @@ on_headers_complete(llhttp_t *parser)
     Conn *self = (Conn *)parser->data;
     self->headers_done = 1;
     self->status = parser->status_code;
-    self->keep_alive = (char)llhttp_should_keep_alive(parser);
+    self->keep_alive = (char)ll_should_keep_alive(parser);
     const char *buf = PyBytes_AS_STRING(self->pending);
     Py_ssize_t len = PyBytes_GET_SIZE(self->pending);
     while (len > 0 && (*buf == '\r' || *buf == '\n')) { /* llhttp skips CR/LF before a status line */
@@ -219,11 +233,11 @@ after_parse(Conn *self, llhttp_errno_t err)
     }
     if (err == HPE_PAUSED_UPGRADE) { /* 101 Switching Protocols: this client stops here */
         self->keep_alive = 0;
-        llhttp_resume_after_upgrade(&self->parser);
+        ll_resume_after_upgrade(&self->parser);
         return 0;
     }
-    PyObject *reason = PyUnicode_DecodeLatin1(llhttp_get_error_reason(&self->parser),
-                                              strlen(llhttp_get_error_reason(&self->parser)), NULL);
+    PyObject *reason = PyUnicode_DecodeLatin1(ll_get_error_reason(&self->parser),
+                                              strlen(ll_get_error_reason(&self->parser)), NULL);
     if (reason == NULL) {
         return -1;
     }
@@ -267,7 +281,7 @@ Conn_data_received(Conn *self, PyObject *data)
         }
     }
     Py_INCREF(self); /* a callback may drop the last other reference */
-    llhttp_errno_t err = llhttp_execute(&self->parser, view.buf, (size_t)view.len);
+    llhttp_errno_t err = ll_execute(&self->parser, view.buf, (size_t)view.len);
     PyBuffer_Release(&view);
     int rc = after_parse(self, err);
     Py_DECREF(self);
@@ -283,7 +297,7 @@ Conn_finish(Conn *self, PyObject *Py_UNUSED(ignored))
     /* The peer closed: a body that ends at EOF is complete now. True if that resolved the waiter. */
     self->t_read = clock_now();
     PyObject *waiter = Py_NewRef(self->waiter);
-    llhttp_errno_t err = llhttp_finish(&self->parser);
+    llhttp_errno_t err = ll_finish(&self->parser);
     int resolved = waiter != Py_None && self->waiter != waiter;
     Py_DECREF(waiter);
     if (err != HPE_OK && PyErr_Occurred()) {
@@ -660,7 +674,7 @@ Conn_init(Conn *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->loop, loop);
     Py_INCREF(key);
     Py_XSETREF(self->key, key);
-    llhttp_init(&self->parser, HTTP_RESPONSE, &settings);
+    ll_init(&self->parser, HTTP_RESPONSE, &settings);
     self->parser.data = self;
     self->keep_body = 1;
     self->fd = -1;
@@ -902,10 +916,76 @@ static struct PyModuleDef wire_module = {
     .m_methods = module_methods,
 };
 
+/* Bind llhttp's functions from httptools' parser module (see the top of this file). */
+static int
+bind_llhttp(void)
+{
+    PyObject *httptools = PyImport_ImportModule("httptools");
+    if (httptools == NULL) {
+        return -1;
+    }
+    PyObject *version = PyObject_GetAttrString(httptools, "__version__");
+    Py_DECREF(httptools);
+    if (version == NULL) {
+        return -1;
+    }
+    int same = PyUnicode_Check(version) && PyUnicode_CompareWithASCIIString(version, HTTPTOOLS_VERSION) == 0;
+    if (!same) {
+        PyErr_Format(PyExc_ImportError,
+                     "loadcell.http._wire uses the llhttp of httptools " HTTPTOOLS_VERSION
+                     " (its struct layout is compiled in), but httptools %R is installed: "
+                     "pip install httptools==" HTTPTOOLS_VERSION,
+                     version);
+        Py_DECREF(version);
+        return -1;
+    }
+    Py_DECREF(version);
+    PyObject *parser = PyImport_ImportModule("httptools.parser.parser");
+    if (parser == NULL) {
+        return -1;
+    }
+    PyObject *file = PyObject_GetAttrString(parser, "__file__");
+    Py_DECREF(parser);
+    const char *path = file != NULL ? PyUnicode_AsUTF8(file) : NULL;
+    if (path == NULL) {
+        Py_XDECREF(file);
+        return -1;
+    }
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL); /* already loaded: this only takes a handle */
+    Py_DECREF(file);
+    if (lib == NULL) {
+        PyErr_Format(PyExc_ImportError, "cannot open httptools' parser for llhttp: %s", dlerror());
+        return -1;
+    }
+    struct {
+        void **slot;
+        const char *name;
+    } wanted[] = {
+        {(void **)&ll_settings_init, "llhttp_settings_init"},
+        {(void **)&ll_init, "llhttp_init"},
+        {(void **)&ll_execute, "llhttp_execute"},
+        {(void **)&ll_finish, "llhttp_finish"},
+        {(void **)&ll_should_keep_alive, "llhttp_should_keep_alive"},
+        {(void **)&ll_get_error_reason, "llhttp_get_error_reason"},
+        {(void **)&ll_resume_after_upgrade, "llhttp_resume_after_upgrade"},
+    };
+    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+        *wanted[i].slot = dlsym(lib, wanted[i].name);
+        if (*wanted[i].slot == NULL) {
+            PyErr_Format(PyExc_ImportError, "httptools' parser does not export %s", wanted[i].name);
+            return -1;
+        }
+    }
+    return 0; /* the handle stays open for the life of the process, as the module does */
+}
+
 PyMODINIT_FUNC
 PyInit__wire(void)
 {
-    llhttp_settings_init(&settings);
+    if (bind_llhttp() < 0) {
+        return NULL;
+    }
+    ll_settings_init(&settings);
     settings.on_headers_complete = on_headers_complete;
     settings.on_body = on_body;
     settings.on_message_complete = on_message_complete;
