@@ -1,5 +1,5 @@
 # The loadcell image (used by deploy/k8s): `docker build -t loadcell:0.1.0 .`
-# Stage 1 compiles the C protocol (src/loadcell/http/_wire.c + vendor/llhttp) into a wheel.
+# Stage 1 compiles the C part (src/loadcell/http/_wire.c, _ledger.c; vendor/llhttp's header) into a wheel.
 FROM python:3.11-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -1,4 +1,5 @@
-"""The one compiled part: the C response protocol (src/loadcell/http/_wire.c).
+"""The one compiled part: the C response protocol (src/loadcell/http/_wire.c) and the ledger
+that turns a finished exchange into its sample row and Response (_ledger.c).
 
 It drives llhttp, which it takes at import time from httptools' parser module (httptools is a
 pinned dependency); vendor/llhttp holds only llhttp's header, of the release httptools ships.
@@ -10,7 +11,8 @@ setup(
     ext_modules=[
         Extension(
             "loadcell.http._wire",
-            sources=["src/loadcell/http/_wire.c"],
+            sources=["src/loadcell/http/_wire.c", "src/loadcell/http/_ledger.c"],
+            depends=["src/loadcell/http/_wire.h"],
             include_dirs=["vendor/llhttp/include"],
             libraries=["dl"],
             extra_compile_args=["-O2"],

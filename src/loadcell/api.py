@@ -14,12 +14,9 @@ from loadcell.engine.context import get_context
 from loadcell.engine.vu import VU, current_vu
 from loadcell.errors import ScriptAbortedError
 from loadcell.metrics import registry as R
-from loadcell.metrics.buffer import gen_row
 from loadcell.metrics.clock import now
 
 log = logging.getLogger("loadcell")
-
-CHECKS_ID = R.CHECKS.id
 
 
 class _Env(Mapping[str, str]):
@@ -62,10 +59,7 @@ def check(
             "check() got a coroutine, not a response: write `r = await vu.http.get(...)` in an"
             " `async def` function"
         )
-    add = vu.buffer.add_gen
-    cache = vu.check_cache
-    group = vu.group
-    tags_key = tuple(tags.items()) if tags else None
+    record = vu.ledger.check
     all_ok = True
     for name, predicate in checks.items():
         try:
@@ -73,12 +67,9 @@ def check(
             if ok is not True and ok is not False:
                 ok = _truth(name, ok)
         except Exception:
-            add(gen_row(CHECKS_ID, vu.check_tagset(name, tags), now(), 0.0))
+            record(name, tags, False)
             raise
-        tid = cache.get((group, name, tags_key))
-        if tid is None:
-            tid = vu.check_tagset(name, tags)
-        add(gen_row(CHECKS_ID, tid, now(), 1.0 if ok else 0.0))
+        record(name, tags, ok)
         if not ok:
             all_ok = False
     return all_ok

@@ -228,7 +228,6 @@ def test_corked_requests_go_out_together_when_the_loop_pass_ends(loop: asyncio.A
         assert t0 <= conn.t_sent <= now() and abs(conn.deadline - (conn.t_sent + 5.0)) < 1e-9
         conn.data_received(HEAD + b"\r\n\r\nok")
         assert waiter.done()
-        assert conn.outcome()[5] == conn.t_sent  # the sending time ends at the write, not the call
     loop.run_until_complete(asyncio.sleep(0.002))  # a quiet while after the flush
     later, later_t = conns[0]
     later.send(GET)

@@ -1,4 +1,5 @@
-"""The packed sample rows: what the hot path appends is exactly what the folder reads back."""
+"""The packed sample rows: what the Python writers append is exactly what the folder reads back
+(the C ledger's rows: test_ledger.py)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ import math
 
 import numpy as np
 
-from loadcell.metrics.buffer import SampleBuffer, gen_row, http_row, iter_row
+from loadcell.metrics.buffer import SampleBuffer, http_row
 
 
 def test_rows_round_trip_and_the_buffer_empties() -> None:
     buf = SampleBuffer()
     buf.add_http(http_row(3, 12.5, 1.0, 0.0, 0.0, 0.0, 0.25, 0.5, 0.25, math.nan))
     buf.add_http(http_row(4, 13.0, 2.0, 0.1, 0.0, 0.0, 0.5, 1.0, 0.5, 1.0))
-    buf.add_gen(gen_row(7, 3, 12.6, 1.0))
+    buf.sample(7, 3, 12.6, 1.0)
     buf.sample(8, 3, 12.7, 42.0)
-    buf.add_iter(iter_row(2, 12.8, 5.5, 120, 340, 1.0))
+    buf.iters.extend(np.array([2, 12.8, 5.5, 120, 340, 1.0]).tobytes())
     assert len(buf) == 5
 
     http, gen, iters = buf.drain()
@@ -26,7 +27,9 @@ def test_rows_round_trip_and_the_buffer_empties() -> None:
     np.testing.assert_array_equal(iters, [[2, 12.8, 5.5, 120, 340, 1.0]])
 
     assert len(buf) == 0
-    buf.add_gen(gen_row(1, 1, 1.0, 1.0))  # the bound appenders still feed the emptied buffers
+    rows = buf.gen
+    buf.sample(1, 1, 1.0, 1.0)
+    assert buf.gen is rows  # emptied in place: the ledgers' references still feed the buffer
     assert buf.drain()[1].shape == (1, 4)
 
 

@@ -112,7 +112,7 @@ def _check(
         assert not waiter.done()
         conn.connection_lost(None)
         assert waiter.done() and waiter.exception() is None
-    status, proto, head, body, flags, *_ = conn.outcome()
+    status, proto, head, body, flags = conn.status, conn.version, conn.head, b"".join(conn.body), conn.flags
     assert (status, proto, body) == (ref.status, ref.version, ref.body)
     assert conn.keep_alive is ref.keep_alive
     assert head == wire[: wire.find(b"\r\n\r\n")]

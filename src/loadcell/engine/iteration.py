@@ -11,7 +11,6 @@ from typing import Any
 from loadcell.engine.context import RunContext
 from loadcell.engine.vu import VU
 from loadcell.errors import ScriptAbortedError
-from loadcell.metrics.buffer import iter_row
 from loadcell.metrics.clock import now
 
 ScenarioFn = Callable[[VU], Any]
@@ -51,18 +50,7 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
         ctx.record_iteration_error(exc, vu.scenario_name)
         completed = True
     finally:
-        end = now()
-        vu.buffer.add_iter(
-            iter_row(
-                vu.base_tid,
-                end,
-                (end - start) * 1000.0,
-                vu.bytes_sent,
-                vu.bytes_received,
-                1.0 if completed else 0.0,
-            )
-        )
-        vu.bytes_sent = vu.bytes_received = 0
+        end = vu.ledger.iteration(vu.base_tid, start, completed)
         http = vu.http
         if http.cookies.cookies:  # k6 clears the jar between iterations; a call only when there is one
             http.reset()

@@ -355,8 +355,8 @@ class TestRun:
                 return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
             finally:
                 t, tid = now(), vu.sample_tagset(None)
-                self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.bytes_sent))
-                self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.bytes_received))
+                self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.ledger.bytes_sent))
+                self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.ledger.bytes_received))
                 vu.http.close()
 
     async def _setup(self, timeout: float) -> bool:

@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from loadcell.http._wire import Ledger
 from loadcell.http.client import HttpClient
+from loadcell.http.response import Response
+from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import SampleBuffer
 from loadcell.metrics.tags import TagPairs, TagSets, merge_pairs
 
@@ -33,8 +36,6 @@ class VU:
         self.store: dict[str, Any] = {}  # per-VU script state (each k6 VU has its own globals)
         self.env: dict[str, str] = ctx.env
         self.group = ""
-        self.bytes_sent = 0
-        self.bytes_received = 0
         self._base: TagPairs = ctx.test_tags
         self._custom: dict[str, str] = {}
         self._scenario_tags: TagPairs = ()
@@ -44,6 +45,20 @@ class VU:
         self.http_cache: dict[tuple, int] = {}
         self._sample_cache: dict[tuple, int] = {}
         self.check_cache: dict[tuple, int] = {}
+        buffer = self.buffer
+        # Request, check and iteration rows, written in C (the bytes of the iteration so far too).
+        self.ledger = Ledger(
+            self,
+            buffer.http,
+            buffer.gen,
+            buffer.iters,
+            self.http_cache,
+            self.check_cache,
+            self.http_tagset,
+            self.check_tagset,
+            Response,
+            R.CHECKS.id,
+        )
         self.http = HttpClient(self)
 
     # tags ----------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ connection_lost, timeouts, close, and the error a malformed response becomes (`_
 
 #include <dlfcn.h>
 
-#include "llhttp.h"
+#include "_wire.h"
 
 /* llhttp itself is not compiled here: httptools (a pinned dependency) ships it, built and with
    its symbols exported, in httptools.parser.parser. The module binds the functions it needs from
@@ -37,59 +37,14 @@ static int (*ll_should_keep_alive)(const llhttp_t *);
 static const char *(*ll_get_error_reason)(const llhttp_t *);
 static void (*ll_resume_after_upgrade)(llhttp_t *);
 
-/* Bits of `flags`, as loadcell.http.head.ENCODED and COOKIES. */
-#define ENCODED 2
-#define COOKIES 4
-
-typedef struct {
-    PyObject_HEAD
-    llhttp_t parser;
-    PyObject *loop;
-    PyObject *key;
-    PyObject *transport;
-    PyObject *write;         /* transport.write, bound once per transport */
-    PyObject *create_future; /* loop.create_future, bound once */
-    PyObject *waiter;        /* the request's future, or None */
-    PyObject *pending;       /* bytes received before the head was complete */
-    PyObject *head;          /* the raw head, status line included, without the blank line */
-    PyObject *body;          /* list of body chunks */
-    PyObject *version;       /* "HTTP/1.1" */
-    PyObject *arrivals;      /* loadcell.http.arrivals.ArrivalWatch, or None */
-    PyObject *outbox;        /* the loop's Outbox (corked writes), or None: write at once */
-    PyObject *out;           /* the request waiting in the outbox, or NULL */
-    double t_sent;           /* when the request was written (0: not yet) */
-    double t_first;
-    double t_read;           /* the last read: a response completes at the read that ends it */
-    double t_done;
-    double deadline;
-    double timeout;          /* of the request in flight: the deadline runs from its write */
-    long long bytes_in;
-    long long bytes_out;
-    int status;
-    int flags;
-    int fd;
-    char closed;
-    char headers_done;
-    char head_request;
-    char keep_alive;
-    char keep_body;
-} Conn;
 
 static llhttp_settings_t settings;
 static PyTypeObject *future_type;      /* asyncio.Future (_asyncio's C type) */
 static PyObject *future_set_result;      /* asyncio.Future.set_result */
 static PyObject *invalid_state_error;    /* asyncio.InvalidStateError */
-static PyObject *str_fail, *str_join, *str_set_result, *str_malformed, *str_write, *str_create_future;
+static PyObject *str_fail, *str_set_result, *str_malformed, *str_write, *str_create_future;
 static PyObject *http11, *http10, *empty_bytes;
 
-/* time.perf_counter() on Linux, so stamps taken here and in Python share one clock. */
-static inline double
-clock_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int
 has_field(const char *head, Py_ssize_t len, const char *name, size_t name_len)
@@ -572,48 +527,6 @@ Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
     return waiter;
 }
 
-static PyObject *
-Conn_outcome(Conn *self, PyObject *Py_UNUSED(ignored))
-{
-    PyObject *body;
-    Py_ssize_t chunks = PyList_GET_SIZE(self->body);
-    if (chunks == 1) {
-        body = Py_NewRef(PyList_GET_ITEM(self->body, 0));
-    } else if (chunks == 0) {
-        body = Py_NewRef(empty_bytes);
-    } else {
-        body = PyObject_CallMethodOneArg(empty_bytes, str_join, self->body);
-        if (body == NULL) {
-            return NULL;
-        }
-    }
-    PyObject *out = PyTuple_New(11);
-    if (out == NULL) {
-        Py_DECREF(body);
-        return NULL;
-    }
-    double t_first = self->t_first != 0.0 ? self->t_first : self->t_done;
-    PyTuple_SET_ITEM(out, 0, PyLong_FromLong(self->status));
-    PyTuple_SET_ITEM(out, 1, Py_NewRef(self->version));
-    PyTuple_SET_ITEM(out, 2, Py_NewRef(self->head));
-    PyTuple_SET_ITEM(out, 3, body);
-    PyTuple_SET_ITEM(out, 4, PyLong_FromLong(self->flags));
-    PyTuple_SET_ITEM(out, 5, PyFloat_FromDouble(self->t_sent));
-    PyTuple_SET_ITEM(out, 6, PyFloat_FromDouble(t_first));
-    PyTuple_SET_ITEM(out, 7, PyFloat_FromDouble(self->t_done));
-    PyTuple_SET_ITEM(out, 8, PyLong_FromLongLong(self->bytes_out));
-    PyTuple_SET_ITEM(out, 9, PyLong_FromLongLong(self->bytes_in));
-    PyTuple_SET_ITEM(out, 10, PyBool_FromLong(self->keep_alive && !self->closed));
-    for (Py_ssize_t i = 0; i < 11; i++) {
-        if (PyTuple_GET_ITEM(out, i) == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-    }
-    self->bytes_out = self->bytes_in = 0;
-    return out;
-}
-
 static int
 set_transport(Conn *self, PyObject *transport)
 {
@@ -760,11 +673,6 @@ static PyMethodDef Conn_methods[] = {
      "has been parsed. keep_body=False (k6's responseType "
      "\"none\") counts the body's bytes and keeps none of them. The timeout (s) sets `deadline`, "
      "which the timeout sweep reads."},
-    {"outcome", (PyCFunction)Conn_outcome, METH_NOARGS,
-     "outcome() -> (status, proto, head, body, flags, t_sent, t_first, t_done, bytes_out, bytes_in, "
-     "reusable): "
-     "the finished exchange in one call (C members read one by one cost a generic attribute "
-     "lookup each), and the byte counters start again from zero."},
     {"_finish", (PyCFunction)Conn_finish, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -825,8 +733,9 @@ wire_now(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
     return PyFloat_FromDouble(clock_now());
 }
 
+PyTypeObject *loadcell_conn_type;
+
 #ifdef __linux__
-static PyTypeObject *conn_type;
 
 /* The arrival stamps' look (loadcell.http.arrivals): one epoll_wait(0) on the watch's
    edge-triggered set, and each in-flight request whose socket got bytes gets its first-byte stamp.
@@ -869,7 +778,7 @@ wire_stamp(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
                 }
                 continue;
             }
-            if (PyObject_TypeCheck(conn, conn_type)) {
+            if (PyObject_TypeCheck(conn, loadcell_conn_type)) {
                 Conn *c = (Conn *)conn;
                 if (c->waiter != Py_None && c->t_first == 0.0) {
                     c->t_first = t;
@@ -990,7 +899,6 @@ PyInit__wire(void)
     settings.on_body = on_body;
     settings.on_message_complete = on_message_complete;
     str_set_result = PyUnicode_InternFromString("set_result");
-    str_join = PyUnicode_InternFromString("join");
     str_fail = PyUnicode_InternFromString("_fail");
     str_malformed = PyUnicode_InternFromString("_malformed");
     str_write = PyUnicode_InternFromString("write");
@@ -998,7 +906,7 @@ PyInit__wire(void)
     http11 = PyUnicode_InternFromString("HTTP/1.1");
     http10 = PyUnicode_InternFromString("HTTP/1.0");
     empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
-    if (!str_fail || !str_join || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
+    if (!str_fail || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
         !http10 || !empty_bytes) {
         return NULL;
     }
@@ -1028,13 +936,13 @@ PyInit__wire(void)
         Py_DECREF(module);
         return NULL;
     }
-#ifdef __linux__
-    conn_type = (PyTypeObject *)type; /* the module's reference, kept for stamp()'s type check */
-#else
-    Py_DECREF(type);
-#endif
+    loadcell_conn_type = (PyTypeObject *)type; /* the module's reference */
     outbox_type = (PyTypeObject *)PyType_FromSpec(&Outbox_spec);
     if (outbox_type == NULL || PyModule_AddObject(module, "Outbox", Py_NewRef(outbox_type)) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    if (loadcell_add_ledger(module) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -90,6 +90,7 @@ class HttpClient:
 
     def __init__(self, vu: VU) -> None:
         self.vu = vu
+        self.ledger = vu.ledger
         self.loop = asyncio.get_event_loop()
         self.sweeper = TimeoutSweeper.for_loop(self.loop)
         self.inflight = self.sweeper.inflight  # requests in flight, for the timeout sweep
@@ -281,7 +282,6 @@ class HttpClient:
                 method, target, headers, len(payload) if payload is not None else None, content_type, cookie
             )
             wire = head + payload if payload else head
-        vu = self.vu
         t_start = t_conn = now()
         connect_s = tls_s = 0.0
         idle = self.idle.get(target.key)
@@ -310,6 +310,8 @@ class HttpClient:
             if not target.tls:
                 conn.watch_arrivals(self.arrivals)
             conn.outbox = self.outbox
+            if idle is None:  # concurrent first requests share one list
+                idle = self.idle.setdefault(target.key, [])
             t_conn = now()
         waiter = conn.send(wire, method == "HEAD", keep, timeout)  # written at the end of this loop pass
         arrivals = self.arrivals
@@ -326,8 +328,8 @@ class HttpClient:
             raise
         except BaseException as exc:
             conn.close()
-            vu.bytes_sent += conn.bytes_out
-            vu.bytes_received += conn.bytes_in
+            self.ledger.bytes_sent += conn.bytes_out
+            self.ledger.bytes_received += conn.bytes_in
             # The request was sent: its time counts, up to the deadline for a timeout (as in k6).
             t_end = min(now(), conn.deadline)
             t_sent = min(conn.t_sent or t_end, t_end)  # never written: all of it was sending
@@ -343,72 +345,27 @@ class HttpClient:
             return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
         finally:
             inflight.discard(conn)
-        status, proto, head, payload_in, flags, t_sent, t_first, t_done, sent, received, reusable = (
-            conn.outcome()
+        response = self.ledger.settle(
+            conn, idle, method, target.url, tags, expected, t_start, t_conn, connect_s, tls_s
         )
-        if flags & (ENCODED | COOKIES):
-            if flags & ENCODED and payload_in:
-                for encoding in field_values(head, b"content-encoding"):
-                    payload_in = _decode(payload_in, encoding.lower())
-            if flags & COOKIES:
-                self.cookies.store(target, field_values(head, b"set-cookie"))
-        vu.bytes_sent += sent
-        vu.bytes_received += received
-        if reusable:
-            if idle is None:
-                idle = self.idle.setdefault(target.key, [])
-            idle.append(conn)
-        else:
-            conn.close()
-        blocked = (t_conn - t_start) * 1000.0
-        connecting = connect_s * 1000.0
-        tls = tls_s * 1000.0
-        sending = (t_sent - t_conn) * 1000.0
-        waiting = (t_first - t_sent) * 1000.0
-        receiving = (t_done - t_first) * 1000.0
-        if expected is None:
-            failed = _NAN
-            ok_tag = ""
-        elif status in expected.codes:
-            failed, ok_tag = 0.0, "true"
-        else:
-            failed, ok_tag = 1.0, "false"
-        error_code = 1000 + status if status >= 400 else 0
-        tid = vu.http_cache.get(
-            (vu.group, method, target.url, status, proto, ok_tag, tuple(tags.items()) if tags else None)
-        )
-        if tid is None:
-            tid = vu.http_tagset(method, target.url, status, proto, ok_tag, error_code, tags)
-        vu.buffer.add_http(
-            http_row(
-                tid,
-                t_done,
-                sending + waiting + receiving,
-                blocked,
-                connecting,
-                tls,
-                sending,
-                waiting,
-                receiving,
-                failed,
-            )
-        )
-        response = Response(
-            method,
-            target.url,
-            status,
-            proto,
-            head,
-            payload_in,
-            (blocked, connecting, tls, sending, waiting, receiving),
-            "" if not error_code else f"HTTP {status}",
-            error_code,
-        )
-        if hops > 0 and status in _REDIRECTS:
+        if conn.flags:
+            self._absorb(response, conn.flags, target)
+        if hops > 0 and response.status in _REDIRECTS:
             return await self._redirect(
                 response, method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
             )
         return response
+
+    def _absorb(self, response: Response, flags: int, target: Target) -> None:
+        """What a response asks of the client: a body to decompress, cookies to keep."""
+        head = response.raw_head
+        if flags & ENCODED and response.body:
+            body = response.body
+            for encoding in field_values(head, b"content-encoding"):
+                body = _decode(body, encoding.lower())
+            response.body = body
+        if flags & COOKIES:
+            self.cookies.store(target, field_values(head, b"set-cookie"))
 
     def _record_error(
         self,

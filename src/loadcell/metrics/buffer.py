@@ -1,8 +1,8 @@
 """The hot path's sample store: flat byte buffers of packed doubles, folded into sinks in batches.
 
-A request packs one row (one C call, `struct` converts ten floats far faster than `array.extend`
-does) and appends it to a bytearray; numpy reads the bytes in place and folds thousands of rows at
-once into histograms. No Python object per sample survives the request.
+A request's row is ten doubles appended to a bytearray (by the VU's Ledger, in C: no Python float
+per value); numpy reads the bytes in place and folds thousands of rows at once into histograms. No
+Python object per sample survives the request.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ GEN_FIELDS = 4
 # Iteration row: tagset id, end time, duration (ms), bytes sent, bytes received, completed (1) or not (0).
 ITER_FIELDS = 6
 
-# Row packers for the hot path: `buffer.add_http(http_row(...))`.
+# Row packers for the Python writers (errors, custom metrics); a VU's requests, checks and
+# iterations are written by its Ledger (loadcell.http._ledger.c), in these same layouts.
 http_row = struct.Struct(f"{HTTP_FIELDS}d").pack
 gen_row = struct.Struct(f"{GEN_FIELDS}d").pack
-iter_row = struct.Struct(f"{ITER_FIELDS}d").pack
 _ROW_BYTES = {"http": HTTP_FIELDS * 8, "gen": GEN_FIELDS * 8, "iters": ITER_FIELDS * 8}
 
 
@@ -42,27 +42,29 @@ def _take(rows: bytearray, fields: int) -> np.ndarray:
 
 
 class SampleBuffer:
-    """Per-process append-only rows; the `add_*` methods are bound once for the hot path."""
+    """Per-process append-only rows. The bytearrays stay the same objects for the whole run: each
+    VU's Ledger holds them."""
 
-    __slots__ = ("add_gen", "add_http", "add_iter", "gen", "http", "iters")
+    __slots__ = ("gen", "http", "iters")
 
     def __init__(self) -> None:
         self.http = bytearray()
         self.gen = bytearray()
         self.iters = bytearray()
-        self.add_http = self.http.extend
-        self.add_gen = self.gen.extend
-        self.add_iter = self.iters.extend
+
+    def add_http(self, row: bytes) -> None:
+        """One request row (http_row), for requests that got no response."""
+        self.http.extend(row)
 
     def sample(self, metric_id: int, tagset: int, t: float, value: float) -> None:
-        """One generic sample (custom metrics, checks off the hot path, gauges)."""
-        self.add_gen(gen_row(metric_id, tagset, t, value))
+        """One generic sample (custom metrics, group durations, dropped iterations)."""
+        self.gen.extend(gen_row(metric_id, tagset, t, value))
 
     def __len__(self) -> int:
         return sum(len(getattr(self, name)) // size for name, size in _ROW_BYTES.items())
 
     def drain(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Copy the rows out and empty the buffers in place (bound methods stay valid)."""
+        """Copy the rows out and empty the buffers in place (the ledgers' references stay valid)."""
         return _take(self.http, HTTP_FIELDS), _take(self.gen, GEN_FIELDS), _take(self.iters, ITER_FIELDS)
 
 

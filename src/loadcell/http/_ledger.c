@@ -1,0 +1,416 @@
+/* A VU's ledger: what its finished requests, its checks and its iterations write into the
+   process's sample buffer (loadcell.metrics.buffer), in C.
+
+Why C: after the response protocol moved to C (_wire.c), the Python that turned a finished
+exchange into a sample row and a Response was the largest single share of the interpreter's work
+per request: six timings, the expected-status test, the tag-set lookup, a packed row and the
+Response, ~150 bytecodes and a dozen boxed floats (docs/performance.md). Here they are plain C
+doubles until the one row is copied into the buffer.
+
+The rows are the buffer's layouts (HTTP_FIELDS, GEN_FIELDS, ITER_FIELDS in metrics/buffer.py).
+Tag-set ids come from the VU's caches, keyed exactly as the VU's Python methods key them; on a
+miss the VU's method is called, which interns the tag set and fills the cache.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <math.h>
+
+#include "_wire.h"
+
+#define HTTP_FIELDS 10
+#define GEN_FIELDS 4
+#define ITER_FIELDS 6
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *vu;          /* read for its `group` */
+    PyObject *http_rows;   /* the buffer's bytearrays */
+    PyObject *gen_rows;
+    PyObject *iter_rows;
+    PyObject *http_cache;  /* the VU's tag-set caches (dicts) */
+    PyObject *check_cache;
+    PyObject *http_miss;   /* vu.http_tagset */
+    PyObject *check_miss;  /* vu.check_tagset */
+    PyObject *response;    /* the Response type */
+    double checks_metric;  /* the `checks` metric's id */
+    long long bytes_sent;  /* of the iteration so far */
+    long long bytes_received;
+} Ledger;
+
+static PyObject *str_group, *str_codes, *str_close, *str_join, *str_true, *str_false, *str_empty, *empty_bytes;
+
+/* Append one row of doubles to a bytearray (the buffer's append-only store). */
+static int
+append_row(PyObject *rows, const double *row, Py_ssize_t fields)
+{
+    if (!PyByteArray_CheckExact(rows)) {
+        PyErr_SetString(PyExc_TypeError, "the sample buffer's rows must be a bytearray");
+        return -1;
+    }
+    Py_ssize_t size = PyByteArray_GET_SIZE(rows);
+    Py_ssize_t n = fields * (Py_ssize_t)sizeof(double);
+    if (PyByteArray_Resize(rows, size + n) < 0) {
+        return -1;
+    }
+    memcpy(PyByteArray_AS_STRING(rows) + size, row, (size_t)n);
+    return 0;
+}
+
+/* The tag set's key part for extra tags: tuple(tags.items()) if tags else None, as the VU's. */
+static PyObject *
+tags_key(PyObject *tags)
+{
+    if (tags == Py_None) {
+        return Py_NewRef(Py_None);
+    }
+    int truth = PyObject_IsTrue(tags);
+    if (truth <= 0) {
+        return truth < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *items = PyMapping_Items(tags);
+    if (items == NULL) {
+        return NULL;
+    }
+    PyObject *key = PyList_AsTuple(items);
+    Py_DECREF(items);
+    return key;
+}
+
+/* The tag-set id for `key` from `cache`, or from `miss(*args)` (which fills the cache). */
+static int
+tagset(PyObject *cache, PyObject *key, PyObject *miss, PyObject *const *args, Py_ssize_t nargs, double *out)
+{
+    PyObject *tid = PyDict_GetItemWithError(cache, key); /* borrowed */
+    if (tid != NULL) {
+        Py_INCREF(tid);
+    } else {
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+        tid = PyObject_Vectorcall(miss, args, (size_t)nargs, NULL);
+        if (tid == NULL) {
+            return -1;
+        }
+    }
+    *out = PyLong_AsDouble(tid);
+    Py_DECREF(tid);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *
+body_of(Conn *conn)
+{
+    Py_ssize_t chunks = PyList_GET_SIZE(conn->body);
+    if (chunks == 1) {
+        return Py_NewRef(PyList_GET_ITEM(conn->body, 0));
+    }
+    if (chunks == 0) {
+        return Py_NewRef(empty_bytes);
+    }
+    return PyObject_CallMethodOneArg(empty_bytes, str_join, conn->body);
+}
+
+static int
+as_doubles(PyObject *const *args, Py_ssize_t n, double *out)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        out[i] = PyFloat_AsDouble(args[i]);
+        if (out[i] == -1.0 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 10 || !PyObject_TypeCheck(args[0], loadcell_conn_type) || !PyList_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "settle(conn, idle: list, method, url, tags, expected, t_start, t_conn, "
+                                         "connect_s, tls_s)");
+        return NULL;
+    }
+    Conn *conn = (Conn *)args[0];
+    PyObject *method = args[2], *url = args[3], *tags = args[4], *expected = args[5];
+    double t[4]; /* t_start, t_conn, connect_s, tls_s */
+    if (as_doubles(args + 6, 4, t) < 0) {
+        return NULL;
+    }
+    int status = conn->status;
+    self->bytes_sent += conn->bytes_out;
+    self->bytes_received += conn->bytes_in;
+    conn->bytes_out = conn->bytes_in = 0;
+
+    /* The connection goes back to the idle list, or is closed (HttpConnection.close). */
+    if (conn->keep_alive && !conn->closed) {
+        if (PyList_Append(args[1], (PyObject *)conn) < 0) {
+            return NULL;
+        }
+    } else {
+        PyObject *r = PyObject_CallMethodNoArgs((PyObject *)conn, str_close);
+        if (r == NULL) {
+            return NULL;
+        }
+        Py_DECREF(r);
+    }
+
+    double t_first = conn->t_first != 0.0 ? conn->t_first : conn->t_done;
+    double blocked = (t[1] - t[0]) * 1000.0;
+    double connecting = t[2] * 1000.0;
+    double tls = t[3] * 1000.0;
+    double sending = (conn->t_sent - t[1]) * 1000.0;
+    double waiting = (t_first - conn->t_sent) * 1000.0;
+    double receiving = (conn->t_done - t_first) * 1000.0;
+
+    PyObject *status_obj = PyLong_FromLong(status);
+    if (status_obj == NULL) {
+        return NULL;
+    }
+    /* http_req_failed and the expected_response tag: NaN and no tag without expected statuses */
+    double failed = NAN;
+    PyObject *ok_tag = str_empty;
+    if (expected != Py_None) {
+        PyObject *codes = PyObject_GetAttr(expected, str_codes);
+        int hit = codes != NULL ? PySequence_Contains(codes, status_obj) : -1;
+        Py_XDECREF(codes);
+        if (hit < 0) {
+            Py_DECREF(status_obj);
+            return NULL;
+        }
+        failed = hit ? 0.0 : 1.0;
+        ok_tag = hit ? str_true : str_false;
+    }
+    int error_code = status >= 400 ? 1000 + status : 0;
+
+    PyObject *response = NULL, *key = NULL, *extra = NULL, *error_code_obj = NULL, *timings = NULL;
+    PyObject *error = NULL, *body = NULL;
+    PyObject *group = PyObject_GetAttr(self->vu, str_group);
+    if (group == NULL || (extra = tags_key(tags)) == NULL ||
+        (error_code_obj = PyLong_FromLong(error_code)) == NULL) {
+        goto done;
+    }
+    key = PyTuple_Pack(7, group, method, url, status_obj, conn->version, ok_tag, extra);
+    if (key == NULL) {
+        goto done;
+    }
+    PyObject *miss_args[7] = {method, url, status_obj, conn->version, ok_tag, error_code_obj, tags};
+    double row[HTTP_FIELDS] = {0.0,      conn->t_done, sending + waiting + receiving, blocked, connecting, tls,
+                               sending, waiting,      receiving,                     failed};
+    if (tagset(self->http_cache, key, self->http_miss, miss_args, 7, &row[0]) < 0 ||
+        append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
+        goto done;
+    }
+    timings = Py_BuildValue("(dddddd)", blocked, connecting, tls, sending, waiting, receiving);
+    error = error_code ? PyUnicode_FromFormat("HTTP %d", status) : Py_NewRef(str_empty);
+    body = body_of(conn);
+    if (timings == NULL || error == NULL || body == NULL) {
+        goto done;
+    }
+    PyObject *fields[9] = {method, url, status_obj, conn->version, conn->head, body, timings, error, error_code_obj};
+    response = PyObject_Vectorcall(self->response, fields, 9, NULL);
+done:
+    Py_DECREF(status_obj);
+    Py_XDECREF(group);
+    Py_XDECREF(extra);
+    Py_XDECREF(error_code_obj);
+    Py_XDECREF(key);
+    Py_XDECREF(timings);
+    Py_XDECREF(error);
+    Py_XDECREF(body);
+    return response;
+}
+
+static PyObject *
+Ledger_check(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "check(name, tags, ok)");
+        return NULL;
+    }
+    int ok = PyObject_IsTrue(args[2]);
+    if (ok < 0) {
+        return NULL;
+    }
+    PyObject *group = PyObject_GetAttr(self->vu, str_group);
+    if (group == NULL) {
+        return NULL;
+    }
+    PyObject *extra = tags_key(args[1]);
+    PyObject *key = extra != NULL ? PyTuple_Pack(3, group, args[0], extra) : NULL;
+    Py_DECREF(group);
+    Py_XDECREF(extra);
+    if (key == NULL) {
+        return NULL;
+    }
+    double row[GEN_FIELDS] = {self->checks_metric, 0.0, 0.0, ok ? 1.0 : 0.0};
+    int rc = tagset(self->check_cache, key, self->check_miss, args, 2, &row[1]);
+    Py_DECREF(key);
+    if (rc < 0) {
+        return NULL;
+    }
+    row[2] = clock_now();
+    if (append_row(self->gen_rows, row, GEN_FIELDS) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Ledger_iteration(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "iteration(tagset, start, completed) -> end");
+        return NULL;
+    }
+    double tid_start[2];
+    if (as_doubles(args, 2, tid_start) < 0) {
+        return NULL;
+    }
+    int completed = PyObject_IsTrue(args[2]);
+    if (completed < 0) {
+        return NULL;
+    }
+    double end = clock_now();
+    double row[ITER_FIELDS] = {tid_start[0],
+                               end,
+                               (end - tid_start[1]) * 1000.0,
+                               (double)self->bytes_sent,
+                               (double)self->bytes_received,
+                               completed ? 1.0 : 0.0};
+    if (append_row(self->iter_rows, row, ITER_FIELDS) < 0) {
+        return NULL;
+    }
+    self->bytes_sent = self->bytes_received = 0;
+    return PyFloat_FromDouble(end);
+}
+
+/* the type ------------------------------------------------------------------------------------- */
+
+static int
+Ledger_init(Ledger *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"vu",        "http_rows",  "gen_rows", "iter_rows",     "http_cache", "check_cache",
+                             "http_miss", "check_miss", "response", "checks_metric", NULL};
+    PyObject *vu, *http_rows, *gen_rows, *iter_rows, *http_cache, *check_cache, *http_miss, *check_miss, *response;
+    int checks_metric;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!O!O!O!OOOi", kwlist, &vu, &PyByteArray_Type, &http_rows,
+                                     &PyByteArray_Type, &gen_rows, &PyByteArray_Type, &iter_rows, &PyDict_Type,
+                                     &http_cache, &PyDict_Type, &check_cache, &http_miss, &check_miss, &response,
+                                     &checks_metric)) {
+        return -1;
+    }
+    Py_XSETREF(self->vu, Py_NewRef(vu));
+    Py_XSETREF(self->http_rows, Py_NewRef(http_rows));
+    Py_XSETREF(self->gen_rows, Py_NewRef(gen_rows));
+    Py_XSETREF(self->iter_rows, Py_NewRef(iter_rows));
+    Py_XSETREF(self->http_cache, Py_NewRef(http_cache));
+    Py_XSETREF(self->check_cache, Py_NewRef(check_cache));
+    Py_XSETREF(self->http_miss, Py_NewRef(http_miss));
+    Py_XSETREF(self->check_miss, Py_NewRef(check_miss));
+    Py_XSETREF(self->response, Py_NewRef(response));
+    self->checks_metric = checks_metric;
+    return 0;
+}
+
+static int
+Ledger_traverse(Ledger *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->vu);
+    Py_VISIT(self->http_cache);
+    Py_VISIT(self->check_cache);
+    Py_VISIT(self->http_miss);
+    Py_VISIT(self->check_miss);
+    Py_VISIT(self->response);
+    return 0;
+}
+
+static int
+Ledger_clear(Ledger *self)
+{
+    Py_CLEAR(self->vu);
+    Py_CLEAR(self->http_rows);
+    Py_CLEAR(self->gen_rows);
+    Py_CLEAR(self->iter_rows);
+    Py_CLEAR(self->http_cache);
+    Py_CLEAR(self->check_cache);
+    Py_CLEAR(self->http_miss);
+    Py_CLEAR(self->check_miss);
+    Py_CLEAR(self->response);
+    return 0;
+}
+
+static void
+Ledger_dealloc(Ledger *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Ledger_clear(self);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef Ledger_methods[] = {
+    {"settle", (PyCFunction)(void (*)(void))Ledger_settle, METH_FASTCALL,
+     "settle(conn, idle, method, url, tags, expected, t_start, t_conn, connect_s, tls_s) -> Response: "
+     "one finished exchange: its bytes are counted, the connection goes back to `idle` (or is "
+     "closed), its sample row is written and its Response built."},
+    {"check", (PyCFunction)(void (*)(void))Ledger_check, METH_FASTCALL,
+     "check(name, tags, ok): one `checks` sample, in the VU's group."},
+    {"iteration", (PyCFunction)(void (*)(void))Ledger_iteration, METH_FASTCALL,
+     "iteration(tagset, start, completed) -> end: the iteration's row (duration, the bytes its "
+     "requests moved); the byte counts start again from zero."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Ledger_members[] = {
+    {"bytes_sent", T_LONGLONG, offsetof(Ledger, bytes_sent), 0, NULL},
+    {"bytes_received", T_LONGLONG, offsetof(Ledger, bytes_received), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot Ledger_slots[] = {
+    {Py_tp_doc, "What a VU's requests, checks and iterations write into the sample buffer."},
+    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_init, Ledger_init},
+    {Py_tp_dealloc, Ledger_dealloc},
+    {Py_tp_traverse, Ledger_traverse},
+    {Py_tp_clear, Ledger_clear},
+    {Py_tp_methods, Ledger_methods},
+    {Py_tp_members, Ledger_members},
+    {0, NULL},
+};
+
+static PyType_Spec Ledger_spec = {
+    .name = "loadcell.http._wire.Ledger",
+    .basicsize = sizeof(Ledger),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = Ledger_slots,
+};
+
+int
+loadcell_add_ledger(PyObject *module)
+{
+    str_group = PyUnicode_InternFromString("group");
+    str_codes = PyUnicode_InternFromString("codes");
+    str_close = PyUnicode_InternFromString("close");
+    str_join = PyUnicode_InternFromString("join");
+    str_true = PyUnicode_InternFromString("true");
+    str_false = PyUnicode_InternFromString("false");
+    str_empty = PyUnicode_InternFromString("");
+    empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
+    if (!str_group || !str_codes || !str_close || !str_join || !str_true || !str_false || !str_empty ||
+        !empty_bytes) {
+        return -1;
+    }
+    PyObject *type = PyType_FromSpec(&Ledger_spec);
+    if (type == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObject(module, "Ledger", type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    return 0;
+}
