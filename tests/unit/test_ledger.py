@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterator
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -152,15 +153,45 @@ def test_settle_refuses_what_is_not_a_connection(vu: VU) -> None:
 
 def test_checks_write_one_row_each_in_the_group(vu: VU) -> None:
     vu.group = "::g"
-    vu.ledger.check("fine", None, True)
-    vu.ledger.check("fine", {"k": "v"}, 0)
+    assert vu.ledger.checks(7, {"fine": lambda v: v == 7, "odd": lambda v: v % 2}, None) is True
+    assert vu.ledger.checks(7, {"fine": False}, {"k": "v"}) is False  # a value is its own result
     _, gen, _ = vu.buffer.drain()
-    assert gen[:, 0].tolist() == [R.CHECKS.id] * 2 and gen[:, 3].tolist() == [1.0, 0.0]
+    assert gen[:, 0].tolist() == [R.CHECKS.id] * 3 and gen[:, 3].tolist() == [1.0, 1.0, 0.0]
     assert _tags(vu, gen[0, 1]) == {"check": "fine", "group": "::g", "scenario": "default"}
-    assert _tags(vu, gen[1, 1])["k"] == "v"
+    assert _tags(vu, gen[1, 1])["check"] == "odd"
+    assert _tags(vu, gen[2, 1])["k"] == "v"
+
+
+def test_a_predicate_that_raises_is_a_failed_check_and_raises(vu: VU) -> None:
+    with pytest.raises(ZeroDivisionError):
+        vu.ledger.checks(0, {"before": True, "divides": lambda v: 1 / v, "after": True}, None)
+    gen = vu.buffer.drain()[1]
+    assert [_tags(vu, t)["check"] for t in gen[:, 1]] == ["before", "divides"]
+    assert gen[:, 3].tolist() == [1.0, 0.0]
+
+
+def test_an_awaitable_result_is_a_script_error(vu: VU) -> None:
+    async def later(_: object) -> bool:
+        return True
+
+    with pytest.raises(TypeError, match="'async' returned an awaitable"):
+        vu.ledger.checks(1, {"async": later}, None)  # the coroutine is closed: no "never awaited"
+    assert vu.buffer.drain()[1][:, 3].tolist() == [0.0]
+
+
+def test_check_names_and_mappings_are_validated(vu: VU) -> None:
     with pytest.raises(ValueError, match="::"):
-        vu.ledger.check("a::b", None, True)
+        vu.ledger.checks(1, {"a::b": True}, None)
     assert vu.buffer.drain()[1].size == 0  # a refused name writes nothing
+
+    def grow(_: object) -> bool:
+        checks["more"] = True
+        return True
+
+    checks = {"grows": grow}
+    with pytest.raises(RuntimeError, match="changed size"):
+        vu.ledger.checks(1, checks, None)
+    assert vu.ledger.checks(1, MappingProxyType({"proxy": True}), None) is True  # any mapping
 
 
 def test_an_iteration_row_carries_its_bytes_and_folds(vu: VU) -> None:

@@ -33,6 +33,8 @@ typedef struct {
     PyObject *http_miss;   /* vu.http_tagset */
     PyObject *check_miss;  /* vu.check_tagset */
     PyObject *response;    /* the Response type */
+    PyObject *expected;    /* the last ExpectedStatuses seen, and its `codes` (most requests share one) */
+    PyObject *codes;
     double checks_metric;  /* the `checks` metric's id */
     long long bytes_sent;  /* of the iteration so far */
     long long bytes_received;
@@ -123,6 +125,25 @@ as_doubles(PyObject *const *args, Py_ssize_t n, double *out)
     return 0;
 }
 
+/* A tuple of floats (Py_BuildValue parses its format string on every call). */
+static PyObject *
+doubles_tuple(const double *values, Py_ssize_t n)
+{
+    PyObject *tuple = PyTuple_New(n);
+    if (tuple == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyFloat_FromDouble(values[i]);
+        if (value == NULL) {
+            Py_DECREF(tuple);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(tuple, i, value);
+    }
+    return tuple;
+}
+
 static PyObject *
 Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -171,9 +192,16 @@ Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
     double failed = NAN;
     PyObject *ok_tag = str_empty;
     if (expected != Py_None) {
-        PyObject *codes = PyObject_GetAttr(expected, str_codes);
-        int hit = codes != NULL ? PySequence_Contains(codes, status_obj) : -1;
-        Py_XDECREF(codes);
+        if (expected != self->expected) {
+            PyObject *codes = PyObject_GetAttr(expected, str_codes);
+            if (codes == NULL) {
+                Py_DECREF(status_obj);
+                return NULL;
+            }
+            Py_XSETREF(self->codes, codes);
+            Py_XSETREF(self->expected, Py_NewRef(expected));
+        }
+        int hit = PySequence_Contains(self->codes, status_obj);
         if (hit < 0) {
             Py_DECREF(status_obj);
             return NULL;
@@ -201,7 +229,7 @@ Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
         append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
         goto done;
     }
-    timings = Py_BuildValue("(dddddd)", blocked, connecting, tls, sending, waiting, receiving);
+    timings = doubles_tuple((double[]){blocked, connecting, tls, sending, waiting, receiving}, 6);
     error = error_code ? PyUnicode_FromFormat("HTTP %d", status) : Py_NewRef(str_empty);
     body = body_of(conn);
     if (timings == NULL || error == NULL || body == NULL) {
@@ -221,39 +249,127 @@ done:
     return response;
 }
 
+/* One `checks` sample for the check `name` (tags: the check's extra tags, group: the VU's). */
+static int
+record_check(Ledger *self, PyObject *group, PyObject *extra, PyObject *name, PyObject *tags, int ok)
+{
+    PyObject *key = PyTuple_Pack(3, group, name, extra);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *miss_args[2] = {name, tags};
+    double row[GEN_FIELDS] = {self->checks_metric, 0.0, 0.0, ok ? 1.0 : 0.0};
+    int rc = tagset(self->check_cache, key, self->check_miss, miss_args, 2, &row[1]);
+    Py_DECREF(key);
+    if (rc < 0) {
+        return -1;
+    }
+    row[2] = clock_now();
+    return append_row(self->gen_rows, row, GEN_FIELDS);
+}
+
+/* A predicate's result as a truth value: 1, 0, or -1 with an error (an awaitable result is one:
+   it would never run, and would always be true). */
+static int
+truth(PyObject *name, PyObject *result)
+{
+    if (result == Py_True || result == Py_False) {
+        return result == Py_True;
+    }
+    PyAsyncMethods *async = Py_TYPE(result)->tp_as_async;
+    if (async != NULL && async->am_await != NULL) {
+        PyObject *r = PyObject_HasAttrString(result, "close") ? PyObject_CallMethod(result, "close", NULL) : NULL;
+        Py_XDECREF(r);
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "check %R returned an awaitable; checks must be plain functions", name);
+        return -1;
+    }
+    return PyObject_IsTrue(result);
+}
+
+/* One check: its predicate's truth (a predicate that is not callable is its own result), and its
+   sample. A predicate that raises counts as failed, and its exception goes on to the script. */
+static int
+run_check(Ledger *self, PyObject *group, PyObject *extra, PyObject *name, PyObject *predicate, PyObject *value,
+          PyObject *tags)
+{
+    Py_INCREF(name);
+    Py_INCREF(predicate);
+    int ok = -1;
+    PyObject *result = PyCallable_Check(predicate) ? PyObject_CallOneArg(predicate, value) : Py_NewRef(predicate);
+    if (result != NULL) {
+        ok = truth(name, result);
+        Py_DECREF(result);
+    }
+    if (ok < 0) {
+        if (PyErr_ExceptionMatches(PyExc_Exception)) {
+            PyObject *type, *exc, *tb;
+            PyErr_Fetch(&type, &exc, &tb);
+            if (record_check(self, group, extra, name, tags, 0) < 0) {
+                PyErr_Clear(); /* the predicate's error is the one the script sees */
+            }
+            PyErr_Restore(type, exc, tb);
+        }
+    } else if (record_check(self, group, extra, name, tags, ok) < 0) {
+        ok = -1;
+    }
+    Py_DECREF(name);
+    Py_DECREF(predicate);
+    return ok;
+}
+
 static PyObject *
-Ledger_check(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
+Ledger_checks(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "check(name, tags, ok)");
+        PyErr_SetString(PyExc_TypeError, "checks(value, checks, tags) -> all passed");
         return NULL;
     }
-    int ok = PyObject_IsTrue(args[2]);
-    if (ok < 0) {
-        return NULL;
-    }
+    PyObject *value = args[0], *checks = args[1], *tags = args[2];
     PyObject *group = PyObject_GetAttr(self->vu, str_group);
     if (group == NULL) {
         return NULL;
     }
-    PyObject *extra = tags_key(args[1]);
-    PyObject *key = extra != NULL ? PyTuple_Pack(3, group, args[0], extra) : NULL;
+    PyObject *extra = tags_key(tags);
+    if (extra == NULL) {
+        Py_DECREF(group);
+        return NULL;
+    }
+    int all_ok = 1, ok = 1;
+    if (PyDict_CheckExact(checks)) {
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(checks);
+        PyObject *name, *predicate;
+        while (ok >= 0 && PyDict_Next(checks, &pos, &name, &predicate)) {
+            ok = run_check(self, group, extra, name, predicate, value, tags);
+            all_ok &= ok == 1;
+            if (ok >= 0 && PyDict_GET_SIZE(checks) != size) {
+                PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+                ok = -1;
+            }
+        }
+    } else {
+        PyObject *items = PyMapping_Items(checks);
+        if (items == NULL) {
+            ok = -1;
+        }
+        for (Py_ssize_t i = 0; ok >= 0 && i < PyList_GET_SIZE(items); i++) {
+            PyObject *item = PyList_GET_ITEM(items, i);
+            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+                PyErr_SetString(PyExc_TypeError, "checks must map names to predicates");
+                ok = -1;
+                break;
+            }
+            ok = run_check(self, group, extra, PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1), value, tags);
+            all_ok &= ok == 1;
+        }
+        Py_XDECREF(items);
+    }
     Py_DECREF(group);
-    Py_XDECREF(extra);
-    if (key == NULL) {
+    Py_DECREF(extra);
+    if (ok < 0) {
         return NULL;
     }
-    double row[GEN_FIELDS] = {self->checks_metric, 0.0, 0.0, ok ? 1.0 : 0.0};
-    int rc = tagset(self->check_cache, key, self->check_miss, args, 2, &row[1]);
-    Py_DECREF(key);
-    if (rc < 0) {
-        return NULL;
-    }
-    row[2] = clock_now();
-    if (append_row(self->gen_rows, row, GEN_FIELDS) < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
+    return PyBool_FromLong(all_ok);
 }
 
 static PyObject *
@@ -323,6 +439,8 @@ Ledger_traverse(Ledger *self, visitproc visit, void *arg)
     Py_VISIT(self->http_miss);
     Py_VISIT(self->check_miss);
     Py_VISIT(self->response);
+    Py_VISIT(self->expected);
+    Py_VISIT(self->codes);
     return 0;
 }
 
@@ -338,6 +456,8 @@ Ledger_clear(Ledger *self)
     Py_CLEAR(self->http_miss);
     Py_CLEAR(self->check_miss);
     Py_CLEAR(self->response);
+    Py_CLEAR(self->expected);
+    Py_CLEAR(self->codes);
     return 0;
 }
 
@@ -356,8 +476,9 @@ static PyMethodDef Ledger_methods[] = {
      "settle(conn, idle, method, url, tags, expected, t_start, t_conn, connect_s, tls_s) -> Response: "
      "one finished exchange: its bytes are counted, the connection goes back to `idle` (or is "
      "closed), its sample row is written and its Response built."},
-    {"check", (PyCFunction)(void (*)(void))Ledger_check, METH_FASTCALL,
-     "check(name, tags, ok): one `checks` sample, in the VU's group."},
+    {"checks", (PyCFunction)(void (*)(void))Ledger_checks, METH_FASTCALL,
+     "checks(value, checks, tags) -> all passed: k6's check(): each predicate's truth is one "
+     "`checks` sample, in the VU's group; a predicate that raises is a failed check, and raises."},
     {"iteration", (PyCFunction)(void (*)(void))Ledger_iteration, METH_FASTCALL,
      "iteration(tagset, start, completed) -> end: the iteration's row (duration, the bytes its "
      "requests moved); the byte counts start again from zero."},
