@@ -5,7 +5,11 @@ connections fed by hand; no sockets."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
+import types
+import warnings
+import weakref
 from collections.abc import Iterator
 from types import MappingProxyType
 
@@ -14,7 +18,8 @@ import pytest
 
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.vu import VU
-from loadcell.http.client import DEFAULT_EXPECTED
+from loadcell.http._wire import Ledger
+from loadcell.http.client import DEFAULT_EXPECTED, ExpectedStatuses
 from loadcell.http.connection import HttpConnection
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import Folder
@@ -70,7 +75,7 @@ def test_a_finished_exchange_is_one_row_and_one_response(vu: VU) -> None:
     t_conn = conn.t_sent - 0.001
     idle: list[HttpConnection] = []
     response = vu.ledger.settle(
-        conn, idle, "GET", URL, None, DEFAULT_EXPECTED, t_conn - 0.003, t_conn, 0.0, 0.0
+        conn, idle, "GET", URL, None, DEFAULT_EXPECTED, t_conn - 0.003, t_conn, 0.0021, 0.0007
     )
 
     assert (response.status, response.proto, response.body, response.error, response.error_code) == (
@@ -82,9 +87,14 @@ def test_a_finished_exchange_is_one_row_and_one_response(vu: VU) -> None:
     )
     assert response.raw_head == b"HTTP/1.1 200 X\r\nContent-Length: 2"
     timings = response.timings
-    assert (timings.blocked, timings.sending, timings.waiting, timings.receiving) == pytest.approx(
-        (3.0, 1.0, 50.0, 2.0), abs=1e-6
-    )
+    assert (
+        timings.blocked,
+        timings.connecting,
+        timings.tls_handshaking,
+        timings.sending,
+        timings.waiting,
+        timings.receiving,
+    ) == pytest.approx((3.0, 2.1, 0.7, 1.0, 50.0, 2.0), abs=1e-6)
     assert idle == [conn] and not conn.closed
     assert (vu.ledger.bytes_sent, vu.ledger.bytes_received) == (len(GET), len(_ok()))
     assert conn.bytes_in == conn.bytes_out == 0  # counted once
@@ -93,7 +103,7 @@ def test_a_finished_exchange_is_one_row_and_one_response(vu: VU) -> None:
     assert http.shape == (1, 10)
     row = http[0]
     assert row[1] == conn.t_done
-    np.testing.assert_allclose(row[2:9], [53.0, 3.0, 0.0, 0.0, 1.0, 50.0, 2.0], atol=1e-6)
+    np.testing.assert_allclose(row[2:9], [53.0, 3.0, 2.1, 0.7, 1.0, 50.0, 2.0], atol=1e-6)
     assert row[9] == 0.0  # http_req_failed
     tags = _tags(vu, row[0])
     assert tags == {
@@ -132,8 +142,11 @@ def test_tag_sets_are_cached_per_group_and_extra_tags(vu: VU) -> None:
         return float(vu.buffer.drain()[0][0, 0])
 
     first = settle()
-    known = len(vu.tagsets)
-    assert settle() == first and len(vu.tagsets) == known  # the cache answered
+    # The C keys the VU's cache as the VU's Python method does (a wrong key would only miss).
+    assert vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None)] == first
+    vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None)] = 12345
+    assert settle() == 12345  # the cache answered
+    vu.http_cache.clear()
     vu.group = "::login"
     in_group = settle()
     assert in_group != first and _tags(vu, in_group)["group"] == "::login"
@@ -141,9 +154,42 @@ def test_tag_sets_are_cached_per_group_and_extra_tags(vu: VU) -> None:
     assert (named["name"], named["url"], named["kind"]) == ("ping", "ping", "probe")
 
 
-def test_a_chunked_body_is_joined(vu: VU) -> None:
+def test_a_chunked_body_is_joined_and_an_empty_one_is_empty(vu: VU) -> None:
     conn = _answered(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n")
     assert vu.ledger.settle(conn, [], "GET", URL, None, None, 0.0, 0.0, 0.0, 0.0).body == b"abcde"
+    empty = _answered(_ok(204, body=b""))
+    assert vu.ledger.settle(empty, [], "GET", URL, None, None, 0.0, 0.0, 0.0, 0.0).body == b""
+
+
+def test_each_expected_statuses_object_is_honoured(vu: VU) -> None:
+    for expected, failed in ((DEFAULT_EXPECTED, 1.0), (ExpectedStatuses(404), 0.0), (DEFAULT_EXPECTED, 1.0)):
+        vu.ledger.settle(_answered(_ok(404)), [], "GET", URL, None, expected, 0.0, 0.0, 0.0, 0.0)
+        assert vu.buffer.drain()[0][0, 9] == failed
+
+
+def test_a_failing_tag_set_lookup_fails_the_settle_and_writes_nothing(vu: VU) -> None:
+    class Unprintable:
+        def __str__(self) -> str:
+            raise ValueError("no text")
+
+    with pytest.raises(ValueError, match="no text"):  # raised by the VU's miss method, through the C
+        vu.ledger.settle(_answered(_ok()), [], "GET", URL, {"k": Unprintable()}, None, 0.0, 0.0, 0.0, 0.0)
+    with pytest.raises(AttributeError):  # tags that are not a mapping
+        vu.ledger.settle(_answered(_ok()), [], "GET", URL, 42, None, 0.0, 0.0, 0.0, 0.0)
+    assert vu.buffer.drain()[0].size == 0
+
+
+def test_a_ledger_without_init_refuses_to_write() -> None:
+    with pytest.raises(RuntimeError, match="__init__"):
+        Ledger.__new__(Ledger).iteration(0, 0.0, True)
+
+
+def test_a_vu_and_its_ledger_are_collected(vu: VU) -> None:
+    other = VU(2, vu.ctx)
+    ref = weakref.ref(other)
+    del other
+    gc.collect()
+    assert ref() is None  # the VU <-> ledger cycle (bound methods, caches) is the collector's
 
 
 def test_settle_refuses_what_is_not_a_connection(vu: VU) -> None:
@@ -160,6 +206,7 @@ def test_checks_write_one_row_each_in_the_group(vu: VU) -> None:
     assert _tags(vu, gen[0, 1]) == {"check": "fine", "group": "::g", "scenario": "default"}
     assert _tags(vu, gen[1, 1])["check"] == "odd"
     assert _tags(vu, gen[2, 1])["k"] == "v"
+    assert vu.check_cache[("::g", "fine", (("k", "v"),))] == gen[2, 1]  # keyed as the VU keys it
 
 
 def test_a_predicate_that_raises_is_a_failed_check_and_raises(vu: VU) -> None:
@@ -174,9 +221,38 @@ def test_an_awaitable_result_is_a_script_error(vu: VU) -> None:
     async def later(_: object) -> bool:
         return True
 
-    with pytest.raises(TypeError, match="'async' returned an awaitable"):
-        vu.ledger.checks(1, {"async": later}, None)  # the coroutine is closed: no "never awaited"
-    assert vu.buffer.drain()[1][:, 3].tolist() == [0.0]
+    @types.coroutine
+    def old_style(_: object) -> Iterator[None]:
+        yield
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a coroutine left unclosed would warn "never awaited"
+        for predicate in (later, old_style):
+            with pytest.raises(TypeError, match="'async' returned an awaitable"):
+                vu.ledger.checks(1, {"async": predicate}, None)
+            gc.collect()
+    assert vu.buffer.drain()[1][:, 3].tolist() == [0.0, 0.0]
+
+
+def test_an_interrupt_in_a_predicate_is_not_a_failed_check(vu: VU) -> None:
+    def interrupted(_: object) -> bool:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        vu.ledger.checks(1, {"stop": interrupted}, None)
+    assert vu.buffer.drain()[1].size == 0
+
+
+def test_a_predicate_may_drop_its_own_entry(vu: VU) -> None:
+    def drop(_: object) -> bool:
+        checks.clear()  # the C holds its own references to the name and the predicate
+        gc.collect()
+        return True
+
+    checks = {"drops itself": drop}
+    with pytest.raises(RuntimeError, match="changed size"):
+        vu.ledger.checks(1, checks, None)
+    assert _tags(vu, vu.buffer.drain()[1][0, 1])["check"] == "drops itself"
 
 
 def test_check_names_and_mappings_are_validated(vu: VU) -> None:
@@ -191,6 +267,16 @@ def test_check_names_and_mappings_are_validated(vu: VU) -> None:
     checks = {"grows": grow}
     with pytest.raises(RuntimeError, match="changed size"):
         vu.ledger.checks(1, checks, None)
+    assert vu.buffer.drain()[1].shape[0] == 1  # the check that ran was counted
+
+    def cycle(_: object) -> bool:
+        del same["cycles"]
+        same["cycles"] = cycle  # the same size: Python's iterator stops this too
+        return True
+
+    same = {"cycles": cycle}
+    with pytest.raises(RuntimeError, match="keys changed"):
+        vu.ledger.checks(1, same, None)
     assert vu.ledger.checks(1, MappingProxyType({"proxy": True}), None) is True  # any mapping
 
 

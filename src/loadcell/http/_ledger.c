@@ -42,14 +42,21 @@ typedef struct {
 
 static PyObject *str_group, *str_codes, *str_close, *str_join, *str_true, *str_false, *str_empty, *empty_bytes;
 
+/* A Ledger made without __init__ (Ledger.__new__) has no buffer to write to. */
+static int
+ready(Ledger *self)
+{
+    if (self->vu == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Ledger.__init__() was not called");
+        return 0;
+    }
+    return 1;
+}
+
 /* Append one row of doubles to a bytearray (the buffer's append-only store). */
 static int
 append_row(PyObject *rows, const double *row, Py_ssize_t fields)
 {
-    if (!PyByteArray_CheckExact(rows)) {
-        PyErr_SetString(PyExc_TypeError, "the sample buffer's rows must be a bytearray");
-        return -1;
-    }
     Py_ssize_t size = PyByteArray_GET_SIZE(rows);
     Py_ssize_t n = fields * (Py_ssize_t)sizeof(double);
     if (PyByteArray_Resize(rows, size + n) < 0) {
@@ -147,6 +154,9 @@ doubles_tuple(const double *values, Py_ssize_t n)
 static PyObject *
 Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (!ready(self)) {
+        return NULL;
+    }
     if (nargs != 10 || !PyObject_TypeCheck(args[0], loadcell_conn_type) || !PyList_Check(args[1])) {
         PyErr_SetString(PyExc_TypeError, "settle(conn, idle: list, method, url, tags, expected, t_start, t_conn, "
                                          "connect_s, tls_s)");
@@ -158,94 +168,98 @@ Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
     if (as_doubles(args + 6, 4, t) < 0) {
         return NULL;
     }
+    /* What the exchange left on the connection, taken before any call into Python (close(), a
+       tag-set miss, the Response) could change it. */
     int status = conn->status;
+    int reusable = conn->keep_alive && !conn->closed;
+    double t_sent = conn->t_sent, t_done = conn->t_done;
+    double t_first = conn->t_first != 0.0 ? conn->t_first : t_done;
+    PyObject *version = Py_NewRef(conn->version), *head = Py_NewRef(conn->head);
+    PyObject *response = NULL, *status_obj = NULL, *group = NULL, *extra = NULL, *error_code_obj = NULL;
+    PyObject *key = NULL, *timings = NULL, *error = NULL;
+    PyObject *body = body_of(conn);
+    if (body == NULL) {
+        goto done;
+    }
     self->bytes_sent += conn->bytes_out;
     self->bytes_received += conn->bytes_in;
     conn->bytes_out = conn->bytes_in = 0;
 
     /* The connection goes back to the idle list, or is closed (HttpConnection.close). */
-    if (conn->keep_alive && !conn->closed) {
+    if (reusable) {
         if (PyList_Append(args[1], (PyObject *)conn) < 0) {
-            return NULL;
+            goto done;
         }
     } else {
         PyObject *r = PyObject_CallMethodNoArgs((PyObject *)conn, str_close);
         if (r == NULL) {
-            return NULL;
+            goto done;
         }
         Py_DECREF(r);
     }
 
-    double t_first = conn->t_first != 0.0 ? conn->t_first : conn->t_done;
     double blocked = (t[1] - t[0]) * 1000.0;
     double connecting = t[2] * 1000.0;
     double tls = t[3] * 1000.0;
-    double sending = (conn->t_sent - t[1]) * 1000.0;
-    double waiting = (t_first - conn->t_sent) * 1000.0;
-    double receiving = (conn->t_done - t_first) * 1000.0;
+    double sending = (t_sent - t[1]) * 1000.0;
+    double waiting = (t_first - t_sent) * 1000.0;
+    double receiving = (t_done - t_first) * 1000.0;
 
-    PyObject *status_obj = PyLong_FromLong(status);
+    status_obj = PyLong_FromLong(status);
     if (status_obj == NULL) {
-        return NULL;
+        goto done;
     }
-    /* http_req_failed and the expected_response tag: NaN and no tag without expected statuses */
+    /* http_req_failed and the expected_response tag: NaN and no tag without expected statuses.
+       An ExpectedStatuses' codes are read once per object (they are built once, in its __init__). */
     double failed = NAN;
     PyObject *ok_tag = str_empty;
     if (expected != Py_None) {
         if (expected != self->expected) {
             PyObject *codes = PyObject_GetAttr(expected, str_codes);
             if (codes == NULL) {
-                Py_DECREF(status_obj);
-                return NULL;
+                goto done;
             }
             Py_XSETREF(self->codes, codes);
             Py_XSETREF(self->expected, Py_NewRef(expected));
         }
         int hit = PySequence_Contains(self->codes, status_obj);
         if (hit < 0) {
-            Py_DECREF(status_obj);
-            return NULL;
+            goto done;
         }
         failed = hit ? 0.0 : 1.0;
         ok_tag = hit ? str_true : str_false;
     }
     int error_code = status >= 400 ? 1000 + status : 0;
 
-    PyObject *response = NULL, *key = NULL, *extra = NULL, *error_code_obj = NULL, *timings = NULL;
-    PyObject *error = NULL, *body = NULL;
-    PyObject *group = PyObject_GetAttr(self->vu, str_group);
-    if (group == NULL || (extra = tags_key(tags)) == NULL ||
-        (error_code_obj = PyLong_FromLong(error_code)) == NULL) {
+    if ((group = PyObject_GetAttr(self->vu, str_group)) == NULL || (extra = tags_key(tags)) == NULL ||
+        (error_code_obj = PyLong_FromLong(error_code)) == NULL ||
+        (key = PyTuple_Pack(7, group, method, url, status_obj, version, ok_tag, extra)) == NULL) {
         goto done;
     }
-    key = PyTuple_Pack(7, group, method, url, status_obj, conn->version, ok_tag, extra);
-    if (key == NULL) {
-        goto done;
-    }
-    PyObject *miss_args[7] = {method, url, status_obj, conn->version, ok_tag, error_code_obj, tags};
-    double row[HTTP_FIELDS] = {0.0,      conn->t_done, sending + waiting + receiving, blocked, connecting, tls,
-                               sending, waiting,      receiving,                     failed};
+    PyObject *miss_args[7] = {method, url, status_obj, version, ok_tag, error_code_obj, tags};
+    double row[HTTP_FIELDS] = {0.0,     t_done,  sending + waiting + receiving, blocked, connecting, tls,
+                               sending, waiting, receiving,                     failed};
     if (tagset(self->http_cache, key, self->http_miss, miss_args, 7, &row[0]) < 0 ||
         append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
         goto done;
     }
-    timings = doubles_tuple((double[]){blocked, connecting, tls, sending, waiting, receiving}, 6);
-    error = error_code ? PyUnicode_FromFormat("HTTP %d", status) : Py_NewRef(str_empty);
-    body = body_of(conn);
-    if (timings == NULL || error == NULL || body == NULL) {
+    if ((timings = doubles_tuple((double[]){blocked, connecting, tls, sending, waiting, receiving}, 6)) == NULL ||
+        (error = error_code ? PyUnicode_FromFormat("HTTP %d", status) : Py_NewRef(str_empty)) == NULL) {
         goto done;
     }
-    PyObject *fields[9] = {method, url, status_obj, conn->version, conn->head, body, timings, error, error_code_obj};
+    PyObject *fields[9] = {method, url, status_obj, version, head, body, timings, error, error_code_obj};
     response = PyObject_Vectorcall(self->response, fields, 9, NULL);
 done:
-    Py_DECREF(status_obj);
+    Py_DECREF(version);
+    Py_DECREF(head);
+    Py_XDECREF(body);
+    Py_XDECREF(status_obj);
     Py_XDECREF(group);
     Py_XDECREF(extra);
     Py_XDECREF(error_code_obj);
     Py_XDECREF(key);
     Py_XDECREF(timings);
     Py_XDECREF(error);
-    Py_XDECREF(body);
     return response;
 }
 
@@ -277,10 +291,23 @@ truth(PyObject *name, PyObject *result)
         return result == Py_True;
     }
     PyAsyncMethods *async = Py_TYPE(result)->tp_as_async;
-    if (async != NULL && async->am_await != NULL) {
-        PyObject *r = PyObject_HasAttrString(result, "close") ? PyObject_CallMethod(result, "close", NULL) : NULL;
-        Py_XDECREF(r);
-        PyErr_Clear();
+    int awaitable = async != NULL && async->am_await != NULL;
+    if (!awaitable && PyGen_Check(result)) { /* a @types.coroutine generator's */
+        PyObject *code = PyObject_GetAttrString(result, "gi_code");
+        if (code == NULL) {
+            return -1;
+        }
+        awaitable = PyCode_Check(code) && (((PyCodeObject *)code)->co_flags & CO_ITERABLE_COROUTINE);
+        Py_DECREF(code);
+    }
+    if (awaitable) {
+        if (PyObject_HasAttrString(result, "close")) { /* no "never awaited" warning */
+            PyObject *r = PyObject_CallMethod(result, "close", NULL);
+            if (r == NULL) {
+                return -1;
+            }
+            Py_DECREF(r);
+        }
         PyErr_Format(PyExc_TypeError, "check %R returned an awaitable; checks must be plain functions", name);
         return -1;
     }
@@ -321,6 +348,9 @@ run_check(Ledger *self, PyObject *group, PyObject *extra, PyObject *name, PyObje
 static PyObject *
 Ledger_checks(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (!ready(self)) {
+        return NULL;
+    }
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "checks(value, checks, tags) -> all passed");
         return NULL;
@@ -337,9 +367,15 @@ Ledger_checks(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
     }
     int all_ok = 1, ok = 1;
     if (PyDict_CheckExact(checks)) {
-        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(checks);
+        /* As Python's dict iterator: a predicate that changes the dict ends the check. */
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(checks), seen = 0;
         PyObject *name, *predicate;
         while (ok >= 0 && PyDict_Next(checks, &pos, &name, &predicate)) {
+            if (++seen > size) {
+                PyErr_SetString(PyExc_RuntimeError, "dictionary keys changed during iteration");
+                ok = -1;
+                break;
+            }
             ok = run_check(self, group, extra, name, predicate, value, tags);
             all_ok &= ok == 1;
             if (ok >= 0 && PyDict_GET_SIZE(checks) != size) {
@@ -375,6 +411,9 @@ Ledger_checks(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 Ledger_iteration(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    if (!ready(self)) {
+        return NULL;
+    }
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "iteration(tagset, start, completed) -> end");
         return NULL;
@@ -414,6 +453,10 @@ Ledger_init(Ledger *self, PyObject *args, PyObject *kwds)
                                      &PyByteArray_Type, &gen_rows, &PyByteArray_Type, &iter_rows, &PyDict_Type,
                                      &http_cache, &PyDict_Type, &check_cache, &http_miss, &check_miss, &response,
                                      &checks_metric)) {
+        return -1;
+    }
+    if (!PyByteArray_CheckExact(http_rows) || !PyByteArray_CheckExact(gen_rows) || !PyByteArray_CheckExact(iter_rows)) {
+        PyErr_SetString(PyExc_TypeError, "the sample buffer's rows must be bytearrays");
         return -1;
     }
     Py_XSETREF(self->vu, Py_NewRef(vu));
