@@ -8,6 +8,7 @@ protocol) and resolves the request's future when the response is complete.
 
 Everything rare stays in Python, in loadcell.http.connection.HttpConnection, a subclass:
 connection_lost, timeouts, close, and the error a malformed response becomes (`_malformed`).
+What a finished exchange becomes (its sample row and Response) is _ledger.c's.
 */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

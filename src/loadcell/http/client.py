@@ -1,7 +1,8 @@
 """The VU-facing client: k6's http.* calls, with timings, tags and metrics recorded per request.
 
 The hot path (a bare GET on a kept-alive connection) does one dict lookup for the target, one
-for the idle connection, one write, one await and one row append; everything else is cached.
+for the idle connection, one write, one await and one ledger call (http/_ledger.c: the timings,
+the tag set, the sample row and the Response, in C); everything else is cached.
 """
 
 from __future__ import annotations
