@@ -64,7 +64,7 @@ class LoopbackTransport(asyncio.Transport):
 
 
 async def _open(loop, key, ssl_context, server_hostname):  # same signature as open_connection
-    conn = HttpConnection(loop, key)
+    conn = HttpConnection(loop)
     conn.connection_made(LoopbackTransport(loop, conn))
     return conn, 0.0, 0.0
 

@@ -31,7 +31,7 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 def _conn(loop: asyncio.AbstractEventLoop, refuse: bool = False) -> tuple[HttpConnection, _NullTransport]:
-    conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
+    conn = HttpConnection(loop)
     transport = _NullTransport(refuse)
     conn.connection_made(transport)
     return conn, transport

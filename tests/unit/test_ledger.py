@@ -51,7 +51,7 @@ def vu() -> Iterator[VU]:
 
 
 def _answered(response: bytes) -> HttpConnection:
-    conn = HttpConnection(asyncio.get_event_loop(), ("http", "127.0.0.1", 9))
+    conn = HttpConnection(asyncio.get_event_loop())
     conn.connection_made(_Transport())
     waiter = conn.send(GET)
     conn.data_received(response)

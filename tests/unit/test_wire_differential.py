@@ -97,7 +97,7 @@ def test_the_c_protocol_reports_what_httptools_reports(case: tuple[bytes, bool],
 def _check(
     loop: asyncio.AbstractEventLoop, wire: bytes, ends_at_eof: bool, cuts: list[int], ref: _Reference
 ) -> None:
-    conn = HttpConnection(loop, ("http", "127.0.0.1", 1))
+    conn = HttpConnection(loop)
     conn.connection_made(_Transport())
     waiter = conn.send(b"GET / HTTP/1.1\r\n\r\n")
     pos = 0

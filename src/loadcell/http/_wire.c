@@ -574,9 +574,9 @@ Conn_set_transport(Conn *self, PyObject *value, void *Py_UNUSED(closure))
 static int
 Conn_init(Conn *self, PyObject *args, PyObject *kwds)
 {
-    PyObject *loop, *key;
-    static char *kwlist[] = {"loop", "key", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &loop, &key)) {
+    PyObject *loop;
+    static char *kwlist[] = {"loop", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", kwlist, &loop)) {
         return -1;
     }
     PyObject *create_future = PyObject_GetAttr(loop, str_create_future);
@@ -584,10 +584,6 @@ Conn_init(Conn *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     Py_XSETREF(self->create_future, create_future);
-    Py_INCREF(loop);
-    Py_XSETREF(self->loop, loop);
-    Py_INCREF(key);
-    Py_XSETREF(self->key, key);
     ll_init(&self->parser, HTTP_RESPONSE, &settings);
     self->parser.data = self;
     self->keep_body = 1;
@@ -610,8 +606,6 @@ Conn_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds
     self->head = Py_NewRef(empty_bytes);
     self->version = Py_NewRef(http11);
     self->body = PyList_New(0);
-    self->loop = Py_NewRef(Py_None);
-    self->key = Py_NewRef(Py_None);
     if (self->body == NULL) {
         Py_DECREF(self);
         return NULL;
@@ -623,8 +617,6 @@ static int
 Conn_traverse(Conn *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->loop);
-    Py_VISIT(self->key);
     Py_VISIT(self->transport);
     Py_VISIT(self->write);
     Py_VISIT(self->create_future);
@@ -639,8 +631,6 @@ Conn_traverse(Conn *self, visitproc visit, void *arg)
 static int
 Conn_clear(Conn *self)
 {
-    Py_CLEAR(self->loop);
-    Py_CLEAR(self->key);
     Py_CLEAR(self->transport);
     Py_CLEAR(self->write);
     Py_CLEAR(self->create_future);
@@ -680,8 +670,6 @@ static PyMethodDef Conn_methods[] = {
 
 #define OBJ(name) {#name, T_OBJECT_EX, offsetof(Conn, name), 0, NULL}
 static PyMemberDef Conn_members[] = {
-    OBJ(loop),
-    OBJ(key),
     OBJ(waiter),
     OBJ(head),
     OBJ(body),
@@ -727,12 +715,6 @@ static PyType_Spec Conn_spec = {
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .slots = Conn_slots,
 };
-
-static PyObject *
-wire_now(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
-{
-    return PyFloat_FromDouble(clock_now());
-}
 
 PyTypeObject *loadcell_conn_type;
 
@@ -814,7 +796,6 @@ static PyMethodDef module_methods[] = {
     {"stamp", (PyCFunction)(void (*)(void))wire_stamp, METH_FASTCALL,
      "stamp(epoll_fd, conns_by_fd) -> now: first-byte stamps for the sockets that got bytes."},
 #endif
-    {"now", wire_now, METH_NOARGS, "The clock of this module's stamps (time.perf_counter's)."},
     {NULL, NULL, 0, NULL},
 };
 

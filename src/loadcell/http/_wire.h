@@ -16,8 +16,6 @@
 typedef struct {
     PyObject_HEAD
     llhttp_t parser;
-    PyObject *loop;
-    PyObject *key;
     PyObject *transport;
     PyObject *write;         /* transport.write, bound once per transport */
     PyObject *create_future; /* loop.create_future, bound once */

@@ -71,7 +71,7 @@ async def open_connection(
     """Dial TCP, then TLS separately so both phases are timed; returns (conn, connect_s, tls_s)."""
     _, host, port = key
     t0 = now()
-    transport, conn = await loop.create_connection(lambda: HttpConnection(loop, key), host, port)
+    transport, conn = await loop.create_connection(lambda: HttpConnection(loop), host, port)
     t1 = now()
     tls_time = 0.0
     if ssl_context is not None:

@@ -1,0 +1,71 @@
+"""Types of the C extension (_wire.c: the connection's response side and corked writes; _ledger.c:
+what a finished exchange, a check and an iteration write into the sample buffer)."""
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+class Connection(asyncio.Protocol):
+    waiter: asyncio.Future[None] | None
+    head: bytes
+    body: list[bytes]
+    version: str
+    arrivals: Any
+    outbox: Outbox | None
+    transport: asyncio.Transport | None
+    t_sent: float  # read-only: stamped at the write
+    t_first: float
+    t_done: float
+    deadline: float
+    bytes_in: int
+    bytes_out: int
+    status: int
+    flags: int  # head.ENCODED | head.COOKIES
+    fd: int
+    closed: bool
+    headers_done: bool  # read-only
+    keep_alive: bool
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None: ...
+    def send(
+        self, data: bytes, head_request: bool = False, keep_body: bool = True, timeout: float = ..., /
+    ) -> asyncio.Future[None]: ...
+    def _finish(self) -> bool: ...
+
+class Outbox:
+    def __init__(self, loop: asyncio.AbstractEventLoop, after: Callable[[], None] | None = None) -> None: ...
+    def pending(self) -> int: ...
+
+class Ledger:
+    bytes_sent: int
+    bytes_received: int
+    def __init__(
+        self,
+        vu: Any,
+        http_rows: bytearray,
+        gen_rows: bytearray,
+        iter_rows: bytearray,
+        http_cache: dict[tuple[Any, ...], int],
+        check_cache: dict[tuple[Any, ...], int],
+        http_miss: Callable[..., int],
+        check_miss: Callable[[str, Mapping[str, str] | None], int],
+        response: type,
+        checks_metric: int,
+    ) -> None: ...
+    def settle(
+        self,
+        conn: Connection,
+        idle: list[Any],
+        method: str,
+        url: str,
+        tags: Mapping[str, str] | None,
+        expected: Any,
+        t_start: float,
+        t_conn: float,
+        connect_s: float,
+        tls_s: float,
+        /,
+    ) -> Any: ...
+    def checks(self, value: Any, checks: Mapping[str, Any], tags: Mapping[str, str] | None, /) -> bool: ...
+    def iteration(self, tagset: int, start: float, completed: bool, /) -> float: ...
+
+def stamp(epoll_fd: int, conns: dict[int, Any], /) -> float: ...
