@@ -41,7 +41,7 @@ class VU:
         self._scenario_tags: TagPairs = ()
         # Tag set of iteration-level samples (iterations, data_*): scenario and test tags, no group.
         self.base_tid = self.tagsets.intern(self._base)
-        # Tag-set ids by request/check facts, read directly by the client and check() hot paths.
+        # Tag-set ids by request/check facts, read directly by the VU's Ledger (C) on the hot path.
         self.http_cache: dict[tuple, int] = {}
         self._sample_cache: dict[tuple, int] = {}
         self.check_cache: dict[tuple, int] = {}
@@ -127,7 +127,7 @@ class VU:
         extra: Mapping[str, str] | None,
         error: str = "",
     ) -> int:
-        # The client looks the 7-field key up itself; error_code follows from status, except for errors.
+        # The Ledger looks the 7-field key up itself; error_code follows from status, except for errors.
         extra_key = tuple(extra.items()) if extra else None
         key: tuple = (self.group, method, url, status, proto, expected, extra_key)
         if error or not status:

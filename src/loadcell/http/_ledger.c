@@ -516,15 +516,17 @@ Ledger_dealloc(Ledger *self)
 
 static PyMethodDef Ledger_methods[] = {
     {"settle", (PyCFunction)(void (*)(void))Ledger_settle, METH_FASTCALL,
-     "settle(conn, idle, method, url, tags, expected, t_start, t_conn, connect_s, tls_s) -> Response: "
-     "one finished exchange: its bytes are counted, the connection goes back to `idle` (or is "
+     "settle($self, conn, idle, method, url, tags, expected, t_start, t_conn, connect_s, tls_s, /)\n--\n\n"
+     "One finished exchange, as a Response: its bytes are counted, the connection goes back to `idle` (or is "
      "closed), its sample row is written and its Response built."},
     {"checks", (PyCFunction)(void (*)(void))Ledger_checks, METH_FASTCALL,
-     "checks(value, checks, tags) -> all passed: k6's check(): each predicate's truth is one "
+     "checks($self, value, checks, tags, /)\n--\n\n"
+     "k6's check(), True when all passed: each predicate's truth is one "
      "`checks` sample, in the VU's group; a predicate that raises is a failed check, and raises."},
     {"iteration", (PyCFunction)(void (*)(void))Ledger_iteration, METH_FASTCALL,
-     "iteration(tagset, start, completed) -> end: the iteration's row (duration, the bytes its "
-     "requests moved); the byte counts start again from zero."},
+     "iteration($self, tagset, start, completed, /)\n--\n\n"
+     "The iteration's row (duration, the bytes its "
+     "requests moved); returns its end time, and the byte counts start again from zero."},
     {NULL, NULL, 0, NULL},
 };
 

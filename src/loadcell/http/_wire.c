@@ -391,7 +391,7 @@ Outbox_dealloc(Outbox *self)
 }
 
 static PyMethodDef Outbox_methods[] = {
-    {"pending", (PyCFunction)Outbox_len, METH_NOARGS, "Requests waiting for the flush."},
+    {"pending", (PyCFunction)Outbox_len, METH_NOARGS, "pending($self, /)\n--\n\nRequests waiting for the flush."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -794,7 +794,8 @@ wire_stamp(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef module_methods[] = {
 #ifdef __linux__
     {"stamp", (PyCFunction)(void (*)(void))wire_stamp, METH_FASTCALL,
-     "stamp(epoll_fd, conns_by_fd) -> now: first-byte stamps for the sockets that got bytes."},
+     "stamp($module, epoll_fd, conns, /)\n--\n\n"
+     "First-byte stamps for the sockets (`conns` by fd) that got bytes; returns the look's time."},
 #endif
     {NULL, NULL, 0, NULL},
 };

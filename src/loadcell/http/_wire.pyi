@@ -2,9 +2,17 @@
 what a finished exchange, a check and an iteration write into the sample buffer)."""
 
 import asyncio
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, final
 
+from typing_extensions import disjoint_base
+
+from loadcell.http.response import Response
+
+# Typed as an asyncio.Protocol, which it implements (connection_made, data_received); at run time
+# its only base is object.
+@disjoint_base
 class Connection(asyncio.Protocol):
     waiter: asyncio.Future[None] | None
     head: bytes
@@ -13,7 +21,8 @@ class Connection(asyncio.Protocol):
     arrivals: Any
     outbox: Outbox | None
     transport: asyncio.Transport | None
-    t_sent: float  # read-only: stamped at the write
+    @property
+    def t_sent(self) -> float: ...  # stamped at the write
     t_first: float
     t_done: float
     deadline: float
@@ -23,7 +32,8 @@ class Connection(asyncio.Protocol):
     flags: int  # head.ENCODED | head.COOKIES
     fd: int
     closed: bool
-    headers_done: bool  # read-only
+    @property
+    def headers_done(self) -> bool: ...
     keep_alive: bool
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None: ...
     def send(
@@ -31,10 +41,13 @@ class Connection(asyncio.Protocol):
     ) -> asyncio.Future[None]: ...
     def _finish(self) -> bool: ...
 
+@final
 class Outbox:
     def __init__(self, loop: asyncio.AbstractEventLoop, after: Callable[[], None] | None = None) -> None: ...
     def pending(self) -> int: ...
+    def __call__(self, *args: Any, **kwargs: Any) -> None: ...  # the flush (call_soon); no arguments
 
+@final
 class Ledger:
     bytes_sent: int
     bytes_received: int
@@ -64,8 +77,9 @@ class Ledger:
         connect_s: float,
         tls_s: float,
         /,
-    ) -> Any: ...
+    ) -> Response: ...
     def checks(self, value: Any, checks: Mapping[str, Any], tags: Mapping[str, str] | None, /) -> bool: ...
     def iteration(self, tagset: int, start: float, completed: bool, /) -> float: ...
 
-def stamp(epoll_fd: int, conns: dict[int, Any], /) -> float: ...
+if sys.platform == "linux":
+    def stamp(epoll_fd: int, conns: dict[int, Any], /) -> float: ...

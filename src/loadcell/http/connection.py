@@ -1,8 +1,8 @@
 """One HTTP/1.1 connection: the C protocol of loadcell.http._wire, plus its rare paths in Python.
 
 The C half (data_received, llhttp's callbacks, send) records what the wire did (bytes, first-byte
-time, the raw head, body chunks) and resolves a future when a response is complete; the client
-turns that into metrics. What happens once per connection or on failure is here.
+time, the raw head, body chunks) and resolves a future when a response is complete; the VU's
+Ledger (_ledger.c) turns that into metrics. What happens once per connection or on failure is here.
 """
 
 from __future__ import annotations
