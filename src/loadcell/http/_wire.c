@@ -501,11 +501,11 @@ Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
     self->bytes_out += size;
     self->t_sent = 0.0;
     self->timeout = timeout;
-    self->deadline = clock_now() + timeout; /* moved to the write's time + timeout when written */
+    double now = clock_now();
+    self->deadline = now + timeout; /* moved to the write's time + timeout when written */
     Py_XSETREF(self->out, Py_NewRef(args[0]));
     if (self->outbox != Py_None && Py_IS_TYPE(self->outbox, outbox_type)) {
         Outbox *box = (Outbox *)self->outbox;
-        double now = clock_now();
         if (PyList_GET_SIZE(box->queue) == 0 && now - box->last_write > CORK_AFTER) {
             box->last_write = now; /* light load: write now */
             if (write_now(self) < 0) {

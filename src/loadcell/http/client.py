@@ -349,8 +349,9 @@ class HttpClient:
         response = self.ledger.settle(
             conn, idle, method, target.url, tags, expected, t_start, t_conn, connect_s, tls_s
         )
-        if conn.flags:
-            self._absorb(response, conn.flags, target)
+        flags = conn.flags
+        if flags:
+            self._absorb(response, flags, target)
         if hops > 0 and response.status in _REDIRECTS:
             return await self._redirect(
                 response, method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
