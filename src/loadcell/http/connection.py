@@ -15,7 +15,7 @@ from loadcell.http._wire import Connection
 from loadcell.http.arrivals import ArrivalWatch
 from loadcell.http.errors import RequestError
 from loadcell.http.h2 import H2Connection
-from loadcell.http.tls import describe
+from loadcell.http.tls import describe, handshakes
 from loadcell.metrics.clock import now
 
 
@@ -103,11 +103,14 @@ async def open_connection(
         t0 = now()
         transport, pending = await loop.create_connection(_Handshaking, host, port)
         t1 = now()
+        handshakes.started += 1
         try:
             transport = await loop.start_tls(transport, pending, ssl_context, server_hostname=server_hostname)
         except BaseException:
             transport.close()
             raise
+        finally:
+            handshakes.finished += 1
         t2 = now()
     sslobj = transport.get_extra_info("ssl_object")
     version, cipher = describe(sslobj)
