@@ -12,9 +12,9 @@ import fcntl
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
-import re
 import signal
 import ssl
 import subprocess

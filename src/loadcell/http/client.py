@@ -274,6 +274,7 @@ class HttpClient:
         expected: ExpectedStatuses | None,
         hops: int,
         keep: bool,
+        retried: bool = False,
     ) -> Response:
         cookie = self.cookies.header_for(target) if self.cookies.cookies else None
         t_start = t_conn = now()
@@ -302,7 +303,7 @@ class HttpClient:
             if h2 is not None:
                 return await self._exchange_h2(
                     h2, method, target, headers, payload, content_type, cookie, tags, timeout, expected,
-                    hops, keep, (t_start, t_conn, connect_s, tls_s),
+                    hops, keep, (t_start, t_conn, connect_s, tls_s), retried,
                 )  # fmt: skip
             if conn.transport.is_closing():  # type: ignore[union-attr]  # hung up between dial and write
                 conn.close()
@@ -416,14 +417,12 @@ class HttpClient:
         except asyncio.CancelledError:
             conn.cancel(stream, RequestError(REQUEST_TIMEOUT, "request cancelled"))
             raise
-        except Unprocessed:
-            if retried:
-                raise
-            # Refused before the server processed it: once more, on a new connection (as Go does).
-            return await self._exchange(
-                method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
-            )
         except BaseException as exc:
+            if type(exc) is Unprocessed and not retried:
+                # Refused before the server processed it: once more, on a new connection (as Go does).
+                return await self._exchange(
+                    method, target, headers, payload, content_type, tags, timeout, expected, hops, keep, True
+                )
             self._drain_bytes(conn)
             return self._failed(
                 method, target, tags, expected, exc, stamps, stream.t_sent, stream.t_first, stream.deadline

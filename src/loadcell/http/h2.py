@@ -204,6 +204,7 @@ class H2Connection(asyncio.Protocol):
         self.streams.pop(stream.id, None)
         if not stream.waiter.done():
             stream.waiter.set_exception(error)
+            stream.waiter.exception()  # a cancelled request's stream has nobody left to await it
 
     def _fail_all(self, error: BaseException) -> None:
         for stream in list(self.streams.values()):

@@ -99,7 +99,7 @@ def _serve_tls(config: StandinConfig, app: Any, sock: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        loop.call_soon(print, ready)  # the sockets are bound and listening before serve() runs
+        loop.call_soon(lambda: print(ready, flush=True))  # the socket listens before serve() runs
         await hypercorn.asyncio.serve(app, hc, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
     try:
