@@ -405,7 +405,10 @@ class HttpClient:
     ) -> Response:
         """One request as an HTTP/2 stream; its sample goes through the same Ledger as HTTP/1.1's."""
         host, fields = header_fields(target, headers, content_type, cookie)
-        stream = conn.open_stream(method, target, host, fields, payload, keep, timeout)
+        try:
+            stream = conn.open_stream(method, target, host, fields, payload, keep, timeout)
+        except RequestError as exc:  # a header value HTTP/2 cannot carry
+            return self._record_error(method, target.url, tags, exc, expected)
         inflight = self.inflight
         inflight.add(stream)
         if self.sweeper.task is None:
