@@ -6,11 +6,14 @@
 Two dashboards, both on the provisioned InfluxDB datasource (uid `k6influxdb`):
 
 * `k6.json`: k6's own "k6 Load Testing Results" (grafana.com 2587) with its InfluxQL queries
-  unchanged, on native panels (timeseries/stat/heatmap instead of Angular graph/singlestat), errors
-  from the built-in `http_req_failed` rate as in its later revision. It reads what k6 writes, so it
-  shows k6 runs and loadcell runs alike.
-* `loadcell.json`: one run at a time (the `testid` tag loadcell adds), per-URL percentiles, failure
-  and check rates, a per-request table, and the `<metric>_agg` measurements of the aggregated output.
+  unchanged, on native panels (timeseries/stat/heatmap instead of Angular graph/singlestat; the heatmap
+  calculated from the raw points), errors from the built-in `http_req_failed` rate as in its later
+  revision. It reads what k6 writes, so it shows k6 runs and loadcell runs alike.
+* `loadcell.json`: one run at a time (the `testid` tag loadcell adds; the newest in the time range by
+  default), per-URL percentiles, failure and check rates, a per-request table.
+
+Every panel on raw measurements has a second target on the `<metric>_agg` measurements of
+`--out influxdb=...?mode=aggregated` (alias "(agg)"), so a run written in either mode shows.
 
 Standard library only; the tests check every query against a real influxd (tests/integration/test_stack.py).
 """
@@ -36,6 +39,9 @@ TRENDS = [
 ]
 RUN = '"testid" =~ /^$testid$/ AND $timeFilter'
 RUN_NAME = '"testid" =~ /^$testid$/ AND "name" =~ /^$name$/ AND $timeFilter'
+# The aggregated output's rates: count/sum/mean per push interval, so the run's rate is sum / count.
+AGG_RATE = 'sum("sum") / sum("count")'
+AGG = "aggregated"  # the alias of a panel's fallback target on the <metric>_agg measurements
 
 
 def target(ref: str, query: str, alias: str | None = None, fmt: str = "time_series") -> dict[str, Any]:
@@ -112,14 +118,15 @@ def custom_var(name: str, values: list[str], default: list[str]) -> dict[str, An
     }
 
 
-def query_var(name: str, query: str, multi: bool) -> dict[str, Any]:
+def query_var(name: str, query: str, multi: bool, sort: int = 1) -> dict[str, Any]:
+    """refresh 2: re-run when the time range changes; sort 1/2: alphabetical ascending/descending."""
     out: dict[str, Any] = {
         "name": name,
         "type": "query",
         "datasource": DS,
         "query": query,
         "refresh": 2,
-        "sort": 1,
+        "sort": sort,
         "multi": multi,
         "includeAll": multi,
     }
@@ -175,7 +182,13 @@ def k6_dashboard() -> dict[str, Any]:
                     "A",
                     'SELECT mean("value") FROM "vus" WHERE $timeFilter GROUP BY time($__interval) fill(none)',
                     "Active VUs",
-                )
+                ),
+                target(
+                    "B",
+                    'SELECT mean("last") FROM "vus_agg" WHERE $timeFilter '
+                    "GROUP BY time($__interval) fill(none)",
+                    "Active VUs (agg)",
+                ),
             ],
             12,
             8,
@@ -190,7 +203,13 @@ def k6_dashboard() -> dict[str, Any]:
                     'SELECT sum("value") FROM "http_reqs" WHERE $timeFilter '
                     "GROUP BY time($__interval) fill(null)",
                     "Requests per Second",
-                )
+                ),
+                target(
+                    "B",
+                    'SELECT sum("sum") FROM "http_reqs_agg" WHERE $timeFilter '
+                    "GROUP BY time($__interval) fill(null)",
+                    "Requests per Second (agg)",
+                ),
             ],
             12,
             8,
@@ -205,7 +224,13 @@ def k6_dashboard() -> dict[str, Any]:
                     'SELECT count("value") FROM "http_req_failed" WHERE "value"=1 '
                     "and $timeFilter GROUP BY time($__interval) fill(none)",
                     "Num Errors",
-                )
+                ),
+                target(
+                    "D",
+                    'SELECT sum("sum") FROM "http_req_failed_agg" WHERE $timeFilter '
+                    "GROUP BY time($__interval) fill(none)",
+                    "Num Errors (agg)",
+                ),
             ],
             12,
             8,
@@ -220,7 +245,13 @@ def k6_dashboard() -> dict[str, Any]:
                     'SELECT sum("value") FROM "checks" WHERE $timeFilter '
                     'GROUP BY time($__interval), "check" fill(none)',
                     "$tag_check",
-                )
+                ),
+                target(
+                    "D",
+                    'SELECT sum("sum") FROM "checks_agg" WHERE $timeFilter '
+                    'GROUP BY time($__interval), "check" fill(none)',
+                    "$tag_check (agg)",
+                ),
             ],
             12,
             8,
@@ -228,19 +259,23 @@ def k6_dashboard() -> dict[str, Any]:
         ),
         g.row("$Measurement", repeat="Measurement"),
     ]
-    for title, agg, cond in (
-        ("mean", 'mean("value")', ""),
-        ("max", 'max("value")', ""),
-        ("med", 'median("value")', ""),
-        ("min", 'min("value")', " and value > 0"),
-        ("p90", 'percentile("value", 90)', ""),
-        ("p95", 'percentile("value", 95)', ""),
+    # The aggregated twins: per push interval count/sum/min/max/mean/p50/p90/p95/p99 in ${Measurement}_agg.
+    for title, agg, cond, twin in (
+        ("mean", 'mean("value")', "", AGG_RATE),
+        ("max", 'max("value")', "", 'max("max")'),
+        ("med", 'median("value")', "", 'max("p50")'),
+        ("min", 'min("value")', " and value > 0", 'min("min")'),
+        ("p90", 'percentile("value", 90)', "", 'max("p90")'),
+        ("p95", 'percentile("value", 95)', "", 'max("p95")'),
     ):
         panels.append(
             g.panel(
                 "stat",
                 f"$Measurement ({title})",
-                [target("A", f"SELECT {agg} FROM $Measurement WHERE $timeFilter{cond}")],
+                [
+                    target("A", f"SELECT {agg} FROM $Measurement WHERE $timeFilter{cond}"),
+                    target("B", f'SELECT {twin} FROM "${{Measurement}}_agg" WHERE $timeFilter', AGG),
+                ],
                 4,
                 4,
                 "ms",
@@ -259,16 +294,41 @@ def k6_dashboard() -> dict[str, Any]:
             ("A", 'percentile("value", 90)', "p90"),
             ("E", 'min("value")', "min"),
         )
+    ] + [
+        target(
+            ref,
+            f'SELECT {agg} FROM "${{Measurement}}_agg" WHERE $timeFilter '
+            "GROUP BY time($__interval) fill(none)",
+            alias,
+        )
+        for ref, agg, alias in (
+            ("F", 'max("max")', "max (agg)"),
+            ("G", 'max("p95")', "p95 (agg)"),
+            ("H", 'max("p90")', "p90 (agg)"),
+            ("I", 'min("min")', "min (agg)"),
+        )
     ]
     panels.append(g.panel(ts, "$Measurement (over time)", over_time, 12, 8, "ms"))
     panels.append(
         g.panel(
             "heatmap",
             "$Measurement (over time)",
-            [target("A", 'SELECT "value" FROM $Measurement WHERE $timeFilter and value > 0')],
+            [
+                target("A", 'SELECT "value" FROM $Measurement WHERE $timeFilter and value > 0'),
+                target("B", 'SELECT "p95" FROM "${Measurement}_agg" WHERE $timeFilter', "p95 (agg)"),
+            ],
             12,
             8,
             "ms",
+            # Grafana buckets the raw points itself: a distribution per time bucket, not one strip.
+            options={
+                "calculate": True,
+                "calculation": {
+                    "yBuckets": {"mode": "count", "value": "20", "scale": {"type": "log", "log": 2}}
+                },
+                "yAxis": {"unit": "ms"},
+                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64},
+            },
         )
     )
     variables = [custom_var("Measurement", TRENDS, ["http_req_duration", "http_req_blocked"])]
@@ -282,12 +342,22 @@ def loadcell_dashboard() -> dict[str, Any]:
     by = "GROUP BY time($__interval)"
     panels = [
         g.panel(
-            "stat", "Requests", [target("A", f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME}')], 4, 4
+            "stat",
+            "Requests",
+            [
+                target("A", f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME}'),
+                target("B", f'SELECT sum("sum") FROM "http_reqs_agg" WHERE {RUN_NAME}', AGG),
+            ],
+            4,
+            4,
         ),
         g.panel(
             "stat",
             "Failed requests",
-            [target("A", f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME}')],
+            [
+                target("A", f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME}'),
+                target("B", f'SELECT {AGG_RATE} FROM "http_req_failed_agg" WHERE {RUN_NAME}', AGG),
+            ],
             4,
             4,
             "percentunit",
@@ -295,7 +365,10 @@ def loadcell_dashboard() -> dict[str, Any]:
         g.panel(
             "stat",
             "p95 duration",
-            [target("A", f'SELECT percentile("value", 95) FROM "http_req_duration" WHERE {RUN_NAME}')],
+            [
+                target("A", f'SELECT percentile("value", 95) FROM "http_req_duration" WHERE {RUN_NAME}'),
+                target("B", f'SELECT max("p95") FROM "http_req_duration_agg" WHERE {RUN_NAME}', AGG),
+            ],
             4,
             4,
             "ms",
@@ -303,15 +376,34 @@ def loadcell_dashboard() -> dict[str, Any]:
         g.panel(
             "stat",
             "Checks passed",
-            [target("A", f'SELECT mean("value") FROM "checks" WHERE {RUN}')],
+            [
+                target("A", f'SELECT mean("value") FROM "checks" WHERE {RUN}'),
+                target("B", f'SELECT {AGG_RATE} FROM "checks_agg" WHERE {RUN}', AGG),
+            ],
             4,
             4,
             "percentunit",
         ),
         g.panel(
-            "stat", "Iterations", [target("A", f'SELECT sum("value") FROM "iterations" WHERE {RUN}')], 4, 4
+            "stat",
+            "Iterations",
+            [
+                target("A", f'SELECT sum("value") FROM "iterations" WHERE {RUN}'),
+                target("B", f'SELECT sum("sum") FROM "iterations_agg" WHERE {RUN}', AGG),
+            ],
+            4,
+            4,
         ),
-        g.panel("stat", "Max VUs", [target("A", f'SELECT max("value") FROM "vus" WHERE {RUN}')], 4, 4),
+        g.panel(
+            "stat",
+            "Max VUs",
+            [
+                target("A", f'SELECT max("value") FROM "vus" WHERE {RUN}'),
+                target("B", f'SELECT max("max") FROM "vus_agg" WHERE {RUN}', AGG),
+            ],
+            4,
+            4,
+        ),
         g.panel(
             ts,
             "VUs and requests",
@@ -321,6 +413,12 @@ def loadcell_dashboard() -> dict[str, Any]:
                     "B",
                     f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME} {by}, "status" fill(none)',
                     "requests, status $tag_status",
+                ),
+                target("C", f'SELECT mean("last") FROM "vus_agg" WHERE {RUN} {by} fill(none)', "VUs (agg)"),
+                target(
+                    "D",
+                    f'SELECT sum("sum") FROM "http_reqs_agg" WHERE {RUN_NAME} {by}, "status" fill(none)',
+                    "requests, status $tag_status (agg)",
                 ),
             ],
             12,
@@ -338,6 +436,15 @@ def loadcell_dashboard() -> dict[str, Any]:
                     f"$tag_name p{p}",
                 )
                 for ref, p in (("A", 50), ("B", 95), ("C", 99))
+            ]
+            + [
+                target(
+                    ref,
+                    f'SELECT max("p{p}") FROM "http_req_duration_agg" WHERE {RUN_NAME} '
+                    f'{by}, "name" fill(none)',
+                    f"$tag_name p{p} (agg)",
+                )
+                for ref, p in (("D", 50), ("E", 95), ("F", 99))
             ],
             12,
             8,
@@ -352,7 +459,12 @@ def loadcell_dashboard() -> dict[str, Any]:
                     "A",
                     f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME} {by}, "name" fill(none)',
                     "$tag_name",
-                )
+                ),
+                target(
+                    "B",
+                    f'SELECT {AGG_RATE} FROM "http_req_failed_agg" WHERE {RUN_NAME} {by}, "name" fill(none)',
+                    "$tag_name (agg)",
+                ),
             ],
             12,
             8,
@@ -367,7 +479,12 @@ def loadcell_dashboard() -> dict[str, Any]:
                     "A",
                     f'SELECT mean("value") FROM "checks" WHERE {RUN} {by}, "check" fill(none)',
                     "$tag_check",
-                )
+                ),
+                target(
+                    "B",
+                    f'SELECT {AGG_RATE} FROM "checks_agg" WHERE {RUN} {by}, "check" fill(none)',
+                    "$tag_check (agg)",
+                ),
             ],
             12,
             8,
@@ -381,6 +498,14 @@ def loadcell_dashboard() -> dict[str, Any]:
                 target("A", f'SELECT sum("value") FROM "data_sent" WHERE {RUN} {by} fill(none)', "sent"),
                 target(
                     "B", f'SELECT sum("value") FROM "data_received" WHERE {RUN} {by} fill(none)', "received"
+                ),
+                target(
+                    "C", f'SELECT sum("sum") FROM "data_sent_agg" WHERE {RUN} {by} fill(none)', "sent (agg)"
+                ),
+                target(
+                    "D",
+                    f'SELECT sum("sum") FROM "data_received_agg" WHERE {RUN} {by} fill(none)',
+                    "received (agg)",
                 ),
             ],
             12,
@@ -397,7 +522,13 @@ def loadcell_dashboard() -> dict[str, Any]:
                     f'SELECT percentile("value", 95) FROM "iteration_duration" WHERE {RUN} '
                     f'{by}, "scenario" fill(none)',
                     "$tag_scenario p95",
-                )
+                ),
+                target(
+                    "B",
+                    f'SELECT max("p95") FROM "iteration_duration_agg" WHERE {RUN} {by}, "scenario" '
+                    "fill(none)",
+                    "$tag_scenario p95 (agg)",
+                ),
             ],
             12,
             8,
@@ -414,7 +545,14 @@ def loadcell_dashboard() -> dict[str, Any]:
                     'percentile("value", 95) AS "p95", max("value") AS "max" FROM "http_req_duration" '
                     f'WHERE {RUN_NAME} GROUP BY "name", "method", "status"',
                     fmt="table",
-                )
+                ),
+                target(
+                    "B",
+                    'SELECT sum("count") AS "requests", sum("sum") / sum("count") AS "avg", '
+                    'max("p95") AS "p95", max("max") AS "max" FROM "http_req_duration_agg" '
+                    f'WHERE {RUN_NAME} GROUP BY "name", "method", "status"',
+                    fmt="table",
+                ),
             ],
             24,
             8,
@@ -453,7 +591,16 @@ def loadcell_dashboard() -> dict[str, Any]:
         ),
     ]
     variables = [
-        query_var("testid", 'SHOW TAG VALUES FROM /^http_reqs(_agg)?$/ WITH KEY = "testid"', multi=False),
+        # The runs with points in the time range; loadcell's default testid starts with the start time
+        # (YYYYmmdd-HHMMSS-...), so sorted descending the newest run comes first and is the default.
+        query_var(
+            "testid",
+            'SELECT "testid", "last" FROM (SELECT last("value") AS "last" FROM "http_reqs" WHERE $timeFilter '
+            'GROUP BY "testid"), (SELECT last("sum") AS "last" FROM "http_reqs_agg" WHERE $timeFilter '
+            'GROUP BY "testid")',
+            multi=False,
+            sort=2,
+        ),
         query_var(
             "name",
             'SHOW TAG VALUES FROM /^http_reqs(_agg)?$/ WITH KEY = "name" WHERE "testid" =~ /^$testid$/',

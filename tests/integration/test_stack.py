@@ -247,15 +247,19 @@ def run_data(influxd: Influxd, target: Server, tmp_path_factory: pytest.TempPath
     return "stack-check"
 
 
-def variables_for(dash: dict[str, Any], server: Influxd) -> dict[str, list[str]]:
-    """Each variable's options: custom ones from their list, query ones by running their query."""
+def variables_for(dash: dict[str, Any], server: Influxd, db: str = DB) -> dict[str, list[str]]:
+    """Each variable's options as Grafana lists them: custom ones from their list, query ones by running
+    their query (the second column, deduplicated, sorted as the variable says); single-value ones keep the
+    first option, Grafana's default."""
     out: dict[str, list[str]] = {}
     for var in dash["templating"]["list"]:
         if var["type"] == "custom":
             out[var["name"]] = var["query"].split(",")
         else:
-            series = server.query(render(var["query"], out), db=DB)
-            values = [row[1] for s in series for row in s["values"]]
+            series = server.query(render(var["query"], out), db=db)
+            values = list(dict.fromkeys(row[1] for s in series for row in s["values"]))
+            if var["sort"] in (1, 2):
+                values.sort(reverse=var["sort"] == 2)
             assert values, f"variable {var['name']}: {var['query']} found no values"
             out[var["name"]] = values if var.get("multi") else values[:1]
     return out
@@ -274,7 +278,8 @@ def test_every_dashboard_query_returns_data_from_a_loadcell_run(
     checked = 0
     for panel, t in targets(dash):
         # A repeated row shows one panel per value of its variable: run the query once per value.
-        repeat_var = next((v for v in variables if f"${v}" in t["query"] and v == "Measurement"), None)
+        repeated = re.search(r"\$\{?Measurement\b", t["query"]) and "Measurement" in variables
+        repeat_var = "Measurement" if repeated else None
         for values in [[v] for v in variables[repeat_var]] if repeat_var else [None]:
             scope = {**variables, repeat_var: values} if repeat_var else variables
             query = render(t["query"], scope)
@@ -295,30 +300,67 @@ def test_render_escapes_like_grafana() -> None:
     )
 
 
-def test_a_run_written_only_aggregated_is_listed_and_its_panels_have_data(
-    run_data: str,
+def test_a_run_written_only_aggregated_shows_on_every_panel(
     influxd: Influxd,  # noqa: F811
     target: Server,
     tmp_path: Path,
 ) -> None:
+    """Its own database, so that no raw point helps: every panel of both dashboards has data."""
     script = write_script(tmp_path, SCRIPT)
     res = run_loadcell(
         "run", "-q", str(script), "-e", f"BASE_URL={target.url}",
-        "--out", f"influxdb={influxd.url}/{DB}?mode=aggregated", "--tag", "testid=stack-only-agg",
+        "--out", f"influxdb={influxd.url}/aggonly?mode=aggregated", "--tag", "testid=stack-only-agg",
     )  # fmt: skip
     assert res.code == 0, res.out
-    dash = load(ROOT / "deploy" / "grafana" / "dashboards" / "loadcell.json")
-    queries = {v["name"]: v["query"] for v in dash["templating"]["list"] if v["type"] == "query"}
-    testids = [row[1] for s in influxd.query(queries["testid"], db=DB) for row in s["values"]]
-    assert {run_data, "stack-only-agg"} <= set(testids), testids
-    scope: dict[str, list[str]] = {"testid": ["stack-only-agg"]}
-    names = influxd.query(render(queries["name"], scope), db=DB)
-    scope["name"] = [row[1] for s in names for row in s["values"]]
-    assert scope["name"], "the name variable is empty for an aggregated-only run"
-    aggregated = [(p, t) for p, t in targets(dash) if "_agg" in t["query"]]
-    assert aggregated
-    for panel, t in aggregated:
-        assert influxd.query(render(t["query"], scope), db=DB), f"{panel['title']}: no data"
+    assert not {m for m in influxd.measurements("aggonly") if not m.endswith("_agg")}
+    for path in DASHBOARDS:
+        dash = load(path)
+        variables = variables_for(dash, influxd, db="aggonly")
+        if "testid" in variables:
+            assert variables["testid"] == ["stack-only-agg"]
+        for panel in panels(dash):
+            if not panel.get("targets"):
+                continue
+            repeat = "Measurement" if any("Measurement" in t["query"] for t in panel["targets"]) else None
+            for values in [[v] for v in variables[repeat]] if repeat else [None]:
+                scope = {**variables, repeat: values} if repeat else variables
+                shown = [
+                    t for t in panel["targets"] if influxd.query(render(t["query"], scope), db="aggonly")
+                ]
+                assert shown, f"{path.name} / {panel['title']} ({values}): no data from an aggregated run"
+
+
+def test_heatmaps_are_calculated_from_the_points() -> None:
+    heatmaps = [p for path in DASHBOARDS for p in panels(load(path)) if p["type"] == "heatmap"]
+    assert heatmaps
+    for panel in heatmaps:
+        assert panel["options"]["calculate"] is True, f"{panel['title']}: raw points draw as one strip"
+
+
+def test_the_testid_variable_defaults_to_the_newest_run_in_the_time_range(influxd: Influxd) -> None:  # noqa: F811
+    """Runs named as loadcell names them (start time first), one outside the range, one aggregated only."""
+    now = time.time()
+
+    def testid(ago: float) -> str:
+        return time.strftime("%Y%m%d-%H%M%S", time.localtime(now - ago)) + "-crud-0a1b2c"
+
+    def ns(ago: float) -> int:
+        return int((now - ago) * 1e9)
+
+    influxd.create_db("runs")
+    lines = [
+        f"http_reqs,testid={testid(3 * 3600)} value=1 {ns(3 * 3600)}",  # before the range
+        f"http_reqs,testid={testid(1800)} value=1 {ns(1800)}",
+        f"http_reqs_agg,testid={testid(300)} count=5i,sum=5 {ns(300)}",  # aggregated only, the newest
+        f"http_reqs,testid={testid(2400)} value=1 {ns(2400)}",
+    ]
+    assert influxd.write("runs", "\n".join(lines))[0] == 204
+    dash = load(DEPLOY / "dashboards" / "loadcell.json")
+    (var,) = [v for v in dash["templating"]["list"] if v["name"] == "testid"]
+    series = influxd.query(render(var["query"], {}), db="runs")
+    options = sorted(dict.fromkeys(row[1] for s in series for row in s["values"]), reverse=var["sort"] == 2)
+    assert options == [testid(300), testid(1800), testid(2400)]  # the first is Grafana's default
+    assert var["refresh"] == 2  # re-listed when the time range changes
 
 
 # --- the alert rules ----------------------------------------------------------------------------------------
