@@ -83,6 +83,12 @@ def rule(uid: str, title: str, data: list[dict[str, Any]], wait: str, summary: s
     }
 
 
+def threshold_rule(uid: str, title: str, query: str, op: str, bound: float, summary: str) -> dict[str, Any]:
+    """One query per run over the last WINDOW seconds, its last value against the bound."""
+    data = [influx("A", query, WINDOW), reduce("B", "A"), threshold("C", "B", op, bound)]
+    return rule(uid, title, data, "1m", summary)
+
+
 def threshold_rules(agg: bool) -> list[dict[str, Any]]:
     """p95 of http_req_duration, the failed-request rate and the check rate of each run in the window."""
     suffix, mode = ("_agg", " (aggregated)") if agg else ("", "")
@@ -90,38 +96,29 @@ def threshold_rules(agg: bool) -> list[dict[str, Any]]:
     p95 = 'max("p95")' if agg else 'percentile("value", 95)'
     run = 'WHERE $timeFilter GROUP BY "testid"'
     return [
-        rule(
+        threshold_rule(
             f"loadcell-p95{suffix}",
             f"http_req_duration p95 above {P95_MS} ms{mode}",
-            [
-                influx("A", f'SELECT {p95} FROM "http_req_duration{suffix}" {run}', WINDOW),
-                reduce("B", "A"),
-                threshold("C", "B", "gt", P95_MS),
-            ],
-            "1m",
+            f'SELECT {p95} FROM "http_req_duration{suffix}" {run}',
+            "gt",
+            P95_MS,
             "Run {{ $labels.testid }}: p95 of http_req_duration is {{ $values.B }} ms"
             f" (bound {P95_MS} ms)",
         ),
-        rule(
+        threshold_rule(
             f"loadcell-failed{suffix}",
             f"http_req_failed above {FAILED_RATE:.0%}{mode}",
-            [
-                influx("A", f'SELECT {rate} FROM "http_req_failed{suffix}" {run}', WINDOW),
-                reduce("B", "A"),
-                threshold("C", "B", "gt", FAILED_RATE),
-            ],
-            "1m",
+            f'SELECT {rate} FROM "http_req_failed{suffix}" {run}',
+            "gt",
+            FAILED_RATE,
             "Run {{ $labels.testid }}: {{ $values.B }} of the requests failed",
         ),
-        rule(
+        threshold_rule(
             f"loadcell-checks{suffix}",
             f"checks below 100%{mode}",
-            [
-                influx("A", f'SELECT {rate} FROM "checks{suffix}" {run}', WINDOW),
-                reduce("B", "A"),
-                threshold("C", "B", "lt", 1),
-            ],
-            "1m",
+            f'SELECT {rate} FROM "checks{suffix}" {run}',
+            "lt",
+            1,
             "Run {{ $labels.testid }}: only {{ $values.B }} of the checks passed",
         ),
     ]

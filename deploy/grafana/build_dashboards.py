@@ -106,6 +106,11 @@ class Layout:
         }
 
 
+def stat(g: Layout, title: str, raw: str, agg: str, unit: str | None = None) -> dict[str, Any]:
+    """A 4x4 stat of a run: its raw query and the fallback on the aggregated measurements."""
+    return g.panel("stat", title, [target("A", raw), target("B", agg, AGG)], 4, 4, unit)
+
+
 def custom_var(name: str, values: list[str], default: list[str]) -> dict[str, Any]:
     return {
         "name": name,
@@ -341,68 +346,44 @@ def loadcell_dashboard() -> dict[str, Any]:
     ts = "timeseries"
     by = "GROUP BY time($__interval)"
     panels = [
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Requests",
-            [
-                target("A", f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME}'),
-                target("B", f'SELECT sum("sum") FROM "http_reqs_agg" WHERE {RUN_NAME}', AGG),
-            ],
-            4,
-            4,
+            f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME}',
+            f'SELECT sum("sum") FROM "http_reqs_agg" WHERE {RUN_NAME}',
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Failed requests",
-            [
-                target("A", f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME}'),
-                target("B", f'SELECT {AGG_RATE} FROM "http_req_failed_agg" WHERE {RUN_NAME}', AGG),
-            ],
-            4,
-            4,
+            f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME}',
+            f'SELECT {AGG_RATE} FROM "http_req_failed_agg" WHERE {RUN_NAME}',
             "percentunit",
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "p95 duration",
-            [
-                target("A", f'SELECT percentile("value", 95) FROM "http_req_duration" WHERE {RUN_NAME}'),
-                target("B", f'SELECT max("p95") FROM "http_req_duration_agg" WHERE {RUN_NAME}', AGG),
-            ],
-            4,
-            4,
+            f'SELECT percentile("value", 95) FROM "http_req_duration" WHERE {RUN_NAME}',
+            f'SELECT max("p95") FROM "http_req_duration_agg" WHERE {RUN_NAME}',
             "ms",
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Checks passed",
-            [
-                target("A", f'SELECT mean("value") FROM "checks" WHERE {RUN}'),
-                target("B", f'SELECT {AGG_RATE} FROM "checks_agg" WHERE {RUN}', AGG),
-            ],
-            4,
-            4,
+            f'SELECT mean("value") FROM "checks" WHERE {RUN}',
+            f'SELECT {AGG_RATE} FROM "checks_agg" WHERE {RUN}',
             "percentunit",
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Iterations",
-            [
-                target("A", f'SELECT sum("value") FROM "iterations" WHERE {RUN}'),
-                target("B", f'SELECT sum("sum") FROM "iterations_agg" WHERE {RUN}', AGG),
-            ],
-            4,
-            4,
+            f'SELECT sum("value") FROM "iterations" WHERE {RUN}',
+            f'SELECT sum("sum") FROM "iterations_agg" WHERE {RUN}',
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Max VUs",
-            [
-                target("A", f'SELECT max("value") FROM "vus" WHERE {RUN}'),
-                target("B", f'SELECT max("max") FROM "vus_agg" WHERE {RUN}', AGG),
-            ],
-            4,
-            4,
+            f'SELECT max("value") FROM "vus" WHERE {RUN}',
+            f'SELECT max("max") FROM "vus_agg" WHERE {RUN}',
         ),
         g.panel(
             ts,
