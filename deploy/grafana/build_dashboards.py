@@ -286,31 +286,19 @@ def k6_dashboard() -> dict[str, Any]:
                 "ms",
             )
         )
+    raw_over_time = "FROM /^$Measurement$/ WHERE $timeFilter and value > 0"
+    agg_over_time = 'FROM "${Measurement}_agg" WHERE $timeFilter'
     over_time = [
-        target(
-            ref,
-            f"SELECT {agg} FROM /^$Measurement$/ WHERE $timeFilter and value > 0 "
-            "GROUP BY time($__interval) fill(none)",
-            alias,
-        )
-        for ref, agg, alias in (
-            ("C", 'max("value")', "max"),
-            ("D", 'percentile("value", 95)', "p95"),
-            ("A", 'percentile("value", 90)', "p90"),
-            ("E", 'min("value")', "min"),
-        )
-    ] + [
-        target(
-            ref,
-            f'SELECT {agg} FROM "${{Measurement}}_agg" WHERE $timeFilter '
-            "GROUP BY time($__interval) fill(none)",
-            alias,
-        )
-        for ref, agg, alias in (
-            ("F", 'max("max")', "max (agg)"),
-            ("G", 'max("p95")', "p95 (agg)"),
-            ("H", 'max("p90")', "p90 (agg)"),
-            ("I", 'min("min")', "min (agg)"),
+        target(ref, f"SELECT {agg} {source} GROUP BY time($__interval) fill(none)", alias)
+        for ref, agg, source, alias in (
+            ("C", 'max("value")', raw_over_time, "max"),
+            ("D", 'percentile("value", 95)', raw_over_time, "p95"),
+            ("A", 'percentile("value", 90)', raw_over_time, "p90"),
+            ("E", 'min("value")', raw_over_time, "min"),
+            ("F", 'max("max")', agg_over_time, "max (agg)"),
+            ("G", 'max("p95")', agg_over_time, "p95 (agg)"),
+            ("H", 'max("p90")', agg_over_time, "p90 (agg)"),
+            ("I", 'min("min")', agg_over_time, "min (agg)"),
         )
     ]
     panels.append(g.panel(ts, "$Measurement (over time)", over_time, 12, 8, "ms"))
