@@ -24,6 +24,7 @@ import yaml
 
 from tests.conftest import ROOT, Server, run_loadcell, write_script
 from tests.integration.influx_fixtures import Influxd, influxd  # noqa: F401
+from tests.support.compose_env import MissingVariable, interpolate
 
 DEPLOY = ROOT / "deploy" / "grafana"
 DASHBOARDS = sorted((DEPLOY / "dashboards").glob("*.json"))
@@ -78,6 +79,39 @@ def test_compose_file_validates_against_the_compose_specification() -> None:
         "services": {**COMPOSE["services"], "grafana": {**COMPOSE["services"]["grafana"], "volume": []}},
     }
     assert not validator.is_valid(broken)
+
+
+def test_compose_file_with_a_filled_in_env_example_resolves_and_still_validates() -> None:
+    """As docker compose reads it with .env: every variable resolves, each service gets its own account."""
+    env = {k: (f"secret-{k.lower()}" if v == "change-me" else v) for k, v in ENV_EXAMPLE.items()}
+    vendored = importlib.resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
+    schema = json.loads(vendored.read_text())
+    resolved = interpolate(COMPOSE, env)
+    jsonschema.validators.validator_for(schema)(schema).validate(resolved)
+    services = resolved["services"]
+    assert (
+        services["loadcell"]["environment"]["LOADCELL_INFLUXDB_PASSWORD"]
+        == env["INFLUXDB_WRITE_USER_PASSWORD"]
+    )
+    assert (
+        services["grafana"]["environment"]["INFLUXDB_READ_USER_PASSWORD"]
+        == env["INFLUXDB_READ_USER_PASSWORD"]
+    )
+    assert services["influxdb"]["environment"]["INFLUXDB_ADMIN_PASSWORD"] == env["INFLUXDB_ADMIN_PASSWORD"]
+    for name in ("grafana", "loadcell"):
+        assert env["INFLUXDB_ADMIN_PASSWORD"] not in json.dumps(services[name]), (
+            f"{name} holds the admin's password"
+        )
+    assert services["grafana"]["environment"]["ALERT_WEBHOOK_URL"] == "http://127.0.0.1:9/"  # none set
+    webhook = "https://hooks.example/alerts"
+    resolved = interpolate(COMPOSE, {**env, "ALERT_WEBHOOK_URL": webhook})
+    assert resolved["services"]["grafana"]["environment"]["ALERT_WEBHOOK_URL"] == webhook
+    assert (
+        resolved["services"]["grafana"]["user"] == "472:472"
+        and resolved["services"]["loadcell"]["user"] == "1000:1000"
+    )
+    with pytest.raises(MissingVariable, match=r"set INFLUXDB_WRITE_USER in \.env"):
+        interpolate(COMPOSE, {k: v for k, v in env.items() if k != "INFLUXDB_WRITE_USER"})
 
 
 def test_the_runner_service_builds_loadcell_and_writes_to_the_stacks_influxdb_as_the_write_user() -> None:

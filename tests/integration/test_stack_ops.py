@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT, Server, free_port, run_loadcell, write_script
 from tests.integration.influx_fixtures import Influxd
+from tests.support.compose_env import interpolate
 
 DB = "K6"
 ADMIN = ("administrator", secrets.token_hex(8))
@@ -139,13 +141,17 @@ def provisioned(secured: Influxd, tmp_path_factory: pytest.TempPathFactory) -> P
 def written(
     provisioned: Path, secured: Influxd, target: Server, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """A real loadcell run written by the write user (credentials in the environment, as .env gives them)."""
+    """A real loadcell run configured as the compose runner service is: its environment (K6_OUT and the
+    write user's credentials) resolved from the same .env, only the influxdb service's name mapped here."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    dotenv = dict(line.split("=", 1) for line in provisioned.read_text().splitlines())
+    runner = interpolate(compose["services"]["loadcell"]["environment"], dotenv)
+    runner = {k: v.replace("http://influxdb:8086", secured.url) for k, v in runner.items() if v is not None}
+    assert runner["LOADCELL_INFLUXDB_USERNAME"] == WRITER[0]
     script = write_script(tmp_path_factory.mktemp("run"), SCRIPT)
-    as_writer = {"LOADCELL_INFLUXDB_USERNAME": WRITER[0], "LOADCELL_INFLUXDB_PASSWORD": WRITER[1]}
     res = run_loadcell(
-        "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "--out", f"influxdb={secured.url}/{DB}",
-        "--tag", "testid=ops", env=as_writer,
-    )  # fmt: skip
+        "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "--tag", "testid=ops", env=runner
+    )
     assert res.code == 0, res.out
     assert counts(secured)["http_reqs"] == 20
 
