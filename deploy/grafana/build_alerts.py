@@ -8,8 +8,9 @@ grafana service's $ALERT_WEBHOOK_URL, from .env) and the notification policy tha
 there, grouped per run (`testid`). Each rule exists twice: on k6's raw measurements and on the
 `<metric>_agg` measurements of `--out influxdb=...?mode=aggregated`.
 
-Grafana expands $VARS in provisioning files, so a literal `$` (InfluxQL's $timeFilter, the
-annotations' {{ $labels.testid }}) is written `$$`. Standard library only (JSON is YAML); the tests
+Grafana expands $VARS in the file's values (a literal `$` is written `$$`, as in the annotations'
+{{ $$labels.testid }}), except in the queries' and expressions' models, which it takes as written
+(so `$timeFilter` stays). Standard library only (JSON is YAML); the tests
 run every rule's queries against a real influxd holding a passing and a failing loadcell run
 (tests/integration/test_stack.py).
 """
@@ -42,7 +43,7 @@ def influx(ref: str, query: str, seconds: int) -> dict[str, Any]:
         "model": {
             "refId": ref,
             "rawQuery": True,
-            "query": query.replace("$", "$$"),
+            "query": query,
             "resultFormat": "time_series",
             "intervalMs": 1000,
             "maxDataPoints": 43200,
@@ -146,7 +147,7 @@ def stall_rule(agg: bool) -> dict[str, Any]:
             ),
             reduce("C", "A"),
             reduce("D", "B"),
-            expression("E", type="math", expression="$D == 0 && $C > 0".replace("$", "$$")),
+            expression("E", type="math", expression="$D == 0 && $C > 0"),
         ],
         "1m",
         f"Run {{{{ $labels.testid }}}} sent nothing for {STALL_AFTER} s with {{{{ $values.C }}}} VUs active: "
