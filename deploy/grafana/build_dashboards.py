@@ -560,13 +560,14 @@ def loadcell_dashboard() -> dict[str, Any]:
         ),
     ]
     variables = [
-        # The runs with points in the time range; loadcell's default testid starts with the start time
-        # (YYYYmmdd-HHMMSS-...), so sorted descending the newest run comes first and is the default.
+        # The runs with points in the time range (SHOW TAG VALUES ignores time), as the only column, a
+        # string, which is what Grafana takes from each series; loadcell's default testid starts with the
+        # start time (YYYYmmdd-HHMMSS-...), so sorted descending the newest run comes first, the default.
         query_var(
             "testid",
-            'SELECT "testid", "last" FROM (SELECT last("value") AS "last" FROM "http_reqs" WHERE $timeFilter '
-            'GROUP BY "testid"), (SELECT last("sum") AS "last" FROM "http_reqs_agg" WHERE $timeFilter '
-            'GROUP BY "testid")',
+            'SELECT "run" FROM (SELECT last("value"), "testid" AS "run" FROM "http_reqs" '
+            'WHERE $timeFilter GROUP BY "testid"), (SELECT last("sum"), "testid" AS "run" '
+            'FROM "http_reqs_agg" WHERE $timeFilter GROUP BY "testid")',
             multi=False,
             sort=2,
         ),

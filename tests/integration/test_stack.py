@@ -392,6 +392,9 @@ def test_the_testid_variable_defaults_to_the_newest_run_in_the_time_range(influx
     dash = load(DEPLOY / "dashboards" / "loadcell.json")
     (var,) = [v for v in dash["templating"]["list"] if v["name"] == "testid"]
     series = influxd.query(render(var["query"], {}), db="runs")
+    # One string column per series: Grafana takes a series' (legacy) second column, or (backend mode)
+    # each frame's first string field, so any other column would add options.
+    assert all(len(s["columns"]) == 2 and all(isinstance(r[1], str) for r in s["values"]) for s in series)
     options = sorted(dict.fromkeys(row[1] for s in series for row in s["values"]), reverse=var["sort"] == 2)
     assert options == [testid(300), testid(1800), testid(2400)]  # the first is Grafana's default
     assert var["refresh"] == 2  # re-listed when the time range changes
