@@ -66,7 +66,7 @@ def stack(
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("INFLUX", "STACK_", "GF_"))}
     environ.update(
         STACK_ENV_FILE=str(env),
-        STACK_COMPOSE="true",
+        STACK_COMPOSE=extra.pop("STACK_COMPOSE", "true"),
         STACK_INFLUX="",
         INFLUX_HTTP=f"127.0.0.1:{server.port if server else free_port()}",
         INFLUXD_RPC=f"127.0.0.1:{server.rpc_port if server else free_port()}",
@@ -182,6 +182,31 @@ def test_up_exits_non_zero_with_the_reason_when_influxdb_never_answers(tmp_path:
     assert res.returncode == 1, res.stdout + res.stderr
     assert "InfluxDB did not answer" in res.stderr and "within 1s" in res.stderr, res.stderr
     assert "Grafana http" not in res.stdout  # no success line
+
+
+def test_up_starts_the_stack_then_provisions_once_influxdb_answers(
+    secured: Influxd, provisioned: Path, tmp_path: Path
+) -> None:
+    """The compose command is a recorder here: what `up` runs, and the users it gives the containers."""
+    record = tmp_path / "compose.log"
+    fake = tmp_path / "compose"
+    fake.write_text(
+        f'#!/bin/sh\necho "$* GRAFANA_USER=$GRAFANA_USER LOADCELL_USER=$LOADCELL_USER" >> {record}\n'
+    )
+    fake.chmod(0o755)
+    res = stack("up", env=provisioned, server=secured, tmp=tmp_path, STACK_COMPOSE=str(fake))
+    assert res.returncode == 0, res.stderr
+    assert "Grafana http://localhost:3000" in res.stdout and "loadcell writes" in res.stdout
+    ran = record.read_text()
+    assert ran.startswith("up -d influxdb grafana "), ran
+    for folder in ("data/influxdb", "data/grafana", "log/influxdb", "log/grafana", "results", "backups"):
+        assert (tmp_path / folder).is_dir(), folder
+    results = (tmp_path / "results").stat()
+    if os.geteuid() == 0:  # it may chown: the images' own users, never root
+        assert (results.st_uid, (tmp_path / "data" / "grafana").stat().st_uid) == (1000, 472)
+        assert "GRAFANA_USER= LOADCELL_USER=" in ran
+    else:
+        assert f"LOADCELL_USER={os.getuid()}:{os.getgid()}" in ran
 
 
 # --- users and retention ------------------------------------------------------------------------------------
