@@ -335,23 +335,17 @@ def test_render_escapes_like_grafana() -> None:
 
 
 def test_a_run_written_only_aggregated_shows_on_every_panel(
+    alert_runs: int,
     influxd: Influxd,  # noqa: F811
-    target: Server,
-    tmp_path: Path,
 ) -> None:
-    """Its own database, so that no raw point helps: every panel of both dashboards has data."""
-    script = write_script(tmp_path, SCRIPT)
-    res = run_loadcell(
-        "run", "-q", str(script), "-e", f"BASE_URL={target.url}",
-        "--out", f"influxdb={influxd.url}/aggonly?mode=aggregated", "--tag", "testid=stack-only-agg",
-    )  # fmt: skip
-    assert res.code == 0, res.out
+    """The failing alert run, also written aggregated only to a database of its own, so that no raw point
+    helps: every panel of both dashboards has data."""
     assert not {m for m in influxd.measurements("aggonly") if not m.endswith("_agg")}
     for path in DASHBOARDS:
         dash = load(path)
         variables = variables_for(dash, influxd, db="aggonly")
         if "testid" in variables:
-            assert variables["testid"] == ["stack-only-agg"]
+            assert variables["testid"] == ["alerts-fail"]
         for panel in panels(dash):
             if not panel.get("targets"):
                 continue
@@ -549,21 +543,23 @@ def evaluate(rule: dict[str, Any], server: Influxd, at_ms: int) -> dict[str, boo
 
 @pytest.fixture(scope="module")
 def alert_runs(influxd: Influxd, target: Server, tmp_path_factory: pytest.TempPathFactory) -> int:  # noqa: F811
-    """A passing and a failing run, at the same time, each written raw and aggregated; their end in ms."""
+    """A passing and a failing run, at the same time, each written raw and aggregated (the failing one also
+    aggregated only, to the database aggonly); their end in ms."""
     folder = tmp_path_factory.mktemp("alerts")
 
-    def run(name: str, body: str) -> None:
+    def run(name: str, body: str, outs: tuple[str, ...]) -> None:
         res = run_loadcell(
             "run", "-q", str(write_script(folder / name, body)), "-e", f"BASE_URL={target.url}",
             "--out", f"influxdb={influxd.url}/{DB}", "--out", f"influxdb={influxd.url}/{DB}?mode=aggregated",
-            "--tag", f"testid=alerts-{name}",
+            *outs, "--tag", f"testid=alerts-{name}",
         )  # fmt: skip
         assert res.code == 0, res.out
 
     for name in ("pass", "fail"):
         (folder / name).mkdir()
+    aggonly = ("--out", f"influxdb={influxd.url}/aggonly?mode=aggregated")
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(run, ("pass", "fail"), (PASSING, FAILING)))
+        list(pool.map(run, ("pass", "fail"), (PASSING, FAILING), ((), aggonly)))
     return int(time.time() * 1000)
 
 
