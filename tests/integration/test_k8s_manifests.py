@@ -93,6 +93,11 @@ def flag(args: list[str], name: str) -> str:
     return args[args.index(name) + 1]
 
 
+def selects(selector: dict[str, str], pod_labels: dict[str, str]) -> bool:
+    """A label selector's verdict on a pod's labels."""
+    return all(pod_labels.get(k) == v for k, v in selector.items())
+
+
 def pod_templates(docs: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
     for d in docs:
         if d["kind"] in {"Job", "Deployment", "StatefulSet", "DaemonSet"}:
@@ -125,7 +130,7 @@ def test_the_separate_component_requires_agents_on_distinct_nodes(tmp_path: Path
     (term,) = anti["requiredDuringSchedulingIgnoredDuringExecution"]
     assert term["topologyKey"] == "kubernetes.io/hostname"
     labels = agents["spec"]["template"]["metadata"]["labels"]
-    assert all(labels[k] == v for k, v in term["labelSelector"]["matchLabels"].items())
+    assert selects(term["labelSelector"]["matchLabels"], labels)
     # Only this run's agents keep apart: the run label's value is taken from each incoming pod.
     assert term["matchLabelKeys"] == ["loadcell.run"] and labels["loadcell.run"] == "sep"
     for doc in docs:
@@ -149,11 +154,41 @@ def test_two_runs_share_a_namespace_without_clashing(tmp_path: Path) -> None:
             pod_labels = of_kind(other_docs, "Job", "loadcell-coordinator")["spec"]["template"]["metadata"][
                 "labels"
             ]
-            selected = all(pod_labels.get(k) == v for k, v in selector.items())
+            selected = selects(selector, pod_labels)
             assert selected == (other == run), (
                 f"the Service of {run} selects the coordinator of {other}: {selector}"
             )
         assert coordinator["spec"]["template"]["metadata"]["labels"]["loadcell.run"] == run
+
+
+def test_network_policies_let_only_the_runs_agents_reach_its_coordinator(tmp_path: Path) -> None:
+    runs = {run: kustomize(run_copy(tmp_path, run)) for run in ("r1", "r2")}
+    pods = {
+        (run, role): of_kind(docs, "Job", f"loadcell-{role}")["spec"]["template"]
+        for run, docs in runs.items()
+        for role in ("coordinator", "agents")
+    }
+    for run, docs in runs.items():
+        policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
+        to_coordinator = policies[f"loadcell-coordinator-{run}"]
+        to_agents = policies[f"loadcell-agents-{run}"]
+        for (other, role), pod in pods.items():
+            labels = pod["metadata"]["labels"]
+            mine = other == run
+            assert selects(to_coordinator["podSelector"]["matchLabels"], labels) == (
+                mine and role == "coordinator"
+            )
+            assert selects(to_agents["podSelector"]["matchLabels"], labels) == (mine and role == "agents")
+        # The agents take no connection at all; the coordinator only its own agents', on the agents' port.
+        assert to_agents["policyTypes"] == ["Ingress"] and "ingress" not in to_agents
+        (rule,) = to_coordinator["ingress"]
+        (source,) = rule["from"]
+        for (other, role), pod in pods.items():
+            allowed = selects(source["podSelector"]["matchLabels"], pod["metadata"]["labels"])
+            assert allowed == (other == run and role == "agents"), (run, other, role)
+        (port,) = rule["ports"]
+        named = {p["name"] for p in pods[(run, "coordinator")]["spec"]["containers"][0]["ports"]}
+        assert port["port"] in named and port["protocol"] == "TCP"
 
 
 # --- the restricted profile, field by field -------------------------------------------------------------
@@ -261,7 +296,7 @@ def test_coordinator_agents_and_service_agree() -> None:
     named = {p["name"]: p["containerPort"] for p in container(COORDINATOR)["ports"]}
     assert named[port["targetPort"]] == listen_port
     labels = COORDINATOR["spec"]["template"]["metadata"]["labels"]
-    assert all(labels.get(k) == v for k, v in SERVICE["spec"]["selector"].items())
+    assert selects(SERVICE["spec"]["selector"], labels)
     assert flag(a_args, "--coordinator") == f"{SERVICE['metadata']['name']}:{port['port']}"
 
 
