@@ -12,6 +12,7 @@ If `influxd` is not installed the fixtures FAIL (they never skip): install it wi
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import signal
@@ -49,7 +50,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   store-enabled = false
 [http]
   bind-address = "127.0.0.1:{port}"
-  auth-enabled = false
+  auth-enabled = {auth}
   log-enabled = false
   suppress-write-log = true
 [continuous_queries]
@@ -72,16 +73,30 @@ class Influxd:
     port: int = field(default_factory=free_port)
     rpc_port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    # With auth on, the first user created must be an admin; query()/write() then use `credentials`.
+    auth: bool = False
+    credentials: tuple[str, str] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def _request(self, url: str, data: bytes | None = None) -> urllib.request.Request:
+        req = urllib.request.Request(url, data=data, method="POST")
+        if self.credentials:
+            token = base64.b64encode(":".join(self.credentials).encode()).decode()
+            req.add_header("Authorization", f"Basic {token}")
+        return req
+
     def start(self, timeout: float = 20.0) -> None:
         binary = influxd_binary()
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self.workdir / "influxdb.conf"
-        conf.write_text(CONFIG.format(dir=self.workdir, port=self.port, rpc_port=self.rpc_port))
+        conf.write_text(
+            CONFIG.format(
+                dir=self.workdir, port=self.port, rpc_port=self.rpc_port, auth=str(self.auth).lower()
+            )
+        )
         log = (self.workdir / "influxd.log").open("ab")
         self.proc = subprocess.Popen([binary, "run", "-config", str(conf)], stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
@@ -116,8 +131,7 @@ class Influxd:
     def query(self, q: str, db: str = "") -> list[dict[str, Any]]:
         """The `series` of the first statement's result (empty list if none); raises on an error."""
         params = urllib.parse.urlencode({"db": db, "q": q, "epoch": "ns"})
-        req = urllib.request.Request(f"{self.url}/query?{params}", method="POST")
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(self._request(f"{self.url}/query?{params}"), timeout=30) as resp:
             doc = json.loads(resp.read())
         result = doc["results"][0]
         if "error" in result:
@@ -126,9 +140,10 @@ class Influxd:
 
     def write(self, db: str, lines: str, precision: str = "ns") -> tuple[int, str]:
         params = urllib.parse.urlencode({"db": db, "precision": precision})
-        req = urllib.request.Request(f"{self.url}/write?{params}", data=lines.encode(), method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            with urllib.request.urlopen(
+                self._request(f"{self.url}/write?{params}", lines.encode()), timeout=30
+            ) as resp:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
