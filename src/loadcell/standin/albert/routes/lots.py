@@ -150,7 +150,11 @@ async def create_lots(request: Request) -> Response:
             created.append(doc)
         except ApiError as exc:
             failed.append(
-                {"index": index, "parentId": (item or {}).get("parentId"), "errors": [{"msg": exc.msg}]}
+                {
+                    "index": index,
+                    "parentId": item.get("parentId") if isinstance(item, dict) else None,
+                    "errors": [{"msg": exc.msg}],
+                }
             )
     if not created:
         raise bad_request("; ".join(f["errors"][0]["msg"] for f in failed[:5]))
