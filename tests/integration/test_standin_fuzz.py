@@ -14,6 +14,8 @@ import base64
 import http.client
 import json
 import re
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
+import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
@@ -29,6 +32,7 @@ from loadcell.standin.albert import routes as routes_pkg
 from loadcell.standin.albert.app import create_app
 from loadcell.standin.albert.config import StandinConfig
 from loadcell.standin.albert.http import MAX_BODY_BYTES, MAX_JSON_DEPTH
+from tests.conftest import free_port
 from tests.integration.standin_fixtures import StandinServer, running_standin
 
 EXAMPLES = 400
@@ -274,3 +278,33 @@ def test_a_body_past_the_size_limit_is_refused_before_it_is_read(client: KeepAli
     # A 10 MB body sent whole is answered 413 too, and the connection stays usable afterwards.
     assert client.send("POST", "/api/v3/lots", b" " * (10 * 2**20)) == 413
     assert client.healthy()
+
+
+def test_an_unexpected_handler_error_is_an_answered_500_that_keeps_the_connection(tmp_path: Path) -> None:
+    """The stand-in's own app with one extra route that fails as a handler bug would, under uvicorn."""
+
+    async def broken(_request: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    app = create_app(StandinConfig(memory=True))
+    app.router.routes.insert(0, Route("/__standin/broken", broken))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:  # set once uvicorn listens
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/__standin/broken")
+        response = conn.getresponse()
+        assert response.status == 500
+        assert json.loads(response.read())["errors"][0]["msg"] == "Internal error: RuntimeError"
+        conn.request("GET", "/__standin/health")  # the same connection
+        assert conn.getresponse().status == 200
+        conn.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -19,17 +19,27 @@ from loadcell.standin.albert.http import JSON, MAX_BODY_BYTES, body_too_large, e
 log = logging.getLogger("loadcell.standin.albert")
 
 
-class BodyLimitMiddleware:
-    """413 for a declared Content-Length over the limit before reading a byte of the body; a chunked
-    body is counted as it arrives and refused once it passes the limit (the rest is discarded)."""
+class _HttpGuard:
+    """An ASGI middleware that guards HTTP requests; lifespan events pass straight through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.guard(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def guard(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimitMiddleware(_HttpGuard):
+    """413 for a declared Content-Length over the limit before reading a byte of the body; a chunked
+    body is counted as it arrives and refused once it passes the limit (the rest is discarded)."""
+
+    async def guard(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"0")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             exc = body_too_large()
@@ -48,20 +58,14 @@ class BodyLimitMiddleware:
         await self.app(scope, counted, send)
 
 
-class AnsweredErrorMiddleware:
+class AnsweredErrorMiddleware(_HttpGuard):
     """A handler's unexpected exception becomes a logged 500 JSON answer, not a dropped connection.
 
     Starlette's own last-resort handler re-raises after answering, and uvicorn then closes the
     connection; this one sits inside it and does not re-raise.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def guard(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracked(message: Message) -> None:
