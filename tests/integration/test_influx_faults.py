@@ -147,6 +147,7 @@ def test_writes_answered_after_the_timeout_are_counted_unknown_not_dropped(
     assert re.search(r"http_reqs\.+: \d+", log), log  # the summary is printed
     _, stats = output_stats(tmp_path)
     stored = influxd.total_points("slow")
+    print(f"stored in InfluxDB: {stored}; the output's account: {stats}")
     assert stored > 0
     assert stored <= stats["produced"] - stats["dropped"], (stored, stats)  # nothing stored counted as lost
     assert stats["produced"] == stats["delivered"] + stats["dropped"] + stats["unknown"], stats
