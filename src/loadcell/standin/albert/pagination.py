@@ -56,6 +56,15 @@ def parse_order(raw: Any, default: str) -> str:
     return raw
 
 
+def parse_text(raw: Any) -> str | None:
+    """The search ``text``: a string, or nothing; 400 for other JSON."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise bad_request(f"text must be a string, got {raw!r}")
+    return raw
+
+
 def encode_key(seq: int) -> str:
     return base64.b64encode(json.dumps({"seq": seq}, separators=(",", ":")).encode()).decode()
 
@@ -155,6 +164,7 @@ def search_by_cursor(
 ) -> dict[str, Any]:
     """A SEARCH_AFTER search: only entities past the index lag, newest first by default."""
     size = parse_limit(limit, SEARCH_PAGE_SIZE)
+    text = parse_text(text)
     records = store.find(
         kind,
         conds,
@@ -184,6 +194,7 @@ def search_by_offset(
     """An OFFSET search: only entities past the index lag, newest first by default."""
     size = parse_limit(limit, SEARCH_PAGE_SIZE)
     start = parse_offset(offset)
+    text = parse_text(text)
     records = store.find(
         kind,
         conds,

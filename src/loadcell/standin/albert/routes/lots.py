@@ -62,6 +62,11 @@ def _number(field: str, value: Any, *, minimum: float | None = 0.0) -> float:
     return number
 
 
+def _first_50(text: Any) -> Any:
+    """Lot search looks at the first 50 characters of its text (anything else is refused later)."""
+    return text[:50] if isinstance(text, str) else text
+
+
 def _date(field: str, value: Any) -> str:
     if not isinstance(value, str) or not _DATE.match(value):
         raise bad_request(f"{field} must be a YYYY-MM-DD date")
@@ -241,7 +246,7 @@ async def search_lots(request: Request) -> Response:
         context.store,
         LOT,
         conds,
-        text=(body.get("text") or "")[:50] or None,
+        text=_first_50(body.get("text")),
         order=body.get("order"),
         search_after=body.get("searchAfter"),
         limit=body.get("limit"),
