@@ -35,7 +35,7 @@ from loadcell.standin.albert.http import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from tests.conftest import free_port
 from tests.integration.standin_fixtures import StandinServer, running_standin
 
-EXAMPLES = 500
+EXAMPLES = 400
 TARGETS_PER_EXAMPLE = 4  # each generated request goes to this many neighbouring routes (methods of a path)
 SEEDED_IDS = ["USR215409", "LOC37511", "UNI100", "DAC100", "ROL100", "WFL99", "INV1", "x", "0", "%E2%98%83"]
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
