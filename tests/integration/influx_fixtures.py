@@ -4,7 +4,8 @@ Import the fixtures explicitly in a test module:
     from tests.integration.influx_fixtures import influxd, make_influxd  # noqa: F401
 
 `influxd` is shared by a module's tests (use a distinct database per test); `make_influxd()` gives a
-private server that a test may stop and restart (same port, same data dir) to simulate an outage.
+private server that a test may stop and restart (same port, same data dir) to simulate an outage;
+`Influxd(dir, admin=(user, password))` starts one with authentication on and that admin user.
 If `influxd` is not installed the fixtures FAIL (they never skip): install it with
 `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y influxdb influxdb-client`
 (that is what `.ci/run` does).
@@ -76,6 +77,7 @@ class Influxd:
     # With auth on, the first user created must be an admin; query()/write() then use `credentials`.
     auth: bool = False
     credentials: tuple[str, str] | None = None
+    admin: tuple[str, str] | None = None  # auth on, with this admin created at start, then sent
 
     @property
     def url(self) -> str:
@@ -92,11 +94,8 @@ class Influxd:
         binary = influxd_binary()
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self.workdir / "influxdb.conf"
-        conf.write_text(
-            CONFIG.format(
-                dir=self.workdir, port=self.port, rpc_port=self.rpc_port, auth=str(self.auth).lower()
-            )
-        )
+        auth = str(self.auth or self.admin is not None).lower()
+        conf.write_text(CONFIG.format(dir=self.workdir, port=self.port, rpc_port=self.rpc_port, auth=auth))
         log = (self.workdir / "influxd.log").open("ab")
         self.proc = subprocess.Popen([binary, "run", "-config", str(conf)], stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
@@ -105,6 +104,10 @@ class Influxd:
                 tail = (self.workdir / "influxd.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"influxd exited with {self.proc.returncode}:\n{tail}")
             if self.ping():
+                if self.admin:  # InfluxDB takes the first admin user without credentials
+                    user, password = self.admin
+                    self.query(f"CREATE USER \"{user}\" WITH PASSWORD '{password}' WITH ALL PRIVILEGES")
+                    self.credentials = self.admin
                 return
             time.sleep(0.05)
         self.stop()

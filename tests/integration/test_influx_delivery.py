@@ -143,7 +143,8 @@ def test_undeliverable_points_are_counted_and_left_on_disk(tmp_path: Path, targe
         LOADCELL_INFLUXDB_BUFFER_POINTS="300",
     )
     code, log = finish(proc, timeout=60)
-    assert code == 0, log
+    assert code == 0, log  # as k6: an unreachable InfluxDB does not fail the test
+    assert "http_reqs" in log  # the summary is printed
     _, stats = output_stats(tmp_path)
     assert stats["delivered"] == 0 and stats["dropped"] == stats["produced"] > 0
     (reason,) = stats["dropped_reasons"]

@@ -150,8 +150,13 @@ class TestRun:
             str(Path(self.settings.results_dir) / self.settings.test_id) if self.settings.results_dir else ""
         )
         info = RunInfo(self.settings.test_id, str(self.script.path), results, opts.thresholds)
-        for output in self.outputs:
-            await output.start(info)
+        for started, output in enumerate(self.outputs):
+            try:
+                await output.start(info)
+            except BaseException:
+                for ready in self.outputs[:started]:  # a refused start leaves nothing half-open behind
+                    await ready.stop()
+                raise
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
@@ -534,7 +539,9 @@ class TestRun:
             )
             if stats.reasons:
                 line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
-            (log.error if stats.dropped else log.info)(line)
+            if stats.unknown:
+                line += f", {stats.unknown} unknown (sent, never answered: possibly stored)"
+            (log.error if stats.dropped or stats.unknown else log.info)(line)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
 

@@ -178,9 +178,9 @@ async def main() -> None:
 
 async def agent(host: str, port: int, token: str, connect_timeout: float, env: dict[str, str]) -> int:
     """`loadcell agent`: dial the coordinator, then serve one run on that connection."""
-    reader, writer, key = await connect(host, port, token, connect_timeout)
+    reader, writer, keys = await connect(host, port, token, connect_timeout)
     try:
-        return await serve(Channel(reader, writer, key), env)
+        return await serve(Channel(reader, writer, keys), env)
     finally:
         writer.close()
         with contextlib.suppress(OSError):

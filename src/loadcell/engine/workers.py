@@ -159,7 +159,7 @@ class WorkerPool:
         if self.listener is None:
             return list(await asyncio.gather(*(self._spawn(i) for i in range(self.count))))
         streams = await self.listener.accept(self.count, self.state.hard_stop)
-        return [_Handle(i, Channel(r, w, key), self.new_source()) for i, (r, w, key) in enumerate(streams)]
+        return [_Handle(i, Channel(r, w, keys), self.new_source()) for i, (r, w, keys) in enumerate(streams)]
 
     async def prepare(self) -> None:
         """Spawn the workers and wait until each has imported the script and built its executors."""
