@@ -55,7 +55,13 @@ class Browser:
 
     async def __aenter__(self) -> Browser:
         self.proc = subprocess.Popen(
-            [chromium(), *FLAGS, f"--user-data-dir={self.profile}", "--remote-debugging-port=0", "about:blank"],
+            [
+                chromium(),
+                *FLAGS,
+                f"--user-data-dir={self.profile}",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

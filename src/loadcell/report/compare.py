@@ -208,6 +208,7 @@ class RuleResult:
     run: float | None
     change: float | None  # in percent, or in the metric's unit
     tripped: bool
+    unit: str  # as Row.unit
 
 
 @dataclass
@@ -251,11 +252,20 @@ def _evaluate(rule: Rule, baseline: RunRecord, run: RunRecord) -> RuleResult:
                 " (percentiles kept: med, p(90), p(95), p(99) and the summary's trend stats)"
             )
     assert base is not None and now is not None
+    unit = _unit(rule.key, rule.stat, run)
     if rule.relative:
         change = 0.0 if base == now else math.inf if base == 0 else (now - base) / abs(base) * 100
     else:
         change = now - base
-    return RuleResult(rule, base, now, change, _OPS[rule.op](change, rule.limit))
+    return RuleResult(rule, base, now, change, _OPS[rule.op](change, rule.limit), unit)
+
+
+def _unit(key: Key, stat: str, run: RunRecord) -> str:
+    if key[0] == "http_reqs" and stat == "rate":
+        return "per-second"
+    if stat == "rate":
+        return "rate"
+    return "default" if stat == "count" else run.unit_of(key[0])
 
 
 def _tag_values(records: tuple[RunRecord, RunRecord], metric: str, tag: str) -> list[str]:
@@ -290,10 +300,7 @@ def compare(baseline: RunRecord, run: RunRecord, rules: list[Rule]) -> Compariso
         base, now = baseline.stat(key, stat), run.stat(key, stat)
         if base is None and now is None:
             continue
-        unit = "per-second" if key[0] == "http_reqs" else run.unit_of(key[0])
-        row = Row(
-            _label(key), stat, base, now, "rate" if stat == "rate" and unit != "per-second" else unit, ""
-        )
+        row = Row(_label(key), stat, base, now, _unit(key, stat, run), "")
         if (key, stat) in tripped:
             row.verdict = "FAIL" if tripped[(key, stat)] else "pass"
         else:
@@ -344,7 +351,8 @@ def fmt_rule_change(r: RuleResult) -> str:
         return "-"
     if r.rule.relative:
         return "+inf%" if math.isinf(r.change) else f"{r.change:+.1f}%"
-    return f"{r.change:+.4g}"
+    sign = "+" if r.change >= 0 else "-"
+    return sign + fmt(abs(r.change), r.unit)
 
 
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
@@ -386,8 +394,8 @@ def render_text(result: Comparison) -> str:
     if result.rules:
         lines += ["", "rules:"]
         lines += [
-            f"  {'✗' if x.tripped else '✓'} {x.rule.text}: {fmt_rule_change(x)}"
-            + (" (regression)" if x.tripped else "")
+            f"  {'✗' if x.tripped else '✓'} {x.rule.text}: {fmt(x.base, x.unit)} -> {fmt(x.run, x.unit)},"
+            f" {fmt_rule_change(x)}" + (" (regression)" if x.tripped else "")
             for x in result.rules
         ]
         verdict = "FAILED: a --fail-on rule holds" if result.failed else "passed: no --fail-on rule holds"

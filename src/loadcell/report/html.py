@@ -186,8 +186,8 @@ def render_compare(result: Comparison) -> str:
         {
             "rule": x.rule,
             "tripped": x.tripped,
-            "base_text": f"{x.base:.4g}" if x.base is not None else "-",
-            "run_text": f"{x.run:.4g}" if x.run is not None else "-",
+            "base_text": fmt(x.base, x.unit),
+            "run_text": fmt(x.run, x.unit),
             "change_text": fmt_rule_change(x),
         }
         for x in result.rules
