@@ -7,7 +7,7 @@ page is open for the whole run: one GET of the page, then its server-sent event 
 end, as a browser would. Per run, the steady window (the seconds where nginx's count rises, less
 2 s at the start and 1.5 s at the end) gives requests (nginx's stub_status) and loadcell's CPU
 (utime+stime of its process tree from /proc). Rounds alternate the order of the two modes; the
-table shows medians with the min-max range.
+table shows medians with the min-max range, and the median of each round's with/without ratio.
 
 On a shared host the A/B difference is mostly the host's noise, so every run with the dashboard
 also measures the dashboard's own work directly: loadcell runs under this file's --probe, which
@@ -161,7 +161,7 @@ def main() -> None:
     def span(values: list[float]) -> str:
         return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
-    off, on = statistics.median(per_request[False]), statistics.median(per_request[True])
+    ratios = [b / a for a, b in zip(per_request[False], per_request[True], strict=True)]
     print()
     print("| mode | CPU per request, µs | requests/s |")
     print("|---|---|---|")
@@ -169,7 +169,11 @@ def main() -> None:
     print(
         f"| with --dashboard, a page open | {span(per_request[True])} | {statistics.median(rps[True]):.0f} |"
     )
-    print(f"\nA/B overhead (medians): {(on - off) / off * 100:+.1f}% CPU per request")
+    ratio = statistics.median(ratios)
+    print(
+        f"\nwith/without CPU per request, median of the rounds' ratios: {ratio:.3f}"
+        f" ({min(ratios):.3f}-{max(ratios):.3f})"
+    )
     if shares:
         low, mid, high = min(shares) * 100, statistics.median(shares) * 100, max(shares) * 100
         print(f"the dashboard's own work: {mid:.2f}% of the run's CPU ({low:.2f}-{high:.2f}%)")

@@ -8,26 +8,36 @@ from loadcell.errors import InvalidConfigError
 from loadcell.report.compare import parse_rule
 
 
-def test_relative_and_absolute_rules() -> None:
-    rule = parse_rule("http_req_duration p(95) > +10%")
-    assert (rule.key, rule.stat, rule.op, rule.limit, rule.relative) == (
-        ("http_req_duration", "", ""),
-        "p(95)",
-        ">",
-        10.0,
-        True,
-    )
-    rule = parse_rule(" http_req_duration{name:create} avg>=0.25s ")
-    assert (rule.key, rule.stat, rule.op, rule.limit, rule.relative) == (
-        ("http_req_duration", "name", "create"),
-        "avg",
-        ">=",
-        250.0,
-        False,
-    )
-    rule = parse_rule("http_req_duration{group:::api} med < -5%")
-    assert rule.key == ("http_req_duration", "group", "::api") and rule.limit == -5.0
-    assert parse_rule("http_req_failed rate > +0.01").limit == 0.01
+@pytest.mark.parametrize(
+    ("text", "key", "stat", "op", "limit", "relative"),
+    [
+        ("http_req_duration p(95) > +10%", ("http_req_duration", "", ""), "p(95)", ">", 10.0, True),
+        (
+            " http_req_duration{name:create} avg>=0.25s ",
+            ("http_req_duration", "name", "create"),
+            "avg",
+            ">=",
+            250.0,
+            False,
+        ),
+        (
+            "http_req_duration{group:::api} med < -5%",
+            ("http_req_duration", "group", "::api"),
+            "med",
+            "<",
+            -5.0,
+            True,
+        ),
+        ("http_req_duration p(99) <= 2000us", ("http_req_duration", "", ""), "p(99)", "<=", 2.0, False),
+        ("http_req_failed rate > +0.01", ("http_req_failed", "", ""), "rate", ">", 0.01, False),
+    ],
+)
+def test_rules_read_as_written(
+    text: str, key: tuple[str, str, str], stat: str, op: str, limit: float, relative: bool
+) -> None:
+    rule = parse_rule(text)
+    assert (rule.key, rule.stat, rule.op, rule.relative) == (key, stat, op, relative)
+    assert rule.limit == pytest.approx(limit)
 
 
 @pytest.mark.parametrize(
