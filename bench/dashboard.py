@@ -103,8 +103,11 @@ def one_run(nginx: Nginx, dashboard: bool, seconds: int, workdir: Path) -> tuple
     env = {**os.environ, "BENCH_URL": f"http://127.0.0.1:{nginx.port}/api/ping"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     reader = open_page(port, proc) if dashboard else None
-    before = nginx.requests()
-    while nginx.requests() - 1 <= before:  # the load has begun (each poll counts one request)
+    before, polls = nginx.requests(), 0
+    while True:  # until the load has begun: each poll is one request of its own
+        polls += 1
+        if nginx.requests() - before - polls >= 100:
+            break
         time.sleep(0.05)
     time.sleep(SKIP_START)
     t_end = time.monotonic() + seconds - SKIP_START - SKIP_END

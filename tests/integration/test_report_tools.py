@@ -43,22 +43,36 @@ class Runs:
     slow: Path  # the same script against a target three times slower; its p(95) threshold fails
     junit: Path
     slow_code: int
+    export: Path  # base2 ran with K6_WEB_DASHBOARD=true, port -1 (no server) and this export path
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     """Three runs at once: two against a 50 ms target, one against a 150 ms one (with --out junit)."""
     results = tmp_path_factory.mktemp("results")
-    junit = results.parent / "junit.xml"
+    junit, export = results.parent / "junit.xml", results.parent / "export" / "report.html"
+    dashboard = {
+        "K6_WEB_DASHBOARD": "true",
+        "K6_WEB_DASHBOARD_PORT": "-1",
+        "K6_WEB_DASHBOARD_EXPORT": str(export),
+    }
     fast, slow = start_target(delay_ms=50), start_target(delay_ms=150)
     try:
         procs = []
-        for i, (server, extra) in enumerate(
-            [(fast, []), (fast, []), (slow, ["--out", f"junit={junit}", "-e", "P95_MS=100"])]
+        for i, (server, extra, env) in enumerate(
+            [
+                (fast, [], {}),
+                (fast, [], dashboard),
+                (slow, ["--out", f"junit={junit}", "-e", "P95_MS=100"], {}),
+            ]
         ):
             cmd = [*LOADCELL, "run", str(SCRIPT), "-d", "2s", "-u", "3", "-w", "1", "-q", "--no-summary"]
             cmd += ["-e", f"BASE_URL={server.url}", "--results", str(results / str(i)), *extra]
-            procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    cmd, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+                )
+            )
         codes = [p.wait(120) for p in procs]
     finally:
         stop(fast.proc)
@@ -70,7 +84,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         (folder,) = (results / str(i)).iterdir()
         folders.append(folder.rename(results / folder.name))
         (results / str(i)).rmdir()
-    yield Runs(results, folders[0], folders[1], folders[2], junit, codes[2])
+    yield Runs(results, folders[0], folders[1], folders[2], junit, codes[2], export)
 
 
 def test_report_from_disk_draws_every_chart(runs: Runs, tmp_path: Path) -> None:
@@ -96,6 +110,12 @@ def test_report_from_disk_draws_every_chart(runs: Runs, tmp_path: Path) -> None:
 
 
 _OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+
+def test_dashboard_variables_export_the_report_without_a_server(runs: Runs) -> None:
+    assert runs.export.read_text() == (runs.base2 / "report.html").read_text()
+    res = run_loadcell("run", str(SCRIPT), "--no-results", env={"K6_WEB_DASHBOARD": "true"})
+    assert res.code == 104 and "--dashboard draws from the run's results folder" in res.stderr
 
 
 def test_compare_passes_two_runs_of_the_same_server(runs: Runs) -> None:

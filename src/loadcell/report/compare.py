@@ -127,10 +127,10 @@ def latest_passing(results: str | Path, run: RunRecord) -> Path:
     found: list[tuple[float, Path]] = []
     root = Path(results)
     for folder in root.iterdir() if root.is_dir() else []:
-        summary = folder / "summary.json"
-        if folder.resolve() == run.folder.resolve() or not summary.is_file():
+        summary, db_path = folder / "summary.json", folder / "metrics.sqlite"
+        if folder.resolve() == run.folder.resolve() or not summary.is_file() or not db_path.is_file():
             continue
-        db = sqlite3.connect(folder / "metrics.sqlite")
+        db = sqlite3.connect(db_path)
         try:
             meta = dict(db.execute("SELECT key, value FROM run").fetchall())
         except sqlite3.Error:

@@ -28,8 +28,10 @@
     const index = new Map(xs.map((x, i) => [x, i]));
     const out = lines.map(() => new Array(xs.length).fill(null));
     for (const r of rows) {
+      const i = index.get(r[0]);
+      if (i === undefined) continue;
       lines.forEach((line, j) => {
-        if (keyOf(r) === line.key) out[j][index.get(r[0])] = line.value(r);
+        if (keyOf(r) === line.key) out[j][i] = line.value(r);
       });
     }
     return out;
