@@ -14,6 +14,7 @@ import itertools
 import json
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,8 @@ class Browser:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             if line.startswith("DevTools listening on ws://"):
+                # Keep reading what it logs, so a full pipe never stalls it.
+                threading.Thread(target=self.proc.stderr.read, daemon=True).start()
                 return line.strip()
         raise RuntimeError(f"chromium exited ({self.proc.wait()}) without opening DevTools")
 
