@@ -306,26 +306,33 @@ def compare(baseline: RunRecord, run: RunRecord, rules: list[Rule]) -> Compariso
         else:
             row.verdict = _verdict(row, key[0])
         result.rows.append(row)
+    result.thresholds = _threshold_rows(baseline, run)
+    return result
+
+
+def _threshold_rows(baseline: RunRecord, run: RunRecord) -> list[dict[str, Any]]:
+    """Each threshold of either run: both verdicts and the run's against the baseline's."""
     base_t = {(t["metric"], t["source"]): t for t in thresholds_of(baseline.data)}
     run_t = {(t["metric"], t["source"]): t for t in thresholds_of(run.data)}
-    for key in sorted(base_t.keys() | run_t.keys()):
-        b, r = base_t.get(key), run_t.get(key)
+    rows = []
+    for metric, source in sorted(base_t.keys() | run_t.keys()):
+        b, r = base_t.get((metric, source)), run_t.get((metric, source))
         if r is None:
             verdict = "gone"
         elif not r["ok"]:
             verdict = "FAIL" if b is None or b["ok"] else "still failing"
         else:
             verdict = "fixed" if b is not None and not b["ok"] else "pass"
-        result.thresholds.append(
+        rows.append(
             {
-                "metric": key[0],
-                "source": key[1],
+                "metric": metric,
+                "source": source,
                 "base": b["observed"] + (" ✓" if b["ok"] else " ✗") if b else "-",
                 "run": r["observed"] + (" ✓" if r["ok"] else " ✗") if r else "-",
                 "verdict": verdict,
             }
         )
-    return result
+    return rows
 
 
 def fmt(value: float | None, unit: str) -> str:
