@@ -15,6 +15,7 @@ import click
 from loadcell.cli.logs import setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
+from loadcell.cli.reports import compare_command, dashboard_options, dashboard_settings, report_command
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
 from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
@@ -189,6 +190,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--agents-timeout", type=float, default=300.0, show_default=True, help="seconds to wait for the agents"
 )
+@dashboard_options
 def run(
     script: str,
     outputs: tuple[str, ...],
@@ -228,6 +230,7 @@ def run(
         listen=listen,
         agents_timeout=agents_timeout,
         results_dir=None if no_results else results_dir,
+        dashboard=dashboard_settings(kw, no_results),
     )
     test = TestRun(settings)
     test.prepare()
@@ -309,6 +312,8 @@ def _mount_standins() -> None:
 
 
 _mount_standins()
+cli.add_command(report_command)
+cli.add_command(compare_command)
 
 
 def main() -> None:

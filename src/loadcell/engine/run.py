@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
@@ -49,6 +49,9 @@ from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.report.recorder import ResultsRecorder
+
+if TYPE_CHECKING:  # the dashboard (and aiohttp) is imported only when asked for
+    from loadcell.report.dashboard import Dashboard, DashboardSettings
 
 log = logging.getLogger("loadcell")
 
@@ -83,6 +86,7 @@ class RunSettings:
     agents: int = 0  # > 0: no local workers; this many `loadcell agent`s dial in to `listen`
     listen: str = "127.0.0.1:6565"
     agents_timeout: float = 300.0  # how long to wait for all agents to dial in
+    dashboard: DashboardSettings | None = None  # None: no live page
     test_id: str = ""
 
     def __post_init__(self) -> None:
@@ -117,6 +121,10 @@ class TestRun:
         self._teardown_task: asyncio.Future[Any] | None = None
         self.worker_pool: WorkerPool | None = None
         self.progress_hook: Callable[[TestRun, bool], None] | None = None
+        self.dashboard: Dashboard | None = None
+        self.start_time: float | None = None
+        # The failing thresholds of the last evaluation; None before the first one.
+        self.threshold_failures: list[tuple[Any, Any]] | None = None
 
     # init phase --------------------------------------------------------------------------------------
     def prepare(self) -> Resolved:
@@ -157,6 +165,11 @@ class TestRun:
                 for ready in self.outputs[:started]:  # a refused start leaves nothing half-open behind
                     await ready.stop()
                 raise
+        if self.settings.dashboard is not None:
+            from loadcell.report.dashboard import Dashboard
+
+            self.dashboard = Dashboard(self.settings.dashboard, self)
+            await self.dashboard.start()
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
@@ -174,6 +187,8 @@ class TestRun:
         except LoadcellError:
             for output in self.outputs:
                 await output.stop()
+            if self.dashboard is not None:
+                await self.dashboard.stop()
             raise
         ctx.running = True
         ctx.loop_tick = now()
@@ -186,6 +201,10 @@ class TestRun:
         ]
         if self.progress_hook is not None:
             background.append(loop.create_task(self._every(1.0, lambda: self.progress_hook(self, False))))
+        if self.dashboard is not None:
+            background.append(
+                loop.create_task(self._every(self.dashboard.settings.period, self.dashboard.tick))
+            )
         exit_code = ExitCode.OK
         setup_ok = False
         try:
@@ -237,6 +256,10 @@ class TestRun:
         await self._summary(result, elapsed, output_stats)
         if crossed:  # after the summary, as k6 logs it
             log.error("thresholds on metrics '%s' have been crossed", crossed)
+        if self.dashboard is not None:
+            report = self.recorder.folder / "report.html" if self.recorder is not None else None
+            status = f"{'PASSED' if result.exit_code == 0 else 'FAILED'} (exit {result.exit_code})"
+            await self.dashboard.finish(report, status)
         return result
 
     async def _run_scenarios(self) -> None:
@@ -331,10 +354,17 @@ class TestRun:
         planned = self.scheduler.planned_vus() if self.scheduler else 0
         row(R.VUS_MAX.id, tid, t, float(max(initialized, planned)))
 
+    def elapsed(self) -> float:
+        """Seconds since the scenarios started (0 before)."""
+        if self.start_time is None:
+            return 0.0
+        return asyncio.get_event_loop().time() - self.start_time
+
     def _check_thresholds(self) -> None:
         self.flush()
-        elapsed = asyncio.get_event_loop().time() - self.start_time
+        elapsed = self.elapsed()
         failed = self.engine.evaluate_thresholds(elapsed, final=False)  # type: ignore[union-attr]
+        self.threshold_failures = failed
         aborting = [
             (g, th)
             for g, th in failed
@@ -458,6 +488,7 @@ class TestRun:
             f"     execution: {execution}",
             f"        script: {self.settings.script}",
             f"        output: {outputs}",
+            *([f" web dashboard: {self.dashboard.url}"] if self.dashboard and self.dashboard.url else []),
             "",
             *self.scheduler.header(),  # type: ignore[union-attr]
             "",
@@ -525,6 +556,11 @@ class TestRun:
         report = None
         if self.recorder is not None:
             report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
+        for output in self.outputs:
+            try:
+                output.conclude(data, result.exit_code)
+            except Exception as exc:
+                log.error("output %s failed to write the verdicts: %s", output.description(), exc)
         if handler is None and not self.settings.no_summary:
             to_print.append(result.summary_text)
         try:

@@ -78,6 +78,9 @@ class Output:
     async def stop(self) -> OutputStats:
         raise NotImplementedError
 
+    def conclude(self, summary_data: dict[str, Any], exit_code: int) -> None:
+        """The run's verdicts are known (after stop()): outputs that report verdicts write them here."""
+
     def hurry(self) -> None:
         """A second Ctrl-C: stop() must not wait on a remote end any longer. Local files need nothing."""
 

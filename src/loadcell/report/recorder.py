@@ -2,17 +2,23 @@
 
 Built from the coordinator's sink deltas (not raw samples), so it costs nothing on the hot path and
 nothing extra to ship from workers; a crash mid-run still leaves every closed second on disk.
+Besides each metric's seconds it keeps request durations per request name and per group, failed
+requests per status and per error_code (the report's charts), whole-run aggregates of all of them
+(what `loadcell compare` compares) and a latency histogram.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
+from loadcell.metrics.histogram import GAMMA
+from loadcell.metrics.registry import MetricType
 from loadcell.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadcell.output.base import Output, OutputStats, RunInfo
 
@@ -23,6 +29,17 @@ CREATE TABLE IF NOT EXISTS series (
     count REAL, sum REAL, min REAL, max REAL, mean REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, value REAL,
     PRIMARY KEY (ts, metric)
 );
+CREATE TABLE IF NOT EXISTS tagged (
+    ts INTEGER NOT NULL, metric TEXT NOT NULL, tag TEXT NOT NULL, tag_value TEXT NOT NULL, type TEXT NOT NULL,
+    count REAL, sum REAL, min REAL, max REAL, mean REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, value REAL,
+    PRIMARY KEY (ts, metric, tag, tag_value)
+);
+CREATE TABLE IF NOT EXISTS aggregates (
+    metric TEXT NOT NULL, tag TEXT NOT NULL, tag_value TEXT NOT NULL, type TEXT NOT NULL,
+    count REAL, sum REAL, min REAL, max REAL, mean REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, value REAL,
+    PRIMARY KEY (metric, tag, tag_value)
+);
+CREATE TABLE IF NOT EXISTS histogram (metric TEXT NOT NULL, lo REAL, hi REAL, count INTEGER);
 CREATE TABLE IF NOT EXISTS endpoints (
     name TEXT, method TEXT, status TEXT, count INTEGER, failed INTEGER,
     avg REAL, p50 REAL, p95 REAL, p99 REAL, max REAL
@@ -30,6 +47,15 @@ CREATE TABLE IF NOT EXISTS endpoints (
 """
 # Seconds kept open for late deltas (workers report every 100 ms) before a second is written.
 _OPEN_SECONDS = 2
+# The (metric, tag) pairs kept per tag value: durations per request name and group, failures per
+# name, group, status and error_code. Each is a low-cardinality tag k6 documents.
+TAGGED: dict[str, tuple[str, ...]] = {
+    "http_req_duration": ("name", "group"),
+    "http_req_failed": ("name", "group", "status", "error_code"),
+}
+# Histogram bins: ten per decade, wide enough to read, narrow enough to show two modes apart.
+BINS_PER_DECADE = 10
+TaggedKey = tuple[str, str, str]  # (metric, tag, tag value)
 
 
 def _row(ts: int, name: str, sink: Sink) -> tuple:
@@ -58,6 +84,13 @@ def _row(ts: int, name: str, sink: Sink) -> tuple:
     return (ts, name, "gauge", None, None, sink.min, sink.max, None, None, None, None, None, sink.last)
 
 
+def _merge_into(sinks: dict, key: object, mtype: MetricType, sink: Sink) -> None:
+    own = sinks.get(key)
+    if own is None:
+        own = sinks[key] = new_sink(mtype)
+    own.merge(sink)  # type: ignore[arg-type]
+
+
 class ResultsRecorder(Output):
     name = "results"
     wants_raw = False
@@ -76,6 +109,10 @@ class ResultsRecorder(Output):
         )
         self.db.commit()
         self.open: dict[int, dict[int, Sink]] = {}
+        self.open_tagged: dict[int, dict[TaggedKey, Sink]] = {}
+        self.totals: dict[int, Sink] = {}
+        self.tagged_totals: dict[TaggedKey, Sink] = {}
+        self._tagged_keys: dict[tuple[int, int], list[TaggedKey]] = {}
         # (name, method, status) -> [duration trend, failed rate]
         self.endpoints: dict[tuple[str, str, str], list[Sink]] = {}
         self.first_second: int | None = None
@@ -85,20 +122,33 @@ class ResultsRecorder(Output):
         if self.first_second is None:
             self.first_second = second
         bucket = self.open.setdefault(second, {})
+        tagged = self.open_tagged.setdefault(second, {})
         metrics = self.registry.metrics
         for mid, tid, sink in batch.deltas:
-            own = bucket.get(mid)
-            if own is None:
-                own = bucket[mid] = new_sink(metrics[mid].type)
-            own.merge(sink)  # type: ignore[arg-type]
+            mtype = metrics[mid].type
+            _merge_into(bucket, mid, mtype, sink)
+            _merge_into(self.totals, mid, mtype, sink)
             if mid == R.HTTP_REQ_DURATION.id or mid == R.HTTP_REQ_FAILED.id:
+                for key in self._keys(mid, tid):
+                    _merge_into(tagged, key, mtype, sink)
+                    _merge_into(self.tagged_totals, key, mtype, sink)
                 tags = self.tagsets.as_dict(tid)
-                key = (tags.get("name", ""), tags.get("method", ""), tags.get("status", ""))
-                pair = self.endpoints.get(key)
+                endpoint = (tags.get("name", ""), tags.get("method", ""), tags.get("status", ""))
+                pair = self.endpoints.get(endpoint)
                 if pair is None:
-                    pair = self.endpoints[key] = [TrendSink(), RateSink()]
+                    pair = self.endpoints[endpoint] = [TrendSink(), RateSink()]
                 pair[0 if mid == R.HTTP_REQ_DURATION.id else 1].merge(sink)  # type: ignore[arg-type]
         self._write(second - _OPEN_SECONDS)
+
+    def _keys(self, mid: int, tid: int) -> list[TaggedKey]:
+        """The tagged series a (metric, tag set) feeds, looked up once per tag set."""
+        keys = self._tagged_keys.get((mid, tid))
+        if keys is None:
+            name = self.registry.metrics[mid].name
+            tags = self.tagsets.as_dict(tid)
+            keys = [(name, tag, tags[tag]) for tag in TAGGED[name] if tags.get(tag)]
+            self._tagged_keys[(mid, tid)] = keys
+        return keys
 
     def _write(self, upto: int) -> None:
         """Write and forget every second older than `upto`."""
@@ -107,10 +157,36 @@ class ResultsRecorder(Output):
             return
         metrics = self.registry.metrics
         rows = [_row(s, metrics[mid].name, sink) for s in closed for mid, sink in self.open.pop(s).items()]
+        tagged = [
+            (s, metric, tag, value, *_row(s, metric, sink)[2:])
+            for s in closed
+            for (metric, tag, value), sink in self.open_tagged.pop(s, {}).items()
+        ]
         self.db.executemany("INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        self.db.executemany("INSERT OR REPLACE INTO tagged VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tagged)
         self.db.commit()
-        self.stats.produced += len(rows)
-        self.stats.delivered += len(rows)
+        self.stats.produced += len(rows) + len(tagged)
+        self.stats.delivered += len(rows) + len(tagged)
+
+    def histogram(self, metric: str = "http_req_duration") -> list[tuple[float, float, int]]:
+        """(low, high, count) bins of the whole run's values so far, ten per decade; zeros in (0, 0)."""
+        found = self.registry.by_name.get(metric)
+        sink = self.totals.get(found.id) if found is not None else None
+        if not isinstance(sink, TrendSink) or sink.count == 0:
+            return []
+        bins: dict[int, int] = {}
+        store = sink.hist.pos
+        for offset, count in enumerate(store.counts.tolist()):
+            if count:
+                upper = GAMMA ** (store.offset + offset)  # the bucket's upper bound
+                b = math.ceil(round(math.log10(upper) * BINS_PER_DECADE, 9))
+                bins[b] = bins.get(b, 0) + count
+        out = [(0.0, 0.0, sink.hist.zero)] if sink.hist.zero else []
+        out.extend(
+            (10 ** ((b - 1) / BINS_PER_DECADE), 10 ** (b / BINS_PER_DECADE), n)
+            for b, n in sorted(bins.items())
+        )
+        return out
 
     async def stop(self) -> OutputStats:
         self._write(2**62)
@@ -132,6 +208,18 @@ class ResultsRecorder(Output):
                 )
             )
         self.db.executemany("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        metrics = self.registry.metrics
+        aggregates = [
+            (metrics[mid].name, "", "", *_row(0, "", sink)[2:]) for mid, sink in self.totals.items()
+        ]
+        aggregates += [(m, t, v, *_row(0, "", sink)[2:]) for (m, t, v), sink in self.tagged_totals.items()]
+        self.db.executemany(
+            "INSERT OR REPLACE INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", aggregates
+        )
+        self.db.executemany(
+            "INSERT INTO histogram VALUES (?,?,?,?)",
+            [("http_req_duration", lo, hi, n) for lo, hi, n in self.histogram()],
+        )
         self.db.commit()
         return self.stats
 
