@@ -294,6 +294,15 @@ def _mount_standins() -> None:
 _mount_standins()
 
 
+def _mount_convert() -> None:
+    from loadcell.convert.command import convert_command
+
+    cli.add_command(convert_command)
+
+
+_mount_convert()
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

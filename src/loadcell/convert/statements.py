@@ -1,0 +1,474 @@
+"""JavaScript statements and functions as Python: blocks, loops, group() as `with`, forEach as `for`.
+
+A statement outside the subset is kept as commented JavaScript under a `# TODO(convert)` line; the
+statements around it are still converted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tree_sitter import Node
+
+from loadcell.convert.context import FunctionScope, snake
+from loadcell.convert.expressions import ATOM, BOR, OR, Expressions
+from loadcell.convert.parse import field, line_of, named, text
+from loadcell.convert.report import Flag, Unsupported, todo_block
+
+_FUNCTIONS = ("arrow_function", "function_expression", "function")
+_UPDATE = {"++": "+= 1", "--": "-= 1"}
+
+
+def indent(lines: list[str]) -> list[str]:
+    return [f"    {line}" if line else line for line in lines]
+
+
+def comment(node: Node) -> list[str]:
+    body = text(node)
+    if body.startswith("//"):
+        return [f"# {body[2:].strip()}".rstrip()]
+    inner = body[2:-2].strip("*\n ")
+    return [f"# {line.strip().lstrip('*').strip()}".rstrip() for line in inner.splitlines()]
+
+
+def _returns(node: Node) -> list[Node]:
+    """The return statements of a function body, not those of functions nested in it."""
+    found = []
+    for child in node.named_children:
+        if child.type == "return_statement":
+            found.append(child)
+        elif child.type not in (*_FUNCTIONS, "function_declaration"):
+            found.extend(_returns(child))
+    return found
+
+
+class Statements(Expressions):
+    loop_callback: bool = False  # emitting a forEach callback: `return` means `continue`
+
+    def body(self, nodes: list[Node]) -> list[str]:
+        out: list[str] = []
+        for node in nodes:
+            out.extend(self.statement(node))
+        if all(not line.strip() or line.lstrip().startswith("#") for line in out):
+            out.append("pass")
+        return out
+
+    def block(self, node: Node) -> list[str]:
+        """A statement used as a body (a { block } or a single statement), indented."""
+        return indent(self.body(node.named_children if node.type == "statement_block" else [node]))
+
+    def statement(self, node: Node) -> list[str]:
+        if node.type == "comment":
+            return comment(node)
+        return self.guard(node, lambda: self.s(node))
+
+    def guard(self, node: Node, emit: Callable[[], list[str]]) -> list[str]:
+        """Run one statement's emitter; if it meets an unsupported construct, keep it as a TODO block."""
+        saved_hoisted, self.hoisted = self.hoisted, []
+        converted, flags = self.report.converted, len(self.report.flags)
+        try:
+            lines = emit()
+            lines = self.hoisted + lines
+            self.report.converted += 1
+        except Unsupported as exc:
+            self.report.converted = converted
+            del self.report.flags[flags:]
+            self.report.flags.append(Flag(self.path, line_of(node), exc.construct, True))
+            lines = todo_block(exc.construct, text(node), "")
+        finally:
+            self.hoisted = saved_hoisted
+        return lines
+
+    def s(self, node: Node) -> list[str]:
+        handler = getattr(self, f"s_{node.type}", None)
+        if handler is None:
+            raise Unsupported(node.type.replace("_", " "))
+        return handler(node)
+
+    def s_empty_statement(self, node: Node) -> list[str]:
+        return []
+
+    def s_statement_block(self, node: Node) -> list[str]:
+        return self.body(node.named_children)
+
+    # expressions as statements ---------------------------------------------------------------
+    def s_expression_statement(self, node: Node) -> list[str]:
+        expr = named(node)[0]
+        if expr.type == "call_expression":
+            fn, args = field(expr, "function"), named(field(expr, "arguments"))  # type: ignore[arg-type]
+            path = self.chain(fn)  # type: ignore[arg-type]
+            if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
+                return self.group(args)[0]
+            if fn.type == "member_expression" and text(field(fn, "property")) == "forEach":  # type: ignore[union-attr, arg-type]
+                return self.for_each(field(fn, "object"), args[0])  # type: ignore[arg-type]
+        if expr.type == "assignment_expression":
+            return self.assign(field(expr, "left"), field(expr, "right"))  # type: ignore[arg-type]
+        if expr.type == "augmented_assignment_expression":
+            op = text(field(expr, "operator"))  # type: ignore[arg-type]
+            if op in ("??=", "||=", "&&=", ">>>="):
+                raise Unsupported(f"the {op} operator")
+            target, value = field(expr, "left"), field(expr, "right")
+            return [f"{self.x(target)} {op} {self.x(value)}"]  # type: ignore[arg-type]
+        if expr.type == "update_expression":
+            op = next(text(c) for c in expr.children if text(c) in _UPDATE)
+            return [f"{self.x(field(expr, 'argument'))} {_UPDATE[op]}"]  # type: ignore[arg-type]
+        if expr.type == "unary_expression" and text(field(expr, "operator")) == "delete":  # type: ignore[arg-type]
+            return [f"del {self.x(field(expr, 'argument'))}"]  # type: ignore[arg-type]
+        return [self.x(expr)]
+
+    def is_group(self, name: str) -> bool:
+        binding = self.bindings.get(name)
+        return binding is not None and binding.kind == "k6" and binding.member == "group"
+
+    def group(self, args: list[Node]) -> tuple[list[str], str | None]:
+        """group(name, fn) as `with group(name):`, and the expression the callback returns last, if any."""
+        fn = args[1]
+        if fn.type not in ("arrow_function", "function_expression"):
+            raise Unsupported("group() with a callback that is not an inline function")
+        self.loadcell("group")
+        body = field(fn, "body")
+        result = None
+        if body.type == "statement_block":  # type: ignore[union-attr]
+            stmts = body.named_children  # type: ignore[union-attr]
+            returns = _returns(body)  # type: ignore[arg-type]
+            tail = [s for s in stmts if s.type != "comment"][-1:]
+            if returns and (len(returns) > 1 or returns[0] not in tail):
+                raise Unsupported("return from inside a group() callback before its end")
+            if returns:
+                stmts = [s for s in stmts if s is not returns[0]]
+                result = self.x(named(returns[0])[0]) if named(returns[0]) else None
+            lines = self.body(stmts)
+        else:
+            lines = [self.x(body)]  # type: ignore[arg-type]
+        return [f"with group({self.x(args[0])}):", *indent(lines)], result
+
+    def for_each(self, obj: Node, fn: Node) -> list[str]:
+        if fn.type not in ("arrow_function", "function_expression"):
+            return [f"for _item in {self.x(obj, OR)}:", f"    {self.x(fn, ATOM)}(_item)"]
+        params = [snake(p) for p in self.param_names(fn)]
+        source = self.x(obj, OR)
+        head = f"for {params[0] if params else '_'} in {source}:"
+        if len(params) >= 2:
+            head = f"for {params[1]}, {params[0]} in enumerate({source}):"
+        body = field(fn, "body")
+        saved, self.loop_callback = self.loop_callback, True
+        try:
+            lines = self.block(body) if body.type == "statement_block" else [f"    {self.x(body)}"]  # type: ignore[union-attr, arg-type]
+        finally:
+            self.loop_callback = saved
+        return [head, *lines]
+
+    def assign(self, target: Node, value: Node) -> list[str]:
+        if target.type in ("object_pattern", "array_pattern"):
+            return self.destructure(target, value)
+        if target.type == "identifier":
+            self.track(text(target), value)
+        return [f"{self.x(target)} = {self.value(target, value)}"]
+
+    def track(self, name: str, value: Node | None) -> None:
+        """Remember which names hold responses, so `.body` and `.status` read the Response."""
+        if value is None:
+            return
+        if value.type == "await_expression":
+            value = named(value)[0]
+        if self.is_response(value):
+            self.scope.responses.add(name)
+        elif value.type == "call_expression" and (self.chain(field(value, "function")) or [""])[-1] == "batch":  # type: ignore[arg-type]
+            self.scope.response_lists.add(name)
+
+    def value(self, target: Node, value: Node) -> str:
+        if target.type == "identifier" and text(target) in self.params_vars and value.type == "object":
+            return self.params_dict(value)
+        return self.x(value)
+
+    # declarations ------------------------------------------------------------------------------
+    def s_lexical_declaration(self, node: Node) -> list[str]:
+        out = []
+        for decl in named(node):
+            name, value = field(decl, "name"), field(decl, "value")
+            if value is None:
+                if name.type != "identifier":  # type: ignore[union-attr]
+                    raise Unsupported("destructuring without a value")
+                out.append(f"{self.x(name)} = None")  # type: ignore[arg-type]
+                continue
+            if name.type == "identifier" and value.type in _FUNCTIONS:  # type: ignore[union-attr]
+                out.extend(self.function_def(snake(text(name)), value, js_name=text(name)))  # type: ignore[arg-type]
+                continue
+            if name.type == "identifier" and value.type == "call_expression":  # type: ignore[union-attr]
+                path = self.chain(field(value, "function"))  # type: ignore[arg-type]
+                args = named(field(value, "arguments"))  # type: ignore[arg-type]
+                if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
+                    lines, result = self.group(args)
+                    out.extend(lines)
+                    out.append(f"{self.x(name)} = {result or 'None'}")  # type: ignore[arg-type]
+                    continue
+            out.extend(self.assign(name, value))  # type: ignore[arg-type]
+        return out
+
+    s_variable_declaration = s_lexical_declaration
+
+    def destructure(self, pattern: Node, value: Node) -> list[str]:
+        source = self.x(value)
+        out = []
+        if value.type != "identifier":
+            tmp = self.fresh("value")
+            out.append(f"{tmp} = {source}")
+            source = tmp
+        if pattern.type == "array_pattern":
+            names = [self.x(p) for p in named(pattern)]
+            if any(p.type != "identifier" for p in named(pattern)):
+                raise Unsupported("nested or defaulted array destructuring")
+            if value.type == "await_expression" or (value.type == "call_expression" and self.chain(field(value, "function")) and self.chain(field(value, "function"))[-1] == "batch"):  # type: ignore[arg-type, index]
+                self.scope.responses.update(text(p) for p in named(pattern))
+            return [*out, f"{', '.join(names)}, *_ = {source}"]
+        for prop in named(pattern):
+            if prop.type == "shorthand_property_identifier_pattern":
+                out.append(f"{self.name(text(prop))} = {source}[{text(prop)!r}]")
+            elif prop.type == "pair_pattern" and field(prop, "value").type == "identifier":  # type: ignore[union-attr]
+                key = text(field(prop, "key")).strip("'\"")  # type: ignore[arg-type]
+                out.append(f"{self.x(field(prop, 'value'))} = {source}[{key!r}]")  # type: ignore[arg-type]
+            else:
+                raise Unsupported(f"destructuring pattern {text(prop)!r}")
+        return out
+
+    def s_function_declaration(self, node: Node) -> list[str]:
+        js = text(field(node, "name"))  # type: ignore[arg-type]
+        return self.function_def(snake(js), node, js_name=js)
+
+    def function_def(
+        self,
+        name: str,
+        node: Node,
+        js_name: str = "",
+        responses: bool = False,
+        vu: bool = False,
+        force_async: bool = False,
+    ) -> list[str]:
+        """A def (async when it makes requests or sleeps); a VU function takes `vu`."""
+        outer = self.scope
+        is_async = force_async or js_name in self.async_names
+        scope = FunctionScope(
+            has_vu=vu or outer.has_vu,
+            is_async=is_async,
+            data_param=outer.data_param,
+            responses=set(outer.responses),
+            response_lists=set(outer.response_lists),
+        )
+        js_params = field(node, "parameters") or field(node, "parameter")
+        params: list[str] = []
+        pre: list[str] = []
+        param_nodes = [] if js_params is None else [js_params] if js_params.type == "identifier" else named(js_params)
+        self.scope = scope
+        saved_loop, self.loop_callback = self.loop_callback, False
+        try:
+            if vu:
+                params = ["vu"]
+                if param_nodes:
+                    scope.data_param = text(param_nodes[0])
+            else:
+                for p in param_nodes:
+                    params.append(self.parameter(p, pre))
+                if responses:
+                    scope.responses.update(text(p) for p in param_nodes if p.type == "identifier")
+            body = field(node, "body")
+            if body.type == "statement_block":  # type: ignore[union-attr]
+                lines = self.body(body.named_children)  # type: ignore[union-attr]
+            else:
+                lines = [f"return {self.x(body)}"]  # type: ignore[arg-type]
+            vu_name = "vu" if scope.has_vu else "exec_info.vu"
+            state = [f"{vu_name}.store.setdefault({n!r}, {self.state_vars[n]})" for n in scope.state]
+            if state and not outer.state:
+                state.insert(0, "# k6 gives each VU its own module globals: per-VU state lives in vu.store")
+        finally:
+            self.scope = outer
+            self.loop_callback = saved_loop
+        for n in scope.state:
+            if outer is not scope and n not in outer.state and (outer.has_vu or outer.is_async):
+                outer.state.append(n)
+        head = f"{'async ' if is_async else ''}def {name}({', '.join(params)}):"
+        return [head, *indent([*state, *pre, *lines])]
+
+    def parameter(self, node: Node, pre: list[str]) -> str:
+        if node.type == "identifier":
+            return self.name(text(node))
+        if node.type == "assignment_pattern":
+            return f"{self.name(text(field(node, 'left')))}={self.x(field(node, 'right'))}"  # type: ignore[arg-type]
+        if node.type == "rest_pattern":
+            return f"*{self.name(text(named(node)[0]))}"
+        if node.type == "object_pattern":
+            arg = self.fresh("arg")
+            pre.extend(self.destructure(node, _Name(arg)))  # type: ignore[arg-type]
+            return arg
+        raise Unsupported(f"parameter {text(node)!r}")
+
+    # control flow ------------------------------------------------------------------------------
+    def s_if_statement(self, node: Node) -> list[str]:
+        out = [f"if {self.x(field(node, 'condition'))}:", *self.block(field(node, "consequence"))]  # type: ignore[arg-type]
+        alt = field(node, "alternative")
+        while alt is not None:
+            inner = named(alt)[0]
+            if inner.type == "if_statement":
+                out += [f"elif {self.x(field(inner, 'condition'))}:", *self.block(field(inner, "consequence"))]  # type: ignore[arg-type]
+                alt = field(inner, "alternative")
+            else:
+                out += ["else:", *self.block(inner)]
+                alt = None
+        return out
+
+    def s_for_statement(self, node: Node) -> list[str]:
+        init, cond, step, body = (field(node, k) for k in ("initializer", "condition", "increment", "body"))
+        ranged = self.range_loop(init, cond, step)
+        if ranged is not None:
+            return [ranged, *self.block(body)]  # type: ignore[arg-type]
+        if _contains(body, "continue_statement"):  # type: ignore[arg-type]
+            raise Unsupported("for loop with `continue` that is not a simple counting loop")
+        out = self.s(init) if init is not None and init.type != "empty_statement" else []
+        test = self.x(cond) if cond is not None and cond.type != "empty_statement" else "True"
+        inner = self.body(body.named_children if body.type == "statement_block" else [body])  # type: ignore[union-attr]
+        if step is not None:
+            inner += self.s_expression_statement(_Wrap(step))  # type: ignore[arg-type]
+        return [*out, f"while {test}:", *indent(inner)]
+
+    def range_loop(self, init: Node | None, cond: Node | None, step: Node | None) -> str | None:
+        """for (let i = a; i < b; i++) -> for i in range(a, b)."""
+        if not (init and cond and step) or init.type != "lexical_declaration" or len(named(init)) != 1:
+            return None
+        decl = named(init)[0]
+        var = text(field(decl, "name"))  # type: ignore[arg-type]
+        ok_step = step.type == "update_expression" and text(field(step, "argument")) == var and "++" in text(step)  # type: ignore[arg-type]
+        ok_step = ok_step or text(step).replace(" ", "") == f"{var}+=1"
+        if cond.type != "binary_expression" or text(field(cond, "left")) != var or not ok_step:  # type: ignore[arg-type]
+            return None
+        op = text(field(cond, "operator"))  # type: ignore[arg-type]
+        if op not in ("<", "<="):
+            return None
+        start, end = self.x(field(decl, "value")), self.x(field(cond, "right"), BOR)  # type: ignore[arg-type]
+        if op == "<=":
+            end = f"{end} + 1"
+        bounds = end if start == "0" else f"{start}, {end}"
+        return f"for {snake(var)} in range({bounds}):"
+
+    def s_for_in_statement(self, node: Node) -> list[str]:
+        left, right, body = field(node, "left"), field(node, "right"), field(node, "body")
+        op = text(field(node, "operator"))  # type: ignore[arg-type]
+        source = self.x(right, OR)  # type: ignore[arg-type]
+        if left.type == "identifier":  # type: ignore[union-attr]
+            target = self.name(text(left))  # type: ignore[arg-type]
+            if op == "of" and right.type == "identifier" and text(right) in self.scope.response_lists:  # type: ignore[union-attr, arg-type]
+                self.scope.responses.add(text(left))  # type: ignore[arg-type]
+        elif left.type == "array_pattern" and all(p.type == "identifier" for p in named(left)):  # type: ignore[union-attr, arg-type]
+            target = ", ".join(self.name(text(p)) for p in named(left))  # type: ignore[arg-type]
+        else:
+            raise Unsupported(f"for loop target {text(left)!r}")  # type: ignore[arg-type]
+        return [f"for {target} in {source}:", *self.block(body)]  # type: ignore[arg-type]
+
+    def s_while_statement(self, node: Node) -> list[str]:
+        return [f"while {self.x(field(node, 'condition'))}:", *self.block(field(node, "body"))]  # type: ignore[arg-type]
+
+    def s_do_statement(self, node: Node) -> list[str]:
+        body = field(node, "body")
+        if _contains(body, "continue_statement"):  # type: ignore[arg-type]
+            raise Unsupported("do...while with `continue`")
+        cond = self.x(field(node, "condition"), 4)  # type: ignore[arg-type]
+        return ["while True:", *self.block(body), f"    if not {cond}:", "        break"]  # type: ignore[arg-type]
+
+    def s_switch_statement(self, node: Node) -> list[str]:
+        value_node = named(field(node, "value"))[0]  # type: ignore[arg-type]
+        subject, out = self.x(value_node, BOR), []
+        if value_node.type not in ("identifier", "member_expression"):
+            tmp = self.fresh("switch")
+            out.append(f"{tmp} = {self.x(value_node)}")
+            subject = tmp
+        pending: list[str] = []
+        first = True
+        for case in named(field(node, "body")):  # type: ignore[arg-type]
+            value = field(case, "value")
+            stmts = [c for c in case.named_children if c is not value]
+            if value is not None:
+                pending.append(f"{subject} == {self.x(value, BOR)}")
+            if not [s for s in stmts if s.type != "comment"]:
+                continue
+            last = [s for s in stmts if s.type != "comment"][-1]
+            if last.type not in ("break_statement", "return_statement", "throw_statement", "continue_statement"):
+                raise Unsupported("switch case that falls through")
+            if last.type == "break_statement":
+                stmts = [s for s in stmts if s is not last]
+            if _contains_shallow_break(stmts):
+                raise Unsupported("break inside a switch case before its end")
+            if value is None and not pending:
+                out += ["else:" if not first else "if True:", *indent(self.body(stmts))]
+            else:
+                out += [f"{'if' if first else 'elif'} {' or '.join(pending)}:", *indent(self.body(stmts))]
+            pending, first = [], False
+        return out
+
+    def s_try_statement(self, node: Node) -> list[str]:
+        out = ["try:", *self.block(field(node, "body"))]  # type: ignore[arg-type]
+        handler, final = field(node, "handler"), field(node, "finalizer")
+        if handler is not None:
+            param = field(handler, "parameter")
+            name = f" as {self.name(text(param))}" if param is not None else ""
+            out += [f"except Exception{name}:", *self.block(field(handler, "body"))]  # type: ignore[arg-type]
+        if final is not None:
+            out += ["finally:", *self.block(field(final, "body"))]  # type: ignore[arg-type]
+        return out
+
+    def s_return_statement(self, node: Node) -> list[str]:
+        if self.loop_callback:
+            return ["continue"]
+        value = named(node)
+        return [f"return {self.x(value[0])}" if value else "return"]
+
+    def s_throw_statement(self, node: Node) -> list[str]:
+        value = named(node)[0]
+        if value.type == "new_expression":
+            return [f"raise {self.x(value)}"]
+        return [f"raise RuntimeError({self.x(value)})"]
+
+    def s_break_statement(self, node: Node) -> list[str]:
+        if named(node):
+            raise Unsupported("labelled break")
+        return ["break"]
+
+    def s_continue_statement(self, node: Node) -> list[str]:
+        if named(node):
+            raise Unsupported("labelled continue")
+        return ["continue"]
+
+
+class _Name:
+    """A stand-in identifier node, for destructuring a generated parameter name."""
+
+    type = "identifier"
+
+    def __init__(self, name: str) -> None:
+        self.text = name.encode()
+        self.named_children: list = []
+        self.children: list = []
+
+
+class _Wrap:
+    """An expression node presented as an expression statement (a for loop's increment)."""
+
+    type = "expression_statement"
+
+    def __init__(self, expr: Node) -> None:
+        self.named_children = [expr]
+        self.children = [expr]
+
+
+def _contains(node: Node, kind: str) -> bool:
+    """Whether `kind` occurs in `node` outside nested loops and functions."""
+    for child in node.named_children:
+        if child.type == kind:
+            return True
+        if child.type in (*_FUNCTIONS, "for_statement", "for_in_statement", "while_statement", "do_statement"):
+            continue
+        if _contains(child, kind):
+            return True
+    return False
+
+
+def _contains_shallow_break(stmts: list[Node]) -> bool:
+    return any(s.type == "break_statement" or _contains(s, "break_statement") for s in stmts)
+
