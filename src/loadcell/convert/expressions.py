@@ -216,7 +216,7 @@ class Expressions(Context):
         binding = self.bindings.get(root)
         return (binding is not None and binding.kind not in ("k6", "k6/metrics", "local")) or (
             root in _GLOBALS and root not in self.bindings
-        )
+        ) or root == "__ENV"
 
     # members -----------------------------------------------------------------------------------
     def is_response(self, node: Node) -> bool:
@@ -571,13 +571,13 @@ class Expressions(Context):
         body = rest_args[0] if rest_args else None
         params = rest_args[1] if len(rest_args) > 1 else None
         if body is not None and body.type not in ("null", "undefined"):
-            out.append(self.body(body))
+            out.append(self.request_body(body))
         if params is not None:
             out.extend(self.params(params))
         verb = "delete" if method == "del" else method
         return f"await {client}.{verb}({', '.join(out)})", AWAIT
 
-    def body(self, node: Node) -> str:
+    def request_body(self, node: Node) -> str:
         """JSON.stringify(x) as a body becomes json=x (which also sets Content-Type)."""
         if node.type == "call_expression" and self.chain(field(node, "function")) == ["JSON", "stringify"]:  # type: ignore[arg-type]
             args = named(field(node, "arguments"))  # type: ignore[arg-type]
@@ -647,7 +647,8 @@ class Expressions(Context):
                 for pair in named(req):
                     key = text(field(pair, "key")).strip("'\"") if pair.type == "pair" else ""  # type: ignore[arg-type]
                     if key == "params" and field(pair, "value").type == "object":  # type: ignore[union-attr]
-                        entries.append(f"**{self.params_dict(field(pair, 'value'))}")  # type: ignore[arg-type]
+                        items_ = self.param_items(field(pair, "value"))  # type: ignore[arg-type]
+                        entries += [f"**{v}" if k is None else f"{k!r}: {v}" for k, v in items_]
                     elif key in ("method", "url", "body"):
                         entries.append(f"{key!r}: {self.x(field(pair, 'value'))}")  # type: ignore[arg-type]
                     else:

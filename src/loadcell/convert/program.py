@@ -282,14 +282,22 @@ class Program(Statements):
             self.in_options = False
 
     def assemble(self, body: list[str]) -> str:
-        std = sorted(line for line in self.imports if not line.startswith(("from loadcell", "from faker")))
+        std = sorted(
+            (line for line in self.imports if not line.startswith(("from loadcell", "from faker"))),
+            key=lambda line: (line.startswith("from"), line),
+        )
         third = sorted(line for line in self.imports if line.startswith("from faker"))
         names = sorted(line.split(" import ")[1] for line in self.imports if line.startswith("from loadcell import"))
         first = [f"from loadcell import {', '.join(names)}"] if names else []
         first += sorted(line for line in self.imports if line.startswith("from loadcell."))
         if "log" in self.preamble:
             std = sorted({*std, "import logging"})
-        groups = [g for g in (std, third, first, self.local_imports) if g]
+        local: dict[str, list[str]] = {}
+        for line in self.local_imports:
+            module, _, names = line.removeprefix("from ").partition(" import ")
+            local.setdefault(module if names else line, []).extend([names] if names else [])
+        local_lines = [f"from {m} import {', '.join(n)}" if n else m for m, n in local.items()]
+        groups = [g for g in (std, third, first, local_lines) if g]
         head = [f'"""{self.path.rsplit("/", 1)[-1]}, converted from k6 JavaScript by `loadcell convert`."""', ""]
         for g in groups:
             head += [*g, ""]

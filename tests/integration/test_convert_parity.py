@@ -1,0 +1,64 @@
+"""k6 scripts converted by `loadcell convert`, run side by side with the originals under real k6.
+
+Each script of tests/convert/scripts/ converts with no flags; the converted script and the
+original then run against the same local target and must agree on the exit code, the iteration
+and request counts, the checks' passes and fails, and every threshold's verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Server, run_k6, run_loadcell
+
+SCRIPTS = ROOT / "tests" / "convert" / "scripts"
+NAMES = sorted(p.stem for p in SCRIPTS.glob("*.js"))
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole folder converted in one `loadcell convert DIR/` (helpers and data files alongside)."""
+    folder = tmp_path_factory.mktemp("convert") / "scripts"
+    shutil.copytree(SCRIPTS, folder)
+    result = run_loadcell("convert", str(folder))
+    assert result.code == 0, result.out
+    assert "flagged: 0, unsupported: 0" in result.stdout, result.stdout
+    for name in NAMES:
+        inspected = run_loadcell("inspect", str(folder / f"{name}.py"), "-e", "BASE_URL=http://127.0.0.1:9")
+        assert inspected.code == 0, (name, inspected.out)
+    return folder
+
+
+def verdicts(export: dict) -> dict[str, dict[str, bool]]:
+    return {name: m["thresholds"] for name, m in export["metrics"].items() if "thresholds" in m}
+
+
+def counts(export: dict) -> dict[str, float]:
+    metrics = export["metrics"]
+    return {
+        "iterations": metrics.get("iterations", {}).get("count", 0),
+        "http_reqs": metrics.get("http_reqs", {}).get("count", 0),
+        "checks_passes": metrics.get("checks", {}).get("passes", 0),
+        "checks_fails": metrics.get("checks", {}).get("fails", 0),
+    }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_converted_script_runs_like_the_original(converted: Path, target: Server, name: str) -> None:
+    env = ["-e", f"BASE_URL={target.url}"]
+    k6 = run_k6("run", "--quiet", *env, "--summary-export", str(converted / f"{name}.k6.json"), str(converted / f"{name}.js"))
+    lc = run_loadcell(
+        "run", "--quiet", "--no-results", *env, "--summary-export", str(converted / f"{name}.lc.json"),
+        str(converted / f"{name}.py"),
+    )
+    assert lc.code == k6.code, (lc.out, k6.out)
+    assert k6.code == 0, k6.out
+    theirs = json.loads((converted / f"{name}.k6.json").read_text())
+    ours = json.loads((converted / f"{name}.lc.json").read_text())
+    assert counts(ours) == counts(theirs)
+    assert verdicts(ours) == verdicts(theirs)
+    assert verdicts(theirs) or name == "check_order", "each script has thresholds to compare"
