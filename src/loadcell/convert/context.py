@@ -39,6 +39,7 @@ class FunctionScope:
     responses: set[str] = field(default_factory=set)  # names bound to a Response
     response_lists: set[str] = field(default_factory=set)  # names bound to http.batch()'s result
     state: list[str] = field(default_factory=list)  # per-VU module state this function touches
+    returns_params: bool = False  # its returned object literals are http params
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Context:
     async_names: set[str] = field(default_factory=set)  # JavaScript names of functions made async
     response_functions: set[str] = field(default_factory=set)  # functions returning a Response
     state_vars: dict[str, str] = field(default_factory=dict)  # per-VU module state: name -> initial value
-    params_vars: set[str] = field(default_factory=set)  # variables passed as http params
+    params_vars: set[str] = field(default_factory=set)  # variables and functions giving http params
     exec_names: set[str] = field(default_factory=set)  # functions named by a scenario's `exec`
     local_imports: list[str] = field(default_factory=list)  # import lines of converted helpers
     scope: FunctionScope = field(default_factory=FunctionScope)

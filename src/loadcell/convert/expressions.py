@@ -80,7 +80,7 @@ def fstring(parts: list[tuple[bool, str]]) -> str:
     out = []
     for is_expr, s in parts:
         if is_expr:
-            out.append("{" + (f"({s})" if s.startswith("{") or ":" in s or "!" in s else s) + "}")
+            out.append("{" + (f"({s})" if s.startswith("{") or _top_level_colon(s) else s) + "}")
         else:
             lit = repr(s)[1:-1]  # escapes backslashes and control characters
             lit = lit.replace("\\'", "'") if repr(s)[0] == "'" else lit.replace('\\"', '"')
@@ -588,10 +588,10 @@ class Expressions(Context):
     def params(self, node: Node) -> list[str]:
         if node.type in ("null", "undefined"):
             return []
-        if node.type == "identifier":
-            return [f"**{self.name(text(node))}"]
+        if node.type == "identifier" or node.type == "call_expression" and field(node, "function").type == "identifier":  # type: ignore[union-attr]
+            return [f"**{self.x(node, ATOM)}"]
         if node.type != "object":
-            raise Unsupported("http params that are neither an object literal nor a variable")
+            raise Unsupported("http params that are not an object literal, a variable or a function's result")
         return [f"**{v}" if k is None else f"{k}={v}" for k, v in self.param_items(node)]
 
     def param_items(self, node: Node) -> list[tuple[str | None, str]]:
@@ -678,7 +678,8 @@ class Expressions(Context):
         if method == "split":
             return (f"list({o})" if a == ["''"] else f"{o}.split({', '.join(a)})"), ATOM
         if method in ("slice", "substring"):
-            return f"{o}[{':'.join(a) if len(a) == 2 else (a[0] + ':' if a else ':')}]", ATOM
+            start, end = (a + ["", ""])[:2]
+            return f"{o}[{'' if start == '0' else start}:{end}]", ATOM
         if method in ("replace", "replaceAll"):
             if args[0].type == "regex":
                 raise Unsupported(f".{method}() with a regular expression")
@@ -753,6 +754,17 @@ class Expressions(Context):
         name = f"_load_{snake(string_value(args[0])) if args[0].type == 'string' else 'data'}"
         self.hoisted.extend(self.function_def(name, args[1]))  # type: ignore[attr-defined]
         return f"{name}()"
+
+
+def _top_level_colon(code: str) -> bool:
+    """A ':' outside brackets would end an f-string's expression (a lambda, a dict); slices are fine."""
+    depth = 0
+    for ch in code:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == ":" and depth == 0:
+            return True
+    return False
 
 
 def _http() -> object:

@@ -17,18 +17,18 @@ from loadcell.errors import InvalidConfigError, ScriptError
 _SKIP_DIRS = {"node_modules", ".git"}
 
 
-def ruff_format(code: str, name: str) -> str:
-    """Format with the installed ruff (its formatter, with no project configuration)."""
+def ruff_format(paths: list[Path]) -> None:
+    """Format the written files with the installed ruff, in one call (its defaults, no project config)."""
+    if not paths:
+        return
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--isolated", "--stdin-filename", name, "-"],
-        input=code,
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--quiet", *map(str, paths)],
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
-        raise ScriptError(f"ruff could not format the converted {name}: {proc.stderr.strip()}")
-    return proc.stdout
+        raise ScriptError(f"ruff could not format the converted scripts: {proc.stderr.strip()}")
 
 
 def python_name(js: Path) -> Path:
@@ -72,7 +72,7 @@ class Converter:
                 f" the JavaScript that caused it:\n{code}"
             ) from exc
         py.parent.mkdir(parents=True, exist_ok=True)
-        py.write_text(ruff_format(code, py.name))
+        py.write_text(code)
         self.report.files.append((js, py))
         self.busy.discard(key)
         self.done[key] = info
@@ -100,4 +100,5 @@ def convert_path(source: Path, output: Path | None) -> Report:
         raise InvalidConfigError(f"{source} is not a .js file; pass a k6 JavaScript script or a folder of them")
     else:
         converter.file(source, output or python_name(source))
+    ruff_format([py for _, py in converter.report.files])
     return converter.report

@@ -58,7 +58,9 @@ class Program(Statements):
         self.find_params_vars(root)
         self.find_state(top)
         body: list[str] = []
-        for node in top:
+        for i, node in enumerate(top):
+            if i and node.start_point[0] > top[i - 1].end_point[0] + 1:
+                body.append("")
             body.extend(self.top_level(node, import_lines))
         exported = {n for n in functions if n in self.async_names}
         info = ModuleInfo("", exported, set(self.response_functions) & set(functions))
@@ -192,8 +194,11 @@ class Program(Statements):
                 continue
             index = {"get": 1, "head": 1, "request": 3}.get(path[1], 2)
             args = named(child(n, "arguments"))  # type: ignore[arg-type]
-            if len(args) > index and args[index].type == "identifier":
-                self.params_vars.add(text(args[index]))
+            arg = args[index] if len(args) > index else None
+            if arg is not None and arg.type == "call_expression":
+                arg = child(arg, "function")
+            if arg is not None and arg.type == "identifier":
+                self.params_vars.add(text(arg))
 
     def find_state(self, top: list[Node]) -> None:
         """Module globals that functions change: k6 keeps them per VU, so they move to vu.store."""

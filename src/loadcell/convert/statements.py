@@ -47,7 +47,9 @@ class Statements(Expressions):
 
     def body(self, nodes: list[Node]) -> list[str]:
         out: list[str] = []
-        for node in nodes:
+        for i, node in enumerate(nodes):
+            if i and node.start_point[0] > nodes[i - 1].end_point[0] + 1:
+                out.append("")  # the script's blank lines stay
             out.extend(self.statement(node))
         if all(not line.strip() or line.lstrip().startswith("#") for line in out):
             out.append("pass")
@@ -253,6 +255,7 @@ class Statements(Expressions):
             data_param=outer.data_param,
             responses=set(outer.responses),
             response_lists=set(outer.response_lists),
+            returns_params=js_name in self.params_vars,
         )
         js_params = field(node, "parameters") or field(node, "parameter")
         params: list[str] = []
@@ -274,7 +277,7 @@ class Statements(Expressions):
             if body.type == "statement_block":  # type: ignore[union-attr]
                 lines = self.body(body.named_children)  # type: ignore[union-attr]
             else:
-                lines = [f"return {self.x(body)}"]  # type: ignore[arg-type]
+                lines = [f"return {self.returned(body)}"]  # type: ignore[arg-type]
             vu_name = "vu" if scope.has_vu else "exec_info.vu"
             state = [f"{vu_name}.store.setdefault({n!r}, {self.state_vars[n]})" for n in scope.state]
             if state and not outer.state:
@@ -417,7 +420,13 @@ class Statements(Expressions):
         if self.loop_callback:
             return ["continue"]
         value = named(node)
-        return [f"return {self.x(value[0])}" if value else "return"]
+        return [f"return {self.returned(value[0])}" if value else "return"]
+
+    def returned(self, node: Node) -> str:
+        """A function that builds http params returns them with loadcell's names and units."""
+        while node.type == "parenthesized_expression":
+            node = named(node)[0]
+        return self.params_dict(node) if self.scope.returns_params and node.type == "object" else self.x(node)
 
     def s_throw_statement(self, node: Node) -> list[str]:
         value = named(node)[0]
