@@ -50,9 +50,21 @@ def counts(export: dict) -> dict[str, float]:
 @pytest.mark.parametrize("name", NAMES)
 def test_converted_script_runs_like_the_original(converted: Path, target: Server, name: str) -> None:
     env = ["-e", f"BASE_URL={target.url}"]
-    k6 = run_k6("run", "--quiet", *env, "--summary-export", str(converted / f"{name}.k6.json"), str(converted / f"{name}.js"))
+    k6 = run_k6(
+        "run",
+        "--quiet",
+        *env,
+        "--summary-export",
+        str(converted / f"{name}.k6.json"),
+        str(converted / f"{name}.js"),
+    )
     lc = run_loadcell(
-        "run", "--quiet", "--no-results", *env, "--summary-export", str(converted / f"{name}.lc.json"),
+        "run",
+        "--quiet",
+        "--no-results",
+        *env,
+        "--summary-export",
+        str(converted / f"{name}.lc.json"),
         str(converted / f"{name}.py"),
     )
     assert lc.code == k6.code, (lc.out, k6.out)

@@ -24,7 +24,7 @@ def snake(name: str) -> str:
     """myTrend -> my_trend; BASE_URL stays; a Python keyword or reserved name gets a trailing '_'."""
     if not name.isupper():
         name = re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])", r"_\1\2", name).lower()
-    if keyword.iskeyword(name) or name in _RESERVED and name not in _KEEP:
+    if keyword.iskeyword(name) or (name in _RESERVED and name not in _KEEP):
         name += "_"
     return name
 

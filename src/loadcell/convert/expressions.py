@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 from tree_sitter import Node
 
 from loadcell.convert.context import Context, snake
 from loadcell.convert.faker import faker_call
-from loadcell.convert.parse import field, named, text
+from loadcell.convert.parse import field, maybe, named, text
 from loadcell.convert.report import Unsupported
 
 LAMBDA, TERNARY, OR, AND, NOT, CMP, BOR, BXOR, BAND, SHIFT, ADD, MUL, UNARY, POW, AWAIT, ATOM = range(16)
@@ -29,7 +30,10 @@ _RESPONSE_ATTRS = {
     "status": "status", "body": "text", "headers": "headers", "timings": "timings", "error": "error",
     "error_code": "error_code", "url": "url", "proto": "proto",
 }  # fmt: skip
-_PARAMS = {"headers": "headers", "tags": "tags", "redirects": "redirects", "responseType": "response_type"}
+_PARAMS = {
+    "headers": "headers", "tags": "tags", "redirects": "redirects", "responseType": "response_type",
+    "timeout": "timeout", "responseCallback": "expected_statuses",
+}  # fmt: skip
 _MATH = {
     "floor": "math.floor", "ceil": "math.ceil", "sqrt": "math.sqrt", "log": "math.log", "exp": "math.exp",
     "trunc": "math.trunc", "pow": "math.pow", "abs": "abs", "min": "min", "max": "max",
@@ -92,6 +96,7 @@ class Expressions(Context):
     """The expression half of the converter (statements.py builds on it)."""
 
     in_options: bool = False
+    function_def: Callable[..., list[str]]  # statements.py: a def for a function value
 
     def x(self, node: Node, prec: int = LAMBDA) -> str:
         """The Python source of a JavaScript expression, parenthesized if it binds looser than `prec`."""
@@ -142,7 +147,9 @@ class Expressions(Context):
         return self.ex(inner[0])
 
     def e_array(self, node: Node) -> tuple[str, int]:
-        items = [f"*{self.x(named(c)[0], OR)}" if c.type == "spread_element" else self.x(c) for c in named(node)]
+        items = [
+            f"*{self.x(named(c)[0], OR)}" if c.type == "spread_element" else self.x(c) for c in named(node)
+        ]
         return f"[{', '.join(items)}]", ATOM
 
     def e_object(self, node: Node) -> tuple[str, int]:
@@ -154,11 +161,11 @@ class Expressions(Context):
                 items.append(f"{text(child)!r}: {self.name(text(child))}")
             elif child.type == "pair":
                 key, value = field(child, "key"), field(child, "value")
-                k = self.key(key)  # type: ignore[arg-type]
-                if self.in_options and k == "'exec'" and value.type == "string":  # type: ignore[union-attr]
-                    items.append(f"{k}: {snake(string_value(value))!r}")  # type: ignore[arg-type]
+                k = self.key(key)
+                if self.in_options and k == "'exec'" and value.type == "string":
+                    items.append(f"{k}: {snake(string_value(value))!r}")
                 else:
-                    items.append(f"{k}: {self.x(value)}")  # type: ignore[arg-type]
+                    items.append(f"{k}: {self.x(value)}")
             else:
                 raise Unsupported(_describe(child))
         return "{" + ", ".join(items) + "}", ATOM
@@ -207,16 +214,18 @@ class Expressions(Context):
         if node.type == "identifier":
             return [text(node)]
         if node.type == "member_expression" and not _optional(node):
-            head = self.chain(field(node, "object"))  # type: ignore[arg-type]
-            return None if head is None else [*head, text(field(node, "property"))]  # type: ignore[arg-type]
+            head = self.chain(field(node, "object"))
+            return None if head is None else [*head, text(field(node, "property"))]
         return None
 
     def is_module(self, root: str) -> bool:
         """Whether a chain starts at a k6 module or a JavaScript global (not a script variable)."""
         binding = self.bindings.get(root)
-        return (binding is not None and binding.kind not in ("k6", "k6/metrics", "local")) or (
-            root in _GLOBALS and root not in self.bindings
-        ) or root == "__ENV"
+        return (
+            (binding is not None and binding.kind not in ("k6", "k6/metrics", "local"))
+            or (root in _GLOBALS and root not in self.bindings)
+            or root == "__ENV"
+        )
 
     # members -----------------------------------------------------------------------------------
     def is_response(self, node: Node) -> bool:
@@ -226,10 +235,10 @@ class Expressions(Context):
             return self.is_response(named(node)[0])
         if node.type == "subscript_expression":
             obj = field(node, "object")
-            return obj.type == "identifier" and text(obj) in self.scope.response_lists  # type: ignore[union-attr]
+            return obj.type == "identifier" and text(obj) in self.scope.response_lists
         if node.type == "call_expression":
             fn = field(node, "function")
-            path = self.chain(fn)  # type: ignore[arg-type]
+            path = self.chain(fn)
             if path and len(path) == 2 and self.bindings.get(path[0]) == _http() and path[1] != "batch":
                 return True
             return bool(path and len(path) == 1 and path[0] in self.response_functions)
@@ -238,20 +247,20 @@ class Expressions(Context):
     def e_member_expression(self, node: Node) -> tuple[str, int]:
         if _optional(node):
             raise Unsupported("optional chaining (?.)")
-        obj, prop = field(node, "object"), text(field(node, "property"))  # type: ignore[arg-type]
+        obj, prop = field(node, "object"), text(field(node, "property"))
         path = self.chain(node)
         if path and self.is_module(path[0]):
             return self.module_value(path), ATOM
         if prop == "length":
-            return f"len({self.x(obj)})", ATOM  # type: ignore[arg-type]
-        if self.is_response(obj):  # type: ignore[arg-type]
+            return f"len({self.x(obj)})", ATOM
+        if self.is_response(obj):
             if prop not in _RESPONSE_ATTRS:
                 raise Unsupported(f"response property .{prop}")
-            return f"{self.x(obj, ATOM)}.{_RESPONSE_ATTRS[prop]}", ATOM  # type: ignore[arg-type]
-        if obj.type == "member_expression" and text(field(obj, "property")) == "timings":  # type: ignore[union-attr, arg-type]
-            if self.is_response(field(obj, "object")):  # type: ignore[arg-type]
-                return f"{self.x(obj, ATOM)}.{prop}", ATOM  # type: ignore[arg-type]
-        return f"{self.x(obj, ATOM)}[{prop!r}]", ATOM  # type: ignore[arg-type]
+            return f"{self.x(obj, ATOM)}.{_RESPONSE_ATTRS[prop]}", ATOM
+        timings = obj.type == "member_expression" and text(field(obj, "property")) == "timings"
+        if timings and self.is_response(field(obj, "object")):
+            return f"{self.x(obj, ATOM)}.{prop}", ATOM
+        return f"{self.x(obj, ATOM)}[{prop!r}]", ATOM
 
     def module_value(self, path: list[str]) -> str:
         """A property of a k6 module or JS global that is read, not called."""
@@ -263,12 +272,12 @@ class Expressions(Context):
         if binding is not None and binding.kind == "exec":
             vu = self.vu_expr()
             mapped = {
-                ("vu", "idInTest"): f"{vu}.id",
-                ("vu", "idInInstance"): f"{vu}.id",
-                ("vu", "iterationInScenario"): f"{vu}.iteration",
-                ("vu", "iterationInInstance"): f"{vu}.iteration_in_instance",
-                ("scenario", "name"): f"{vu}.scenario_name",
-            }.get(tuple(rest))  # type: ignore[call-overload]
+                "vu.idInTest": f"{vu}.id",
+                "vu.idInInstance": f"{vu}.id",
+                "vu.iterationInScenario": f"{vu}.iteration",
+                "vu.iterationInInstance": f"{vu}.iteration_in_instance",
+                "scenario.name": f"{vu}.scenario_name",
+            }.get(".".join(rest))
             if mapped is None:
                 raise Unsupported(f"exec.{'.'.join(rest)}")
             return mapped
@@ -281,53 +290,55 @@ class Expressions(Context):
         if _optional(node):
             raise Unsupported("optional chaining (?.)")
         obj, index = field(node, "object"), field(node, "index")
-        if obj.type == "identifier" and text(obj) == "__ENV":  # type: ignore[union-attr]
+        if obj.type == "identifier" and text(obj) == "__ENV":
             self.loadcell("env")
-            return f"env.get({self.x(index)})", ATOM  # type: ignore[arg-type]
-        return f"{self.x(obj, ATOM)}[{self.x(index)}]", ATOM  # type: ignore[arg-type]
+            return f"env.get({self.x(index)})", ATOM
+        return f"{self.x(obj, ATOM)}[{self.x(index)}]", ATOM
 
     # operators ---------------------------------------------------------------------------------
     def e_unary_expression(self, node: Node) -> tuple[str, int]:
-        op, arg = text(field(node, "operator")), field(node, "argument")  # type: ignore[arg-type]
+        op, arg = text(field(node, "operator")), field(node, "argument")
         if op == "!":
-            return f"not {self.x(arg, NOT)}", NOT  # type: ignore[arg-type]
+            return f"not {self.x(arg, NOT)}", NOT
         if op in ("-", "~"):
-            return f"{op}{self.x(arg, UNARY)}", UNARY  # type: ignore[arg-type]
+            return f"{op}{self.x(arg, UNARY)}", UNARY
         if op == "+":
-            return f"float({self.x(arg)})", ATOM  # type: ignore[arg-type]
+            return f"float({self.x(arg)})", ATOM
         raise Unsupported(f"the {op} operator")
 
     def e_binary_expression(self, node: Node) -> tuple[str, int]:
-        op = text(field(node, "operator"))  # type: ignore[arg-type]
+        op = text(field(node, "operator"))
         left, right = field(node, "left"), field(node, "right")
-        if op == "+" and self.concat_parts(node) is not None:
-            return fstring(self.concat_parts(node)), ATOM  # type: ignore[arg-type]
+        parts = self.concat_parts(node) if op == "+" else None
+        if parts is not None:
+            return fstring(parts), ATOM
         if op == "??":
-            if self.chain(left) and self.chain(left)[0] == "__ENV" and len(self.chain(left)) == 2:  # type: ignore[arg-type, index]
+            chain = self.chain(left) or []
+            if len(chain) == 2 and chain[0] == "__ENV":
                 self.loadcell("env")
-                return f"env.get({self.chain(left)[1]!r}, {self.x(right)})", ATOM  # type: ignore[arg-type, index]
-            a = self.x(left, OR)  # type: ignore[arg-type]
-            return f"{a} if {a} is not None else {self.x(right, TERNARY)}", TERNARY  # type: ignore[arg-type]
-        if op in ("===", "!==", "==", "!=") and {left.type, right.type} & {"null", "undefined"}:  # type: ignore[union-attr]
-            other = right if left.type in ("null", "undefined") else left  # type: ignore[union-attr]
-            return f"{self.x(other, BOR)} {'is' if op[0] == '=' else 'is not'} None", CMP  # type: ignore[arg-type]
+                return f"env.get({chain[1]!r}, {self.x(right)})", ATOM
+            a = self.x(left, OR)
+            return f"{a} if {a} is not None else {self.x(right, TERNARY)}", TERNARY
+        if op in ("===", "!==", "==", "!=") and {left.type, right.type} & {"null", "undefined"}:
+            other = right if left.type in ("null", "undefined") else left
+            return f"{self.x(other, BOR)} {'is' if op[0] == '=' else 'is not'} None", CMP
         if op not in _BINARY:
             raise Unsupported(f"the {op} operator")
         py, prec = _BINARY[op]
         if prec == CMP:
-            return f"{self.x(left, BOR)} {py} {self.x(right, BOR)}", CMP  # type: ignore[arg-type]
+            return f"{self.x(left, BOR)} {py} {self.x(right, BOR)}", CMP
         if prec == POW:
-            return f"{self.x(left, AWAIT)} ** {self.x(right, UNARY)}", POW  # type: ignore[arg-type]
-        return f"{self.x(left, prec)} {py} {self.x(right, prec + 1)}", prec  # type: ignore[arg-type]
+            return f"{self.x(left, AWAIT)} ** {self.x(right, UNARY)}", POW
+        return f"{self.x(left, prec)} {py} {self.x(right, prec + 1)}", prec
 
     def concat_parts(self, node: Node) -> list[tuple[bool, str]] | None:
         """`'a' + b + 'c'` as f-string parts, when the chain of + has a string literal in it."""
         chain: list[Node] = []
 
         def walk(n: Node) -> None:
-            if n.type == "binary_expression" and text(field(n, "operator")) == "+":  # type: ignore[arg-type]
-                walk(field(n, "left"))  # type: ignore[arg-type]
-                chain.append(field(n, "right"))  # type: ignore[arg-type]
+            if n.type == "binary_expression" and text(field(n, "operator")) == "+":
+                walk(field(n, "left"))
+                chain.append(field(n, "right"))
             else:
                 chain.append(n)
 
@@ -343,14 +354,16 @@ class Expressions(Context):
                     if child.type == "template_substitution":
                         parts.append((True, self.x(named(child)[0])))
                     else:
-                        parts.append((False, unescape(text(child)) if child.type == "escape_sequence" else text(child)))
+                        parts.append(
+                            (False, unescape(text(child)) if child.type == "escape_sequence" else text(child))
+                        )
             else:
                 parts.append((True, self.x(n)))
         return parts
 
     def e_ternary_expression(self, node: Node) -> tuple[str, int]:
         cond, yes, no = (field(node, k) for k in ("condition", "consequence", "alternative"))
-        return f"{self.x(yes, OR)} if {self.x(cond, OR)} else {self.x(no, TERNARY)}", TERNARY  # type: ignore[arg-type]
+        return f"{self.x(yes, OR)} if {self.x(cond, OR)} else {self.x(no, TERNARY)}", TERNARY
 
     def e_assignment_expression(self, node: Node) -> tuple[str, int]:
         raise Unsupported("assignment inside an expression")
@@ -370,9 +383,9 @@ class Expressions(Context):
         if responses:
             self.scope.responses.update(p for p in params if p.isidentifier())
         try:
-            if body.type != "statement_block":  # type: ignore[union-attr]
-                return [snake(p) for p in params], self.x(body)  # type: ignore[arg-type]
-            stmts = named(body)  # type: ignore[arg-type]
+            if body.type != "statement_block":
+                return [snake(p) for p in params], self.x(body)
+            stmts = named(body)
             if len(stmts) == 1 and stmts[0].type == "return_statement" and named(stmts[0]):
                 return [snake(p) for p in params], self.x(named(stmts[0])[0])
             return [snake(p) for p in params], None
@@ -380,7 +393,7 @@ class Expressions(Context):
             self.scope.responses = saved
 
     def param_names(self, node: Node) -> list[str]:
-        params = field(node, "parameters") or field(node, "parameter")
+        params = maybe(node, "parameters") or maybe(node, "parameter")
         if params is None:
             return []
         if params.type == "identifier":
@@ -398,7 +411,7 @@ class Expressions(Context):
         if result is not None and "await " not in result:
             return f"lambda {', '.join(params) or '_'}: {result}"
         name = self.fresh("fn")
-        self.hoisted.extend(self.function_def(name, node, responses=responses))  # type: ignore[attr-defined]
+        self.hoisted.extend(self.function_def(name, node, responses=responses))
         if self.hoisted and self.hoisted[0].lstrip().startswith("async"):
             raise Unsupported("a callback that makes requests (inline it, or make it a named function)")
         return name
@@ -413,20 +426,22 @@ class Expressions(Context):
         fn, args_node = field(node, "function"), field(node, "arguments")
         if _optional(node):
             raise Unsupported("optional call (?.())")
-        if args_node.type != "arguments":  # type: ignore[union-attr]
-            raise Unsupported(f"tagged template {text(fn)}`...`")  # type: ignore[arg-type]
-        args = named(args_node)  # type: ignore[arg-type]
-        path = self.chain(fn)  # type: ignore[arg-type]
+        if args_node.type != "arguments":
+            raise Unsupported(f"tagged template {text(fn)}`...`")
+        args = named(args_node)
+        path = self.chain(fn)
         if path and len(path) == 1:
             return self.call_name(path[0], args)
         if path and self.is_module(path[0]):
             return self.call_module(path, args)
-        if fn.type == "member_expression":  # type: ignore[union-attr]
-            return self.call_method(field(fn, "object"), text(field(fn, "property")), args)  # type: ignore[arg-type]
-        raise Unsupported(f"call of {text(fn)!r}")  # type: ignore[arg-type]
+        if fn.type == "member_expression":
+            return self.call_method(field(fn, "object"), text(field(fn, "property")), args)
+        raise Unsupported(f"call of {text(fn)!r}")
 
     def args(self, args: list[Node]) -> str:
-        return ", ".join(f"*{self.x(named(a)[0], OR)}" if a.type == "spread_element" else self.x(a) for a in args)
+        return ", ".join(
+            f"*{self.x(named(a)[0], OR)}" if a.type == "spread_element" else self.x(a) for a in args
+        )
 
     def call_name(self, js: str, args: list[Node]) -> tuple[str, int]:
         binding = self.bindings.get(js)
@@ -445,12 +460,18 @@ class Expressions(Context):
             return f"render_summary({self.x(args[0])})", ATOM
         if binding and binding.kind == "utils":
             return self.call_utils(member, args), ATOM
-        simple = {"parseInt": "int", "parseFloat": "float", "String": "str", "Number": "float", "Boolean": "bool"}
+        simple = {
+            "parseInt": "int",
+            "parseFloat": "float",
+            "String": "str",
+            "Number": "float",
+            "Boolean": "bool",
+        }
         if js in simple and js not in self.bindings:
             return f"{simple[js]}({self.x(args[0])})", ATOM
         if js == "encodeURIComponent":
             self.need("from urllib.parse import quote")
-            return f"quote(str({self.x(args[0])}), safe=\"!'()*-._~\")", ATOM
+            return f'quote(str({self.x(args[0])}), safe="!\'()*-._~")', ATOM
         if js == "open" and js not in self.bindings:
             return self.open_file(args), ATOM
         if js in ("eval", "require", "Function"):
@@ -488,11 +509,11 @@ class Expressions(Context):
             if pair.type != "pair":
                 raise Unsupported(f"check entry {text(pair)!r}")
             value = field(pair, "value")
-            if value.type in ("arrow_function", "function_expression"):  # type: ignore[union-attr]
-                fn = self.as_function(value, responses=is_resp)  # type: ignore[arg-type]
+            if value.type in ("arrow_function", "function_expression"):
+                fn = self.as_function(value, responses=is_resp)
             else:
-                fn = self.x(value)  # type: ignore[arg-type]
-            entries.append(f"{self.key(field(pair, 'key'))}: {fn}")  # type: ignore[arg-type]
+                fn = self.x(value)
+            entries.append(f"{self.key(field(pair, 'key'))}: {fn}")
         rest = [self.x(a) for a in args[2:]]
         return f"check({', '.join([subject, '{' + ', '.join(entries) + '}', *rest])})"
 
@@ -565,11 +586,10 @@ class Expressions(Context):
             return f"await {client}.batch({self.batch(args[0])})", AWAIT
         positional = 2 if method == "request" else 1
         out = [self.x(a) for a in args[:positional]]
-        rest_args = args[positional:]
-        if method in ("get", "head"):
-            rest_args = [None, *rest_args]  # type: ignore[list-item]
-        body = rest_args[0] if rest_args else None
-        params = rest_args[1] if len(rest_args) > 1 else None
+        has_body = method not in ("get", "head")
+        body = args[positional] if has_body and len(args) > positional else None
+        params_at = positional + int(has_body)
+        params = args[params_at] if len(args) > params_at else None
         if body is not None and body.type not in ("null", "undefined"):
             out.append(self.request_body(body))
         if params is not None:
@@ -579,8 +599,8 @@ class Expressions(Context):
 
     def request_body(self, node: Node) -> str:
         """JSON.stringify(x) as a body becomes json=x (which also sets Content-Type)."""
-        if node.type == "call_expression" and self.chain(field(node, "function")) == ["JSON", "stringify"]:  # type: ignore[arg-type]
-            args = named(field(node, "arguments"))  # type: ignore[arg-type]
+        if node.type == "call_expression" and self.chain(field(node, "function")) == ["JSON", "stringify"]:
+            args = named(field(node, "arguments"))
             if len(args) == 1:
                 return f"json={self.x(args[0])}"
         return f"body={self.x(node)}"
@@ -588,7 +608,9 @@ class Expressions(Context):
     def params(self, node: Node) -> list[str]:
         if node.type in ("null", "undefined"):
             return []
-        if node.type == "identifier" or node.type == "call_expression" and field(node, "function").type == "identifier":  # type: ignore[union-attr]
+        if node.type == "identifier" or (
+            node.type == "call_expression" and field(node, "function").type == "identifier"
+        ):
             return [f"**{self.x(node, ATOM)}"]
         if node.type != "object":
             raise Unsupported("http params that are not an object literal, a variable or a function's result")
@@ -601,22 +623,20 @@ class Expressions(Context):
             if child.type == "spread_element":
                 out.append((None, self.x(named(child)[0], OR)))
                 continue
+            value: Node | None = None
             if child.type == "shorthand_property_identifier":
-                key, value = text(child), None
+                key = text(child)
             elif child.type == "pair":
-                key, value = text(field(child, "key")).strip("'\""), field(child, "value")  # type: ignore[arg-type]
+                key, value = text(field(child, "key")).strip("'\""), field(child, "value")
             else:
                 raise Unsupported(_describe(child))
-            code = self.name(key) if value is None else None
-            if key == "timeout":
-                code = code or self.timeout(value)  # type: ignore[arg-type]
-                out.append(("timeout", code))
-            elif key == "responseCallback":
-                out.append(("expected_statuses", code or self.x(value)))  # type: ignore[arg-type]
-            elif key in _PARAMS:
-                out.append((_PARAMS[key], code or self.x(value)))  # type: ignore[arg-type]
-            else:
+            if key not in _PARAMS:
                 raise Unsupported(f"http params key {key!r}")
+            if value is None:
+                code = self.name(key)
+            else:
+                code = self.timeout(value) if key == "timeout" else self.x(value)
+            out.append((_PARAMS[key], code))
         return out
 
     def params_dict(self, node: Node) -> str:
@@ -640,17 +660,19 @@ class Expressions(Context):
                 parts = named(req)
                 values = [self.x(p) for p in parts[:3]]
                 if len(parts) > 3:
-                    values.append(self.params_dict(parts[3]) if parts[3].type == "object" else self.x(parts[3]))
+                    values.append(
+                        self.params_dict(parts[3]) if parts[3].type == "object" else self.x(parts[3])
+                    )
                 items.append(f"({', '.join(values)},)" if len(values) == 1 else f"({', '.join(values)})")
             elif req.type == "object":
                 entries = []
                 for pair in named(req):
-                    key = text(field(pair, "key")).strip("'\"") if pair.type == "pair" else ""  # type: ignore[arg-type]
-                    if key == "params" and field(pair, "value").type == "object":  # type: ignore[union-attr]
-                        items_ = self.param_items(field(pair, "value"))  # type: ignore[arg-type]
+                    key = text(field(pair, "key")).strip("'\"") if pair.type == "pair" else ""
+                    if key == "params" and field(pair, "value").type == "object":
+                        items_ = self.param_items(field(pair, "value"))
                         entries += [f"**{v}" if k is None else f"{k!r}: {v}" for k, v in items_]
                     elif key in ("method", "url", "body"):
-                        entries.append(f"{key!r}: {self.x(field(pair, 'value'))}")  # type: ignore[arg-type]
+                        entries.append(f"{key!r}: {self.x(field(pair, 'value'))}")
                     else:
                         raise Unsupported(f"http.batch() request key {text(pair)!r}")
                 items.append("{" + ", ".join(entries) + "}")
@@ -678,7 +700,7 @@ class Expressions(Context):
         if method == "split":
             return (f"list({o})" if a == ["''"] else f"{o}.split({', '.join(a)})"), ATOM
         if method in ("slice", "substring"):
-            start, end = (a + ["", ""])[:2]
+            start, end = [*a, "", ""][:2]
             return f"{o}[{'' if start == '0' else start}:{end}]", ATOM
         if method in ("replace", "replaceAll"):
             if args[0].type == "regex":
@@ -704,13 +726,17 @@ class Expressions(Context):
             binding = self.bindings[text(obj)]
             if binding.kind == "local" and not binding.member:  # import * as lib from './lib.js'
                 call = f"{text(obj)}.{snake(method)}({', '.join(a)})"
-                return (f"await {call}", AWAIT) if f"{text(obj)}.{method}" in self.async_names else (call, ATOM)
+                return (
+                    (f"await {call}", AWAIT) if f"{text(obj)}.{method}" in self.async_names else (call, ATOM)
+                )
         raise Unsupported(f"method .{method}()")
 
     def is_date(self, node: Node) -> bool:
         if node.type == "new_expression":
-            return text(field(node, "constructor")) == "Date" and not named(field(node, "arguments") or node)[1:]  # type: ignore[arg-type]
-        path = self.chain(field(node, "function")) if node.type == "call_expression" else None  # type: ignore[arg-type]
+            return (
+                text(field(node, "constructor")) == "Date" and not named(maybe(node, "arguments") or node)[1:]
+            )
+        path = self.chain(field(node, "function")) if node.type == "call_expression" else None
         return bool(path and len(path) == 3 and self.bindings.get(path[0]) and path[1] == "date")
 
     def comprehension(self, obj: Node, method: str, args: list[Node]) -> str:
@@ -732,8 +758,8 @@ class Expressions(Context):
         return f"{'any' if method == 'some' else 'all'}({result} {loop})"
 
     def e_new_expression(self, node: Node) -> tuple[str, int]:
-        ctor = text(field(node, "constructor"))  # type: ignore[arg-type]
-        args_node = field(node, "arguments")
+        ctor = text(field(node, "constructor"))
+        args_node = maybe(node, "arguments")
         args = named(args_node) if args_node is not None else []
         binding = self.bindings.get(ctor)
         if binding and binding.kind == "k6/metrics":
@@ -748,11 +774,11 @@ class Expressions(Context):
 
     def shared_array(self, args: list[Node]) -> str:
         """k6's SharedArray: the loader's value, built once at import (read-only, shared by the VUs)."""
-        params, result = self.callback(args[1])
+        result = self.callback(args[1])[1]
         if result is not None:
             return result
         name = f"_load_{snake(string_value(args[0])) if args[0].type == 'string' else 'data'}"
-        self.hoisted.extend(self.function_def(name, args[1]))  # type: ignore[attr-defined]
+        self.hoisted.extend(self.function_def(name, args[1]))
         return f"{name}()"
 
 

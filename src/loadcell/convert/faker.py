@@ -55,7 +55,7 @@ def _options(node: Node, emit: Emit) -> dict[str, str]:
     for pair in named(node):
         if pair.type != "pair":
             raise Unsupported(f"faker option {text(pair)!r}")
-        out[text(field(pair, "key")).strip("'\"")] = emit(field(pair, "value"))  # type: ignore[arg-type]
+        out[text(field(pair, "key")).strip("'\"")] = emit(field(pair, "value"))
     return out
 
 
@@ -63,7 +63,11 @@ def _number(method: str, args: list[Node], emit: Emit) -> str:
     if not args:
         return "fake.random_int(0, 9007199254740991)" if method == "int" else "fake.pyfloat()"
     if args[0].type != "object":
-        return f"fake.random_int(0, {emit(args[0])})" if method == "int" else f"fake.pyfloat(max_value={emit(args[0])})"
+        return (
+            f"fake.random_int(0, {emit(args[0])})"
+            if method == "int"
+            else f"fake.pyfloat(max_value={emit(args[0])})"
+        )
     opts = _options(args[0], emit)
     if method == "int":
         return f"fake.random_int({opts.get('min', '0')}, {opts.get('max', '9007199254740991')})"
@@ -91,6 +95,6 @@ def faker_call(path: list[str], args: list[Node], emit: Emit) -> str:
         return f"fake.sentence({emit(args[0])})" if args and args[0].type == "number" else "fake.sentence()"
     if path[0] == "word" and path[1] in _WORD:
         return "fake.word()"
-    if path[0] == "number" and path[1] in ("int", "float") or key == ("datatype", "number"):
+    if (path[0] == "number" and path[1] in ("int", "float")) or key == ("datatype", "number"):
         return _number("int" if path[1] == "number" else path[1], args, emit)
     raise Unsupported(f"faker provider faker.{'.'.join(path)}() (no Python Faker mapping)")

@@ -47,7 +47,9 @@ class Converter:
         if key in self.done:
             return self.done[key]
         if key in self.busy:
-            raise ScriptError(f"{js} imports itself through a cycle of local modules; loadcell cannot convert cycles")
+            raise ScriptError(
+                f"{js} imports itself through a cycle of local modules; loadcell cannot convert cycles"
+            )
         self.busy.add(key)
         try:
             source = js.read_text()
@@ -97,7 +99,9 @@ def convert_path(source: Path, output: Path | None) -> Report:
     if source.is_dir():
         converter.folder(source, output or source)
     elif source.suffix != ".js":
-        raise InvalidConfigError(f"{source} is not a .js file; pass a k6 JavaScript script or a folder of them")
+        raise InvalidConfigError(
+            f"{source} is not a .js file; pass a k6 JavaScript script or a folder of them"
+        )
     else:
         converter.file(source, output or python_name(source))
     ruff_format([py for _, py in converter.report.files])

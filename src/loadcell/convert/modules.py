@@ -60,5 +60,7 @@ def bind(kind: str, source: str, imported: str | None, is_default: bool) -> Bind
 def local_module(source: str) -> str:
     """'./lib/helpers.js' -> 'lib.helpers': the import path of the converted helper beside the script."""
     if source.startswith("../"):
-        raise Unsupported(f"import of {source!r} from outside the script's folder (move it beside the script)")
+        raise Unsupported(
+            f"import of {source!r} from outside the script's folder (move it beside the script)"
+        )
     return source.removeprefix("./").removesuffix(".js").replace("/", ".").replace("-", "_")

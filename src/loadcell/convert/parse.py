@@ -5,6 +5,7 @@ from __future__ import annotations
 import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
+from loadcell.convert.report import Unsupported
 from loadcell.errors import ScriptError
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
@@ -42,7 +43,16 @@ def named(node: Node) -> list[Node]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
-def field(node: Node, name: str) -> Node | None:
+def field(node: Node, name: str) -> Node:
+    """A child the grammar always gives (a call's function, a member's property...)."""
+    found = node.child_by_field_name(name)
+    if found is None:
+        raise Unsupported(f"{node.type.replace('_', ' ')} without its {name}")
+    return found
+
+
+def maybe(node: Node, name: str) -> Node | None:
+    """A child the grammar may leave out (a declaration's value, an else branch...)."""
     return node.child_by_field_name(name)
 
 

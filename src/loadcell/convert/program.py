@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from tree_sitter import Node
 
 from loadcell.convert.context import FunctionScope, snake
 from loadcell.convert.expressions import _HTTP_VERBS, string_value
 from loadcell.convert.modules import bind, classify, local_module
-from loadcell.convert.parse import field as child, line_of, named, text
+from loadcell.convert.parse import field as child
+from loadcell.convert.parse import line_of, maybe, named, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
 from loadcell.convert.statements import Statements, _returns, comment
 
@@ -46,12 +48,13 @@ class Program(Statements):
     def convert(self, root: Node, helpers: Helpers) -> tuple[str, ModuleInfo]:
         top = [n for n in root.named_children]
         import_lines = self.imports_of(top, helpers)
-        functions = self.functions(top)
+        functions = self.functions(root)
         self.exec_names = {
-            string_value(child(p, "value"))  # type: ignore[arg-type]
+            string_value(child(p, "value"))
             for p in walk(root)
-            if p.type == "pair" and text(child(p, "key")) in ("exec", "'exec'", '"exec"')  # type: ignore[arg-type]
-            and child(p, "value").type == "string"  # type: ignore[union-attr]
+            if p.type == "pair"
+            and text(child(p, "key")) in ("exec", "'exec'", '"exec"')
+            and child(p, "value").type == "string"
         }
         self.find_async(functions)
         self.find_response_functions(functions)
@@ -72,7 +75,7 @@ class Program(Statements):
         for node in top:
             if node.type != "import_statement":
                 continue
-            source = string_value(child(node, "source"))  # type: ignore[arg-type]
+            source = string_value(child(node, "source"))
             try:
                 kind = classify(source)
                 names = self.import_names(node)
@@ -100,8 +103,8 @@ class Program(Statements):
                 names.append((text(named(part)[0]), None, False))
             elif part.type == "named_imports":
                 for spec in named(part):
-                    imported = text(child(spec, "name"))  # type: ignore[arg-type]
-                    alias = child(spec, "alias")
+                    imported = text(child(spec, "name"))
+                    alias = maybe(spec, "alias")
                     names.append((text(alias) if alias is not None else imported, imported, False))
         return names
 
@@ -118,30 +121,30 @@ class Program(Statements):
         alias = f" as {snake(local)}" if local != imported else ""
         return f"from {module} import {snake(imported)}{alias}"
 
-    def functions(self, top: list[Node]) -> dict[str, Node]:
+    def functions(self, root: Node) -> dict[str, Node]:
         """Top-level functions by JavaScript name ('default' for the default export)."""
         out: dict[str, Node] = {}
-        for node in top:
-            decl = child(node, "declaration") if node.type == "export_statement" else node
-            value = child(node, "value") if node.type == "export_statement" else None
+        for node in root.named_children:
+            decl = maybe(node, "declaration") if node.type == "export_statement" else node
+            value = maybe(node, "value") if node.type == "export_statement" else None
             if value is not None and value.type in _FUNCTION_NODES:
                 out["default"] = value
             if decl is None:
                 continue
             if decl.type == "function_declaration":
-                out[text(child(decl, "name"))] = decl  # type: ignore[arg-type]
+                out[text(child(decl, "name"))] = decl
             elif decl.type in ("lexical_declaration", "variable_declaration"):
                 for d in named(decl):
-                    v = child(d, "value")
-                    if v is not None and v.type in _FUNCTION_NODES and child(d, "name").type == "identifier":  # type: ignore[union-attr]
-                        out[text(child(d, "name"))] = v  # type: ignore[arg-type]
-        for node in walk(top[0].parent) if top else []:  # nested named functions share the analysis
-            if node.type == "function_declaration" and text(child(node, "name")) not in out:  # type: ignore[arg-type]
-                out[text(child(node, "name"))] = node  # type: ignore[arg-type]
+                    v = maybe(d, "value")
+                    if v is not None and v.type in _FUNCTION_NODES and child(d, "name").type == "identifier":
+                        out[text(child(d, "name"))] = v
+        for node in walk(root):  # nested named functions share the analysis
+            if node.type == "function_declaration" and text(child(node, "name")) not in out:
+                out[text(child(node, "name"))] = node
         return out
 
     def call_path(self, node: Node) -> list[str] | None:
-        return self.chain(child(node, "function")) if node.type == "call_expression" else None  # type: ignore[arg-type]
+        return self.chain(child(node, "function")) if node.type == "call_expression" else None
 
     def makes_requests(self, node: Node) -> bool:
         for n in walk(node):
@@ -171,7 +174,11 @@ class Program(Statements):
     def find_response_functions(self, functions: dict[str, Node]) -> None:
         for name, node in functions.items():
             body = child(node, "body")
-            returned = [named(r)[0] for r in _returns(body) if named(r)] if body.type == "statement_block" else [body]  # type: ignore[union-attr, arg-type]
+            returned = (
+                [named(r)[0] for r in _returns(body) if named(r)]
+                if body.type == "statement_block"
+                else [body]
+            )
             if returned and all(self.is_http(r, node) for r in returned):
                 self.response_functions.add(name)
 
@@ -181,8 +188,10 @@ class Program(Statements):
             return path[1] not in ("batch", "expectedStatuses")
         if node.type == "identifier":
             return any(
-                d.type == "variable_declarator" and text(child(d, "name")) == text(node) and child(d, "value") is not None
-                and self.is_http(child(d, "value"), fn)  # type: ignore[arg-type]
+                d.type == "variable_declarator"
+                and text(child(d, "name")) == text(node)
+                and (value := maybe(d, "value")) is not None
+                and self.is_http(value, fn)
                 for d in walk(fn)
             )
         return False
@@ -193,7 +202,7 @@ class Program(Statements):
             if not path or len(path) != 2 or (b := self.bindings.get(path[0])) is None or b.kind != "http":
                 continue
             index = {"get": 1, "head": 1, "request": 3}.get(path[1], 2)
-            args = named(child(n, "arguments"))  # type: ignore[arg-type]
+            args = named(child(n, "arguments"))
             arg = args[index] if len(args) > index else None
             if arg is not None and arg.type == "call_expression":
                 arg = child(arg, "function")
@@ -204,11 +213,11 @@ class Program(Statements):
         """Module globals that functions change: k6 keeps them per VU, so they move to vu.store."""
         declared: dict[str, Node | None] = {}
         for node in top:
-            decl = child(node, "declaration") if node.type == "export_statement" else node
+            decl = maybe(node, "declaration") if node.type == "export_statement" else node
             if decl is not None and decl.type in ("lexical_declaration", "variable_declaration"):
                 for d in named(decl):
-                    if child(d, "name").type == "identifier":  # type: ignore[union-attr]
-                        declared[text(child(d, "name"))] = child(d, "value")  # type: ignore[arg-type]
+                    if child(d, "name").type == "identifier":
+                        declared[text(child(d, "name"))] = maybe(d, "value")
         mutated: set[str] = set()
         for node in top:
             for n in walk(node):
@@ -230,9 +239,8 @@ class Program(Statements):
                 target = child(n, "left")
             elif n.type == "update_expression":
                 target = child(n, "argument")
-            elif n.type == "call_expression" and child(n, "function").type == "member_expression":  # type: ignore[union-attr]
-                if text(child(child(n, "function"), "property")) in _MUTATORS:  # type: ignore[arg-type]
-                    target = child(child(n, "function"), "object")  # type: ignore[arg-type]
+            elif n.type == "call_expression" and (fn := child(n, "function")).type == "member_expression":
+                target = child(fn, "object") if text(child(fn, "property")) in _MUTATORS else None
             while target is not None and target.type in ("member_expression", "subscript_expression"):
                 target = child(target, "object")
             if target is not None and target.type == "identifier" and text(target) in names:
@@ -248,7 +256,7 @@ class Program(Statements):
             self.local_imports.extend(line for line in import_lines[node.id] if not line.startswith("#"))
             return [line for line in import_lines[node.id] if line.startswith("#")]
         if node.type == "export_statement":
-            value, decl = child(node, "value"), child(node, "declaration")
+            value, decl = maybe(node, "value"), maybe(node, "declaration")
             if value is not None and value.type in _FUNCTION_NODES:
                 return self.guard(node, lambda: self.top_function("default", value))
             if decl is None:
@@ -257,11 +265,11 @@ class Program(Statements):
                 return self.statement(node)
             node = decl
         if node.type == "function_declaration":
-            return self.guard(node, lambda: self.top_function(text(child(node, "name")), node))  # type: ignore[arg-type]
+            return self.guard(node, lambda: self.top_function(text(child(node, "name")), node))
         if node.type in ("lexical_declaration", "variable_declaration"):
             out: list[str] = []
             for d in named(node):
-                out.extend(self.guard(d, lambda d=d: self.top_declarator(d)))
+                out.extend(self.guard(d, partial(self.top_declarator, d)))
             return out
         return self.statement(node)
 
@@ -271,8 +279,8 @@ class Program(Statements):
         return self.function_def(name, node, js_name=js, vu=vu, force_async=vu)
 
     def top_declarator(self, decl: Node) -> list[str]:
-        name, value = child(decl, "name"), child(decl, "value")
-        js = text(name)  # type: ignore[arg-type]
+        name, value = child(decl, "name"), maybe(decl, "value")
+        js = text(name)
         if value is not None and value.type in _FUNCTION_NODES:
             return self.top_function(js, value)
         if js in self.state_vars:
@@ -282,7 +290,7 @@ class Program(Statements):
             ]
         self.in_options = js == "options"
         try:
-            return self.assign(name, value) if value is not None else [f"{self.x(name)} = None"]  # type: ignore[arg-type]
+            return self.assign(name, value) if value is not None else [f"{self.x(name)} = None"]
         finally:
             self.in_options = False
 
@@ -292,18 +300,23 @@ class Program(Statements):
             key=lambda line: (line.startswith("from"), line),
         )
         third = sorted(line for line in self.imports if line.startswith("from faker"))
-        names = sorted(line.split(" import ")[1] for line in self.imports if line.startswith("from loadcell import"))
+        names = sorted(
+            line.split(" import ")[1] for line in self.imports if line.startswith("from loadcell import")
+        )
         first = [f"from loadcell import {', '.join(names)}"] if names else []
         first += sorted(line for line in self.imports if line.startswith("from loadcell."))
         if "log" in self.preamble:
             std = sorted({*std, "import logging"})
         local: dict[str, list[str]] = {}
         for line in self.local_imports:
-            module, _, names = line.removeprefix("from ").partition(" import ")
-            local.setdefault(module if names else line, []).extend([names] if names else [])
+            module, _, imported = line.removeprefix("from ").partition(" import ")
+            local.setdefault(module if imported else line, []).extend([imported] if imported else [])
         local_lines = [f"from {m} import {', '.join(n)}" if n else m for m, n in local.items()]
         groups = [g for g in (std, third, first, local_lines) if g]
-        head = [f'"""{self.path.rsplit("/", 1)[-1]}, converted from k6 JavaScript by `loadcell convert`."""', ""]
+        head = [
+            f'"""{self.path.rsplit("/", 1)[-1]}, converted from k6 JavaScript by `loadcell convert`."""',
+            "",
+        ]
         for g in groups:
             head += [*g, ""]
         if "log" in self.preamble:

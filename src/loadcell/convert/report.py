@@ -47,9 +47,8 @@ class Report:
             + (" (kept as a comment)" if f.unsupported else "")
             for f in self.flags
         ]
-        lines.append(
-            f"converted: {self.converted} statements, flagged: {self.flagged}, unsupported: {self.unsupported}"
-        )
+        counts = f"flagged: {self.flagged}, unsupported: {self.unsupported}"
+        lines.append(f"converted: {self.converted} statements, {counts}")
         return "\n".join(lines)
 
 

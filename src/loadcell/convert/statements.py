@@ -12,7 +12,7 @@ from tree_sitter import Node
 
 from loadcell.convert.context import FunctionScope, snake
 from loadcell.convert.expressions import ATOM, BOR, OR, Expressions
-from loadcell.convert.parse import field, line_of, named, text
+from loadcell.convert.parse import field, line_of, maybe, named, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
 
 _FUNCTIONS = ("arrow_function", "function_expression", "function")
@@ -95,27 +95,29 @@ class Statements(Expressions):
 
     # expressions as statements ---------------------------------------------------------------
     def s_expression_statement(self, node: Node) -> list[str]:
-        expr = named(node)[0]
+        return self.expression_statement(named(node)[0])
+
+    def expression_statement(self, expr: Node) -> list[str]:
         if expr.type == "call_expression":
-            fn, args = field(expr, "function"), named(field(expr, "arguments"))  # type: ignore[arg-type]
-            path = self.chain(fn)  # type: ignore[arg-type]
+            fn, args = field(expr, "function"), named(field(expr, "arguments"))
+            path = self.chain(fn)
             if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
                 return self.group(args)[0]
-            if fn.type == "member_expression" and text(field(fn, "property")) == "forEach":  # type: ignore[union-attr, arg-type]
-                return self.for_each(field(fn, "object"), args[0])  # type: ignore[arg-type]
+            if fn.type == "member_expression" and text(field(fn, "property")) == "forEach":
+                return self.for_each(field(fn, "object"), args[0])
         if expr.type == "assignment_expression":
-            return self.assign(field(expr, "left"), field(expr, "right"))  # type: ignore[arg-type]
+            return self.assign(field(expr, "left"), field(expr, "right"))
         if expr.type == "augmented_assignment_expression":
-            op = text(field(expr, "operator"))  # type: ignore[arg-type]
+            op = text(field(expr, "operator"))
             if op in ("??=", "||=", "&&=", ">>>="):
                 raise Unsupported(f"the {op} operator")
             target, value = field(expr, "left"), field(expr, "right")
-            return [f"{self.x(target)} {op} {self.x(value)}"]  # type: ignore[arg-type]
+            return [f"{self.x(target)} {op} {self.x(value)}"]
         if expr.type == "update_expression":
             op = next(text(c) for c in expr.children if text(c) in _UPDATE)
-            return [f"{self.x(field(expr, 'argument'))} {_UPDATE[op]}"]  # type: ignore[arg-type]
-        if expr.type == "unary_expression" and text(field(expr, "operator")) == "delete":  # type: ignore[arg-type]
-            return [f"del {self.x(field(expr, 'argument'))}"]  # type: ignore[arg-type]
+            return [f"{self.x(field(expr, 'argument'))} {_UPDATE[op]}"]
+        if expr.type == "unary_expression" and text(field(expr, "operator")) == "delete":
+            return [f"del {self.x(field(expr, 'argument'))}"]
         return [self.x(expr)]
 
     def is_group(self, name: str) -> bool:
@@ -130,9 +132,9 @@ class Statements(Expressions):
         self.loadcell("group")
         body = field(fn, "body")
         result = None
-        if body.type == "statement_block":  # type: ignore[union-attr]
-            stmts = body.named_children  # type: ignore[union-attr]
-            returns = _returns(body)  # type: ignore[arg-type]
+        if body.type == "statement_block":
+            stmts = body.named_children
+            returns = _returns(body)
             tail = [s for s in stmts if s.type != "comment"][-1:]
             if returns and (len(returns) > 1 or returns[0] not in tail):
                 raise Unsupported("return from inside a group() callback before its end")
@@ -141,7 +143,7 @@ class Statements(Expressions):
                 result = self.x(named(returns[0])[0]) if named(returns[0]) else None
             lines = self.body(stmts)
         else:
-            lines = [self.x(body)]  # type: ignore[arg-type]
+            lines = [self.x(body)]
         return [f"with group({self.x(args[0])}):", *indent(lines)], result
 
     def for_each(self, obj: Node, fn: Node) -> list[str]:
@@ -155,7 +157,7 @@ class Statements(Expressions):
         body = field(fn, "body")
         saved, self.loop_callback = self.loop_callback, True
         try:
-            lines = self.block(body) if body.type == "statement_block" else [f"    {self.x(body)}"]  # type: ignore[union-attr, arg-type]
+            lines = self.block(body) if body.type == "statement_block" else [f"    {self.x(body)}"]
         finally:
             self.loop_callback = saved
         return [head, *lines]
@@ -175,7 +177,9 @@ class Statements(Expressions):
             value = named(value)[0]
         if self.is_response(value):
             self.scope.responses.add(name)
-        elif value.type == "call_expression" and (self.chain(field(value, "function")) or [""])[-1] == "batch":  # type: ignore[arg-type]
+        elif (
+            value.type == "call_expression" and (self.chain(field(value, "function")) or [""])[-1] == "batch"
+        ):
             self.scope.response_lists.add(name)
 
     def value(self, target: Node, value: Node) -> str:
@@ -187,54 +191,60 @@ class Statements(Expressions):
     def s_lexical_declaration(self, node: Node) -> list[str]:
         out = []
         for decl in named(node):
-            name, value = field(decl, "name"), field(decl, "value")
+            name, value = field(decl, "name"), maybe(decl, "value")
             if value is None:
-                if name.type != "identifier":  # type: ignore[union-attr]
+                if name.type != "identifier":
                     raise Unsupported("destructuring without a value")
-                out.append(f"{self.x(name)} = None")  # type: ignore[arg-type]
+                out.append(f"{self.x(name)} = None")
                 continue
-            if name.type == "identifier" and value.type in _FUNCTIONS:  # type: ignore[union-attr]
-                out.extend(self.function_def(snake(text(name)), value, js_name=text(name)))  # type: ignore[arg-type]
+            if name.type == "identifier" and value.type in _FUNCTIONS:
+                out.extend(self.function_def(snake(text(name)), value, js_name=text(name)))
                 continue
-            if name.type == "identifier" and value.type == "call_expression":  # type: ignore[union-attr]
-                path = self.chain(field(value, "function"))  # type: ignore[arg-type]
-                args = named(field(value, "arguments"))  # type: ignore[arg-type]
+            if name.type == "identifier" and value.type == "call_expression":
+                path = self.chain(field(value, "function"))
+                args = named(field(value, "arguments"))
                 if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
                     lines, result = self.group(args)
                     out.extend(lines)
-                    out.append(f"{self.x(name)} = {result or 'None'}")  # type: ignore[arg-type]
+                    out.append(f"{self.x(name)} = {result or 'None'}")
                     continue
-            out.extend(self.assign(name, value))  # type: ignore[arg-type]
+            out.extend(self.assign(name, value))
         return out
 
     s_variable_declaration = s_lexical_declaration
 
     def destructure(self, pattern: Node, value: Node) -> list[str]:
-        source = self.x(value)
-        out = []
+        source, out = self.x(value), []
         if value.type != "identifier":
             tmp = self.fresh("value")
             out.append(f"{tmp} = {source}")
             source = tmp
         if pattern.type == "array_pattern":
-            names = [self.x(p) for p in named(pattern)]
             if any(p.type != "identifier" for p in named(pattern)):
                 raise Unsupported("nested or defaulted array destructuring")
-            if value.type == "await_expression" or (value.type == "call_expression" and self.chain(field(value, "function")) and self.chain(field(value, "function"))[-1] == "batch"):  # type: ignore[arg-type, index]
+            if (
+                value.type == "call_expression"
+                and (self.chain(field(value, "function")) or [""])[-1] == "batch"
+            ):
                 self.scope.responses.update(text(p) for p in named(pattern))
-            return [*out, f"{', '.join(names)}, *_ = {source}"]
+            return [*out, f"{', '.join(self.x(p) for p in named(pattern))}, *_ = {source}"]
+        return out + self.unpack(pattern, source)
+
+    def unpack(self, pattern: Node, source: str) -> list[str]:
+        """{ a, b: c } = source, one assignment per property."""
+        out = []
         for prop in named(pattern):
             if prop.type == "shorthand_property_identifier_pattern":
                 out.append(f"{self.name(text(prop))} = {source}[{text(prop)!r}]")
-            elif prop.type == "pair_pattern" and field(prop, "value").type == "identifier":  # type: ignore[union-attr]
-                key = text(field(prop, "key")).strip("'\"")  # type: ignore[arg-type]
-                out.append(f"{self.x(field(prop, 'value'))} = {source}[{key!r}]")  # type: ignore[arg-type]
+            elif prop.type == "pair_pattern" and field(prop, "value").type == "identifier":
+                key = text(field(prop, "key")).strip("'\"")
+                out.append(f"{self.x(field(prop, 'value'))} = {source}[{key!r}]")
             else:
                 raise Unsupported(f"destructuring pattern {text(prop)!r}")
         return out
 
     def s_function_declaration(self, node: Node) -> list[str]:
-        js = text(field(node, "name"))  # type: ignore[arg-type]
+        js = text(field(node, "name"))
         return self.function_def(snake(js), node, js_name=js)
 
     def function_def(
@@ -257,10 +267,12 @@ class Statements(Expressions):
             response_lists=set(outer.response_lists),
             returns_params=js_name in self.params_vars,
         )
-        js_params = field(node, "parameters") or field(node, "parameter")
+        js_params = maybe(node, "parameters") or maybe(node, "parameter")
         params: list[str] = []
         pre: list[str] = []
-        param_nodes = [] if js_params is None else [js_params] if js_params.type == "identifier" else named(js_params)
+        param_nodes = (
+            [] if js_params is None else [js_params] if js_params.type == "identifier" else named(js_params)
+        )
         self.scope = scope
         saved_loop, self.loop_callback = self.loop_callback, False
         try:
@@ -274,10 +286,10 @@ class Statements(Expressions):
                 if responses:
                     scope.responses.update(text(p) for p in param_nodes if p.type == "identifier")
             body = field(node, "body")
-            if body.type == "statement_block":  # type: ignore[union-attr]
-                lines = self.body(body.named_children)  # type: ignore[union-attr]
+            if body.type == "statement_block":
+                lines = self.body(body.named_children)
             else:
-                lines = [f"return {self.returned(body)}"]  # type: ignore[arg-type]
+                lines = [f"return {self.returned(body)}"]
             vu_name = "vu" if scope.has_vu else "exec_info.vu"
             state = [f"{vu_name}.store.setdefault({n!r}, {self.state_vars[n]})" for n in scope.state]
             if state and not outer.state:
@@ -295,41 +307,45 @@ class Statements(Expressions):
         if node.type == "identifier":
             return self.name(text(node))
         if node.type == "assignment_pattern":
-            return f"{self.name(text(field(node, 'left')))}={self.x(field(node, 'right'))}"  # type: ignore[arg-type]
+            return f"{self.name(text(field(node, 'left')))}={self.x(field(node, 'right'))}"
         if node.type == "rest_pattern":
             return f"*{self.name(text(named(node)[0]))}"
         if node.type == "object_pattern":
             arg = self.fresh("arg")
-            pre.extend(self.destructure(node, _Name(arg)))  # type: ignore[arg-type]
+            pre.extend(self.unpack(node, arg))
             return arg
         raise Unsupported(f"parameter {text(node)!r}")
 
     # control flow ------------------------------------------------------------------------------
     def s_if_statement(self, node: Node) -> list[str]:
-        out = [f"if {self.x(field(node, 'condition'))}:", *self.block(field(node, "consequence"))]  # type: ignore[arg-type]
-        alt = field(node, "alternative")
+        out = [f"if {self.x(field(node, 'condition'))}:", *self.block(field(node, "consequence"))]
+        alt = maybe(node, "alternative")
         while alt is not None:
             inner = named(alt)[0]
             if inner.type == "if_statement":
-                out += [f"elif {self.x(field(inner, 'condition'))}:", *self.block(field(inner, "consequence"))]  # type: ignore[arg-type]
-                alt = field(inner, "alternative")
+                out += [
+                    f"elif {self.x(field(inner, 'condition'))}:",
+                    *self.block(field(inner, "consequence")),
+                ]
+                alt = maybe(inner, "alternative")
             else:
                 out += ["else:", *self.block(inner)]
                 alt = None
         return out
 
     def s_for_statement(self, node: Node) -> list[str]:
-        init, cond, step, body = (field(node, k) for k in ("initializer", "condition", "increment", "body"))
+        init, cond, step = (maybe(node, k) for k in ("initializer", "condition", "increment"))
+        body = field(node, "body")
         ranged = self.range_loop(init, cond, step)
         if ranged is not None:
-            return [ranged, *self.block(body)]  # type: ignore[arg-type]
-        if _contains(body, "continue_statement"):  # type: ignore[arg-type]
+            return [ranged, *self.block(body)]
+        if _contains(body, "continue_statement"):
             raise Unsupported("for loop with `continue` that is not a simple counting loop")
         out = self.s(init) if init is not None and init.type != "empty_statement" else []
         test = self.x(cond) if cond is not None and cond.type != "empty_statement" else "True"
-        inner = self.body(body.named_children if body.type == "statement_block" else [body])  # type: ignore[union-attr]
+        inner = self.body(body.named_children if body.type == "statement_block" else [body])
         if step is not None:
-            inner += self.s_expression_statement(_Wrap(step))  # type: ignore[arg-type]
+            inner += self.expression_statement(step)
         return [*out, f"while {test}:", *indent(inner)]
 
     def range_loop(self, init: Node | None, cond: Node | None, step: Node | None) -> str | None:
@@ -337,15 +353,17 @@ class Statements(Expressions):
         if not (init and cond and step) or init.type != "lexical_declaration" or len(named(init)) != 1:
             return None
         decl = named(init)[0]
-        var = text(field(decl, "name"))  # type: ignore[arg-type]
-        ok_step = step.type == "update_expression" and text(field(step, "argument")) == var and "++" in text(step)  # type: ignore[arg-type]
+        var = text(field(decl, "name"))
+        ok_step = (
+            step.type == "update_expression" and text(field(step, "argument")) == var and "++" in text(step)
+        )
         ok_step = ok_step or text(step).replace(" ", "") == f"{var}+=1"
-        if cond.type != "binary_expression" or text(field(cond, "left")) != var or not ok_step:  # type: ignore[arg-type]
+        if cond.type != "binary_expression" or text(field(cond, "left")) != var or not ok_step:
             return None
-        op = text(field(cond, "operator"))  # type: ignore[arg-type]
+        op = text(field(cond, "operator"))
         if op not in ("<", "<="):
             return None
-        start, end = self.x(field(decl, "value")), self.x(field(cond, "right"), BOR)  # type: ignore[arg-type]
+        start, end = self.x(field(decl, "value")), self.x(field(cond, "right"), BOR)
         if op == "<=":
             end = f"{end} + 1"
         bounds = end if start == "0" else f"{start}, {end}"
@@ -353,30 +371,30 @@ class Statements(Expressions):
 
     def s_for_in_statement(self, node: Node) -> list[str]:
         left, right, body = field(node, "left"), field(node, "right"), field(node, "body")
-        op = text(field(node, "operator"))  # type: ignore[arg-type]
-        source = self.x(right, OR)  # type: ignore[arg-type]
-        if left.type == "identifier":  # type: ignore[union-attr]
-            target = self.name(text(left))  # type: ignore[arg-type]
-            if op == "of" and right.type == "identifier" and text(right) in self.scope.response_lists:  # type: ignore[union-attr, arg-type]
-                self.scope.responses.add(text(left))  # type: ignore[arg-type]
-        elif left.type == "array_pattern" and all(p.type == "identifier" for p in named(left)):  # type: ignore[union-attr, arg-type]
-            target = ", ".join(self.name(text(p)) for p in named(left))  # type: ignore[arg-type]
+        op = text(field(node, "operator"))
+        source = self.x(right, OR)
+        if left.type == "identifier":
+            target = self.name(text(left))
+            if op == "of" and right.type == "identifier" and text(right) in self.scope.response_lists:
+                self.scope.responses.add(text(left))
+        elif left.type == "array_pattern" and all(p.type == "identifier" for p in named(left)):
+            target = ", ".join(self.name(text(p)) for p in named(left))
         else:
-            raise Unsupported(f"for loop target {text(left)!r}")  # type: ignore[arg-type]
-        return [f"for {target} in {source}:", *self.block(body)]  # type: ignore[arg-type]
+            raise Unsupported(f"for loop target {text(left)!r}")
+        return [f"for {target} in {source}:", *self.block(body)]
 
     def s_while_statement(self, node: Node) -> list[str]:
-        return [f"while {self.x(field(node, 'condition'))}:", *self.block(field(node, "body"))]  # type: ignore[arg-type]
+        return [f"while {self.x(field(node, 'condition'))}:", *self.block(field(node, "body"))]
 
     def s_do_statement(self, node: Node) -> list[str]:
         body = field(node, "body")
-        if _contains(body, "continue_statement"):  # type: ignore[arg-type]
+        if _contains(body, "continue_statement"):
             raise Unsupported("do...while with `continue`")
-        cond = self.x(field(node, "condition"), 4)  # type: ignore[arg-type]
-        return ["while True:", *self.block(body), f"    if not {cond}:", "        break"]  # type: ignore[arg-type]
+        cond = self.x(field(node, "condition"), 4)
+        return ["while True:", *self.block(body), f"    if not {cond}:", "        break"]
 
     def s_switch_statement(self, node: Node) -> list[str]:
-        value_node = named(field(node, "value"))[0]  # type: ignore[arg-type]
+        value_node = named(field(node, "value"))[0]
         subject, out = self.x(value_node, BOR), []
         if value_node.type not in ("identifier", "member_expression"):
             tmp = self.fresh("switch")
@@ -384,15 +402,20 @@ class Statements(Expressions):
             subject = tmp
         pending: list[str] = []
         first = True
-        for case in named(field(node, "body")):  # type: ignore[arg-type]
-            value = field(case, "value")
+        for case in named(field(node, "body")):
+            value = maybe(case, "value")
             stmts = [c for c in case.named_children if c is not value]
             if value is not None:
                 pending.append(f"{subject} == {self.x(value, BOR)}")
             if not [s for s in stmts if s.type != "comment"]:
                 continue
             last = [s for s in stmts if s.type != "comment"][-1]
-            if last.type not in ("break_statement", "return_statement", "throw_statement", "continue_statement"):
+            if last.type not in (
+                "break_statement",
+                "return_statement",
+                "throw_statement",
+                "continue_statement",
+            ):
                 raise Unsupported("switch case that falls through")
             if last.type == "break_statement":
                 stmts = [s for s in stmts if s is not last]
@@ -406,14 +429,14 @@ class Statements(Expressions):
         return out
 
     def s_try_statement(self, node: Node) -> list[str]:
-        out = ["try:", *self.block(field(node, "body"))]  # type: ignore[arg-type]
-        handler, final = field(node, "handler"), field(node, "finalizer")
+        out = ["try:", *self.block(field(node, "body"))]
+        handler, final = maybe(node, "handler"), maybe(node, "finalizer")
         if handler is not None:
-            param = field(handler, "parameter")
+            param = maybe(handler, "parameter")
             name = f" as {self.name(text(param))}" if param is not None else ""
-            out += [f"except Exception{name}:", *self.block(field(handler, "body"))]  # type: ignore[arg-type]
+            out += [f"except Exception{name}:", *self.block(field(handler, "body"))]
         if final is not None:
-            out += ["finally:", *self.block(field(final, "body"))]  # type: ignore[arg-type]
+            out += ["finally:", *self.block(field(final, "body"))]
         return out
 
     def s_return_statement(self, node: Node) -> list[str]:
@@ -445,33 +468,18 @@ class Statements(Expressions):
         return ["continue"]
 
 
-class _Name:
-    """A stand-in identifier node, for destructuring a generated parameter name."""
-
-    type = "identifier"
-
-    def __init__(self, name: str) -> None:
-        self.text = name.encode()
-        self.named_children: list = []
-        self.children: list = []
-
-
-class _Wrap:
-    """An expression node presented as an expression statement (a for loop's increment)."""
-
-    type = "expression_statement"
-
-    def __init__(self, expr: Node) -> None:
-        self.named_children = [expr]
-        self.children = [expr]
-
-
 def _contains(node: Node, kind: str) -> bool:
     """Whether `kind` occurs in `node` outside nested loops and functions."""
     for child in node.named_children:
         if child.type == kind:
             return True
-        if child.type in (*_FUNCTIONS, "for_statement", "for_in_statement", "while_statement", "do_statement"):
+        if child.type in (
+            *_FUNCTIONS,
+            "for_statement",
+            "for_in_statement",
+            "while_statement",
+            "do_statement",
+        ):
             continue
         if _contains(child, kind):
             return True
@@ -480,4 +488,3 @@ def _contains(node: Node, kind: str) -> bool:
 
 def _contains_shallow_break(stmts: list[Node]) -> bool:
     return any(s.type == "break_statement" or _contains(s, "break_statement") for s in stmts)
-
