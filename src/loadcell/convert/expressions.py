@@ -44,7 +44,7 @@ _STR_METHODS = {
 }  # fmt: skip
 _CONSOLE = {"log": "info", "info": "info", "debug": "debug", "warn": "warning", "error": "error"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
-_GLOBALS = {"Math", "JSON", "console", "Object", "Date", "Array", "Number", "String"}
+_GLOBALS = {"Math", "JSON", "console", "Object", "Date", "Array", "Number", "String", "Promise"}
 
 
 def unescape(seq: str) -> str:
@@ -201,6 +201,8 @@ class Expressions(Context):
             if binding.kind in ("k6", "k6/metrics"):
                 self.loadcell(binding.member)
                 return binding.member
+            if binding.kind == "unsupported":
+                raise Unsupported(f"{js!r} from module {binding.member!r}")
             if binding.kind != "local":
                 raise Unsupported(f"{js!r} used as a value")
         if js in self.state_vars:
@@ -523,6 +525,8 @@ class Expressions(Context):
         kind = binding.kind if binding else root
         if kind == "http":
             return self.http_call(rest, args)
+        if binding is not None and binding.kind == "unsupported":
+            raise Unsupported(f"{'.'.join(path)}() from module {binding.member!r}")
         if kind == "faker":
             self.preamble.add("fake")
             self.need("from faker import Faker")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from loadcell.convert.modules import local_module
 from loadcell.convert.parse import parse_js
-from loadcell.convert.program import ModuleInfo, Program
+from loadcell.convert.program import Helpers, ModuleInfo, Program
 from loadcell.convert.report import Report
 from loadcell.errors import InvalidConfigError, ScriptError
 
@@ -29,6 +29,19 @@ def ruff_format(paths: list[Path]) -> None:
     )
     if proc.returncode != 0:
         raise ScriptError(f"ruff could not format the converted scripts: {proc.stderr.strip()}")
+
+
+def convert_source(source: str, name: str, report: Report, helper: Helpers) -> tuple[str, ModuleInfo]:
+    """One script as Python source (not yet formatted), checked by Python's own compiler."""
+    code, info = Program(path=name, report=report).convert(parse_js(source, name), helper)
+    try:
+        compile(code, name, "exec")
+    except SyntaxError as exc:
+        raise ScriptError(
+            f"converting {name} produced invalid Python at line {exc.lineno} ({exc.msg}); please report"
+            f" the JavaScript that caused it:\n{code}"
+        ) from exc
+    return code, info
 
 
 def python_name(js: Path) -> Path:
@@ -55,8 +68,6 @@ class Converter:
             source = js.read_text()
         except OSError as exc:
             raise InvalidConfigError(f"cannot read {js}: {exc.strerror}; pass an existing .js file") from exc
-        root = parse_js(source, str(js))
-        program = Program(path=str(js), report=self.report)
 
         def helper(spec: str) -> ModuleInfo:
             module = local_module(spec)
@@ -65,14 +76,7 @@ class Converter:
                 raise ScriptError(f"{js}: imports {spec!r}, which does not exist beside it")
             return self.file(target, py.parent / (module.replace(".", "/") + ".py"))
 
-        code, info = program.convert(root, helper)
-        try:
-            compile(code, str(py), "exec")
-        except SyntaxError as exc:
-            raise ScriptError(
-                f"converting {js} produced invalid Python at line {exc.lineno} ({exc.msg}); please report"
-                f" the JavaScript that caused it:\n{code}"
-            ) from exc
+        code, info = convert_source(source, str(js), self.report, helper)
         py.parent.mkdir(parents=True, exist_ok=True)
         py.write_text(code)
         self.report.files.append((js, py))

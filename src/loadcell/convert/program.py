@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from loadcell.convert.context import FunctionScope, snake
 from loadcell.convert.expressions import _HTTP_VERBS, string_value
-from loadcell.convert.modules import bind, classify, local_module
+from loadcell.convert.modules import Binding, bind, classify, local_module
 from loadcell.convert.parse import field as child
 from loadcell.convert.parse import line_of, maybe, named, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
@@ -90,6 +90,8 @@ class Program(Statements):
             except Unsupported as exc:
                 self.report.flags.append(Flag(self.path, line_of(node), exc.construct, True))
                 out[node.id] = todo_block(exc.construct, text(node), "")
+                for local, _, _ in self.import_names(node):  # their uses are flagged, naming the module
+                    self.bindings.setdefault(local, Binding("unsupported", source))
         return out
 
     def import_names(self, node: Node) -> list[tuple[str, str | None, bool]]:

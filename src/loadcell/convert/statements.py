@@ -68,6 +68,7 @@ class Statements(Expressions):
         """Run one statement's emitter; if it meets an unsupported construct, keep it as a TODO block."""
         saved_hoisted, self.hoisted = self.hoisted, []
         converted, flags = self.report.converted, len(self.report.flags)
+        imports, preamble = set(self.imports), set(self.preamble)
         try:
             lines = emit()
             lines = self.hoisted + lines
@@ -75,6 +76,7 @@ class Statements(Expressions):
         except Unsupported as exc:
             self.report.converted = converted
             del self.report.flags[flags:]
+            self.imports, self.preamble = imports, preamble  # nothing of it is in the output
             self.report.flags.append(Flag(self.path, line_of(node), exc.construct, True))
             lines = todo_block(exc.construct, text(node), "")
         finally:
