@@ -20,7 +20,8 @@ JSLIB_UTILS = {"randomIntBetween", "randomItem", "uuidv4"}
 class Binding:
     """An imported JavaScript name: the module kind it came from and the member it names."""
 
-    kind: str  # "k6", "k6/metrics", "k6/data", "http", "exec", "faker", "summary", "utils", "local", "unsupported"
+    # "k6", "k6/metrics", "k6/data", "http", "exec", "faker", "summary", "utils", "local", "unsupported"
+    kind: str
     member: str = ""
 
 
