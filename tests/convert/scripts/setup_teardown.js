@@ -24,3 +24,8 @@ export function teardown(data) {
     fail('teardown could not delete the fixture');
   }
 }
+
+export function handleSummary(data) {
+  const reqs = data.metrics.http_reqs.values.count;
+  return { stdout: `handleSummary: ${reqs} requests, ${data.metrics.checks.values.passes} checks passed\n` };
+}
