@@ -111,6 +111,17 @@ def test_vu_functions_helpers_and_lifecycle() -> None:
     assert "def handle_summary(data):" in code
 
 
+def test_params_variable_and_named_default_export() -> None:
+    code, report = convert(
+        "const params = { timeout: 500, responseType: 'text' };\n"
+        "function main() { http.get('http://h/', params); }\nexport default main;\n"
+    )
+    assert report.flagged == 0, report.summary()
+    assert "params = {'timeout': 0.5, 'response_type': 'text'}" in code
+    assert "async def main(vu):\n    await vu.http.get('http://h/', **params)" in code
+    assert "default = main" in code
+
+
 def test_module_state_moves_to_vu_store() -> None:
     code, report = convert("let hits = 0;\nexport default function () { hits += 1; }\n")
     assert report.flagged == 0

@@ -581,6 +581,10 @@ class Expressions(Context):
         if method == "expectedStatuses":
             self.loadcell("expected_statuses")
             return f"expected_statuses({self.args(args)})", ATOM
+        if method == "setResponseCallback":
+            raise Unsupported(
+                "http.setResponseCallback() (set vu.http.expected = expected_statuses(...) per VU)"
+            )
         if method not in _HTTP_VERBS:
             raise Unsupported(f"http.{'.'.join(rest)}()")
         if not self.scope.is_async:

@@ -56,6 +56,10 @@ class Program(Statements):
             and text(child(p, "key")) in ("exec", "'exec'", '"exec"')
             and child(p, "value").type == "string"
         }
+        for node in top:  # `export default main;` makes main a VU function
+            value = maybe(node, "value") if node.type == "export_statement" else None
+            if value is not None and value.type == "identifier":
+                self.exec_names.add(text(value))
         self.find_async(functions)
         self.find_response_functions(functions)
         self.find_params_vars(root)
@@ -261,6 +265,9 @@ class Program(Statements):
             value, decl = maybe(node, "value"), maybe(node, "declaration")
             if value is not None and value.type in _FUNCTION_NODES:
                 return self.guard(node, lambda: self.top_function("default", value))
+            if value is not None and value.type == "identifier" and text(value) in self.exec_names:
+                self.report.converted += 1
+                return [f"default = {snake(text(value))}"]
             if decl is None:
                 if any(c.type == "export_clause" for c in node.named_children):
                     return []  # Python modules export every top-level name
