@@ -111,23 +111,30 @@ def test_vu_functions_helpers_and_lifecycle() -> None:
     assert "def handle_summary(data):" in code
 
 
-def test_params_variable_and_named_default_export() -> None:
-    code, report = convert(
-        "const params = { timeout: 500, responseType: 'text' };\n"
-        "function main() { http.get('http://h/', params); }\nexport default main;\n"
-    )
+@pytest.mark.parametrize(
+    ("js", "expected"),
+    [
+        (
+            "const params = { timeout: 500, responseType: 'text' };\n"
+            "function main() { http.get('http://h/', params); }\nexport default main;\n",
+            [
+                "params = {'timeout': 0.5, 'response_type': 'text'}",
+                "async def main(vu):\n    await vu.http.get('http://h/', **params)",
+                "default = main",
+            ],
+        ),
+        (
+            "let hits = 0;\nexport default function () { hits += 1; }\n",
+            ["vu.store['hits'] += 1", "vu.store.setdefault('hits', 0)", "# `hits` is per-VU state in k6"],
+        ),
+    ],
+    ids=["params-variable-and-named-default", "module-state-in-vu-store"],
+)
+def test_whole_script_mapping(js: str, expected: list[str]) -> None:
+    code, report = convert(js)
     assert report.flagged == 0, report.summary()
-    assert "params = {'timeout': 0.5, 'response_type': 'text'}" in code
-    assert "async def main(vu):\n    await vu.http.get('http://h/', **params)" in code
-    assert "default = main" in code
-
-
-def test_module_state_moves_to_vu_store() -> None:
-    code, report = convert("let hits = 0;\nexport default function () { hits += 1; }\n")
-    assert report.flagged == 0
-    assert "vu.store['hits']" in code
-    assert "vu.store.setdefault('hits', 0)" in code
-    assert "# `hits` is per-VU state in k6" in code
+    for line in expected:
+        assert line in code
 
 
 def test_faker_providers_map_and_others_are_flagged() -> None:
