@@ -14,7 +14,10 @@ from loadcell.errors import ScriptError
 from tests.conftest import ROOT, run_loadcell
 
 EVERYTHING = ROOT / "tests" / "convert" / "unsupported" / "everything.js"
-HEAD = "import http from 'k6/http';\nimport { check, group, sleep, fail } from 'k6';\n"
+HEAD = (
+    "import http from 'k6/http';\nimport encoding from 'k6/encoding';\n"
+    "import { check, group, sleep, fail } from 'k6';\n"
+)
 
 
 def no_helpers(spec: str) -> ModuleInfo:
@@ -86,6 +89,13 @@ def in_default(body: str) -> str:
         ),
         ("const u = 'abc'.includes('b');", "u = 'b' in 'abc'"),
         ("const v = (1.2345).toFixed(2);", "v = format(1.2345, '.2f')"),
+        ("const w = group('g', () => { return sleep(1); });", "with group('g'):\n        w = await sleep(1)"),
+        ("function step() { sleep(1); }\ngroup('g', step);", "with group('g'):\n        await step()"),
+        ("const b64 = encoding.b64encode('u:p');", "b64 = base64.b64encode('u:p'.encode()).decode()"),
+        (
+            "const raw = encoding.b64decode(t, 'rawurl', 's');",
+            'base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)).decode()',
+        ),
     ],
 )
 def test_mapping(js: str, python: str) -> None:
@@ -147,11 +157,11 @@ def test_faker_providers_map_and_others_are_flagged() -> None:
     assert "fake.first_name()" in code and '" ".join(fake.words(3))' in code
     assert "fake.pyfloat(min_value=1, max_value=2)" in code
     assert "# TODO(convert): faker provider faker.music.genre() (no Python Faker mapping)" in code
-    assert [f.line for f in report.flags] == [7]
+    assert [f.line for f in report.flags] == [8]
 
 
 def test_a_syntax_error_names_its_line() -> None:
-    with pytest.raises(ScriptError, match=r"t.js:4:\d+: JavaScript syntax error"):
+    with pytest.raises(ScriptError, match=r"t.js:5:\d+: JavaScript syntax error"):
         convert("export default function () {\n  const = 1;\n}\n")
 
 

@@ -462,6 +462,8 @@ class Expressions(Context):
             return f"render_summary({self.x(args[0])})", ATOM
         if binding and binding.kind == "utils":
             return self.call_utils(member, args), ATOM
+        if binding and binding.kind == "encoding":
+            return self.base64(member, args), ATOM
         simple = {
             "parseInt": "int",
             "parseFloat": "float",
@@ -492,6 +494,21 @@ class Expressions(Context):
             return f"random.choice({self.args(args)})"
         self.need("import uuid")
         return "str(uuid.uuid4())"
+
+    def base64(self, name: str, args: list[Node]) -> str:
+        """k6/encoding: 'std', 'rawstd', 'url' and 'rawurl' alphabets; b64decode(..., 's') gives a string."""
+        variant = string_value(args[1]) if len(args) > 1 and args[1].type == "string" else "std"
+        if (len(args) > 1 and args[1].type != "string") or variant not in ("std", "rawstd", "url", "rawurl"):
+            raise Unsupported(f"{name}() with encoding {text(args[1])}")
+        self.need("import base64")
+        fn = "urlsafe_b64" if "url" in variant else "b64"
+        value = self.x(args[0], ATOM)
+        if name == "b64encode":
+            encoded = f"base64.{fn}encode({value}.encode()).decode()"
+            return f'{encoded}.rstrip("=")' if variant.startswith("raw") else encoded
+        padded = f'{value} + "=" * (-len({value}) % 4)' if variant.startswith("raw") else value
+        as_text = len(args) > 2 and args[2].type == "string" and string_value(args[2]) == "s"
+        return f"base64.{fn}decode({padded}){'.decode()' if as_text else ''}"
 
     def open_file(self, args: list[Node]) -> str:
         if not args or args[0].type != "string":
@@ -525,6 +542,8 @@ class Expressions(Context):
         kind = binding.kind if binding else root
         if kind == "http":
             return self.http_call(rest, args)
+        if kind == "encoding" and len(rest) == 1 and rest[0] in ("b64encode", "b64decode"):
+            return self.base64(rest[0], args), ATOM
         if binding is not None and binding.kind == "unsupported":
             raise Unsupported(f"{'.'.join(path)}() from module {binding.member!r}")
         if kind == "faker":

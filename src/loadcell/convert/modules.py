@@ -12,7 +12,8 @@ K6_NAMES: dict[str, set[str]] = {
     "k6/metrics": {"Counter", "Gauge", "Rate", "Trend"},
     "k6/data": {"SharedArray"},
 }
-DEFAULT_IMPORTS = {"k6/http": "http", "k6/execution": "exec"}
+DEFAULT_IMPORTS = {"k6/http": "http", "k6/execution": "exec", "k6/encoding": "encoding"}
+ENCODING = {"b64encode", "b64decode"}
 JSLIB_UTILS = {"randomIntBetween", "randomItem", "uuidv4"}
 
 
@@ -44,6 +45,8 @@ def bind(kind: str, source: str, imported: str | None, is_default: bool) -> Bind
     """The binding for one imported name (`imported` is None for a default or namespace import)."""
     if kind in DEFAULT_IMPORTS and (is_default or imported is None):
         return Binding(DEFAULT_IMPORTS[kind])
+    if kind == "k6/encoding" and imported in ENCODING:
+        return Binding("encoding", imported)
     if kind in K6_NAMES and imported in K6_NAMES[kind]:
         return Binding(kind, imported)
     if kind == "faker" and imported in ("faker", "fakerEN", "fakerEN_US"):

@@ -12,11 +12,18 @@ from tree_sitter import Node
 
 from loadcell.convert.context import FunctionScope, snake
 from loadcell.convert.expressions import ATOM, BOR, OR, Expressions
-from loadcell.convert.parse import field, line_of, maybe, named, text
+from loadcell.convert.parse import field, line_of, maybe, named, parse_js, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
 
 _FUNCTIONS = ("arrow_function", "function_expression", "function")
 _UPDATE = {"++": "+= 1", "--": "-= 1"}
+
+
+def with_pass(lines: list[str]) -> list[str]:
+    """A body with no code (only comments, or nothing) gets a `pass`."""
+    if all(not line.strip() or line.lstrip().startswith("#") for line in lines):
+        return [*lines, "pass"]
+    return lines
 
 
 def indent(lines: list[str]) -> list[str]:
@@ -46,13 +53,14 @@ class Statements(Expressions):
     loop_callback: bool = False  # emitting a forEach callback: `return` means `continue`
 
     def body(self, nodes: list[Node]) -> list[str]:
+        return with_pass(self.statements(nodes))
+
+    def statements(self, nodes: list[Node]) -> list[str]:
         out: list[str] = []
         for i, node in enumerate(nodes):
             if i and node.start_point[0] > nodes[i - 1].end_point[0] + 1:
                 out.append("")  # the script's blank lines stay
             out.extend(self.statement(node))
-        if all(not line.strip() or line.lstrip().startswith("#") for line in out):
-            out.append("pass")
         return out
 
     def block(self, node: Node) -> list[str]:
@@ -104,7 +112,7 @@ class Statements(Expressions):
             fn, args = field(expr, "function"), named(field(expr, "arguments"))
             path = self.chain(fn)
             if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
-                return self.group(args)[0]
+                return self.group(args)
             if fn.type == "member_expression" and text(field(fn, "property")) == "forEach":
                 return self.for_each(field(fn, "object"), args[0])
         if expr.type == "assignment_expression":
@@ -126,27 +134,31 @@ class Statements(Expressions):
         binding = self.bindings.get(name)
         return binding is not None and binding.kind == "k6" and binding.member == "group"
 
-    def group(self, args: list[Node]) -> tuple[list[str], str | None]:
-        """group(name, fn) as `with group(name):`, and the expression the callback returns last, if any."""
+    def group(self, args: list[Node], target: str | None = None) -> list[str]:
+        """group(name, fn) as `with group(name):`; `target` takes what the callback returns at its end."""
         fn = args[1]
-        if fn.type not in ("arrow_function", "function_expression"):
-            raise Unsupported("group() with a callback that is not an inline function")
         self.loadcell("group")
+        head = f"with group({self.x(args[0])}):"
+        assign = f"{target} = " if target else ""
+        if fn.type == "identifier":  # group('name', namedFunction)
+            return [head, f"    {assign}{self.x(_call_of(fn))}"]
+        if fn.type not in ("arrow_function", "function_expression"):
+            raise Unsupported("group() with a callback that is neither a function nor a function's name")
         body = field(fn, "body")
-        result = None
-        if body.type == "statement_block":
-            stmts = body.named_children
-            returns = _returns(body)
-            tail = [s for s in stmts if s.type != "comment"][-1:]
-            if returns and (len(returns) > 1 or returns[0] not in tail):
-                raise Unsupported("return from inside a group() callback before its end")
-            if returns:
-                stmts = [s for s in stmts if s is not returns[0]]
-                result = self.x(named(returns[0])[0]) if named(returns[0]) else None
-            lines = self.body(stmts)
-        else:
-            lines = [self.x(body)]
-        return [f"with group({self.x(args[0])}):", *indent(lines)], result
+        if body.type != "statement_block":
+            return [head, f"    {assign}{self.x(body)}"]
+        stmts = body.named_children
+        returns = _returns(body)
+        tail = [s for s in stmts if s.type != "comment"][-1:]
+        if returns and (len(returns) > 1 or returns[0] not in tail):
+            raise Unsupported("return from inside a group() callback before its end")
+        lines = self.statements([s for s in stmts if not returns or s is not returns[0]])
+        value = named(returns[0])[0] if returns and named(returns[0]) else None
+        if value is not None and (target or value.type in ("call_expression", "await_expression")):
+            lines.append(f"{assign}{self.x(value)}")
+        elif target:
+            lines.append(f"{target} = None")
+        return [head, *indent(with_pass(lines))]
 
     def for_each(self, obj: Node, fn: Node) -> list[str]:
         if fn.type not in ("arrow_function", "function_expression"):
@@ -206,9 +218,7 @@ class Statements(Expressions):
                 path = self.chain(field(value, "function"))
                 args = named(field(value, "arguments"))
                 if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
-                    lines, result = self.group(args)
-                    out.extend(lines)
-                    out.append(f"{self.x(name)} = {result or 'None'}")
+                    out.extend(self.group(args, self.x(name)))
                     continue
             out.extend(self.assign(name, value))
         return out
@@ -468,6 +478,11 @@ class Statements(Expressions):
         if named(node):
             raise Unsupported("labelled continue")
         return ["continue"]
+
+
+def _call_of(fn: Node) -> Node:
+    """`name()` for a function's name: parsed, so that the call is emitted (and awaited) like any other."""
+    return parse_js(f"{text(fn)}();", "callback").named_children[0].named_children[0]
 
 
 def _contains(node: Node, kind: str) -> bool:
