@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadcell.convert.modules import local_module
+from loadcell.convert.modules import local_module, module_stem
 from loadcell.convert.parse import parse_js
 from loadcell.convert.program import Helpers, ModuleInfo, Program
 from loadcell.convert.report import Report
@@ -45,8 +45,8 @@ def convert_source(source: str, name: str, report: Report, helper: Helpers) -> t
 
 
 def python_name(js: Path) -> Path:
-    """lib/http-helpers.js -> lib/http_helpers.py: an importable module name."""
-    return js.with_name(js.stem.replace("-", "_").replace(".", "_") + ".py")
+    """lib/http-helpers.js -> lib/http_helpers.py: an importable module name that shadows nothing."""
+    return js.with_name(module_stem(js.stem) + ".py")
 
 
 class Converter:

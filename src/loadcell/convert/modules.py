@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from loadcell.convert.report import Unsupported
@@ -15,6 +16,7 @@ K6_NAMES: dict[str, set[str]] = {
 DEFAULT_IMPORTS = {"k6/http": "http", "k6/execution": "exec", "k6/encoding": "encoding"}
 ENCODING = {"b64encode", "b64decode"}
 JSLIB_UTILS = {"randomIntBetween", "randomItem", "uuidv4"}
+_TAKEN = {"loadcell", "faker"}  # packages that converted scripts import
 
 
 @dataclass(frozen=True)
@@ -67,4 +69,14 @@ def local_module(source: str) -> str:
         raise Unsupported(
             f"import of {source!r} from outside the script's folder (move it beside the script)"
         )
-    return source.removeprefix("./").removesuffix(".js").replace("/", ".").replace("-", "_")
+    *folders, stem = source.removeprefix("./").removesuffix(".js").split("/")
+    return ".".join([*folders, module_stem(stem)])
+
+
+def module_stem(stem: str) -> str:
+    """An importable name that shadows nothing: 'http-utils' -> 'http_utils', 'logging' -> 'logging_script'.
+
+    loadcell puts a script's folder first on sys.path, so a converted `json.py` would hide the stdlib's.
+    """
+    stem = stem.replace("-", "_").replace(".", "_")
+    return f"{stem}_script" if stem in sys.stdlib_module_names or stem in _TAKEN else stem
