@@ -71,25 +71,51 @@ def number_value(source: str) -> float:
     return float(ast.literal_eval(source.replace("_", "")))
 
 
+def _content(s: str, quote: str, triple: bool, braces: bool) -> str:
+    """Characters of a Python literal delimited by `quote` (three of them when triple)."""
+    out = []
+    for i, ch in enumerate(s):
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n" and triple:
+            out.append(ch)
+        elif ch == quote and (not triple or i == len(s) - 1 or s[i + 1] == quote):
+            out.append("\\" + quote)
+        elif ch in "{}" and braces:
+            out.append(ch * 2)
+        elif not ch.isprintable():
+            out.append(repr(ch)[1:-1])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def py_string(value: str) -> str:
+    """A string literal; triple-quoted when the JavaScript text spans lines (template literals)."""
+    if "\n" not in value:
+        return repr(value)  # ruff's formatter then prefers double quotes
+    return '"""' + _content(value, '"', True, False) + '"""'
+
+
 def fstring(parts: list[tuple[bool, str]]) -> str:
     """Literal and expression parts as an f-string (or a plain string when there is no expression)."""
     if not any(is_expr for is_expr, _ in parts):
-        return repr("".join(s for _, s in parts))
+        return py_string("".join(s for _, s in parts))
     exprs = [s for is_expr, s in parts if is_expr]
-    for quote in ('"', "'"):
-        if not any(quote in e or "\\" in e for e in exprs):
-            break
-    else:
-        return " + ".join(f"str({s})" if is_expr else repr(s) for is_expr, s in parts)
+    if any("\\" in e for e in exprs):  # not allowed in an f-string's expressions before Python 3.12
+        return " + ".join(f"str({s})" if is_expr else py_string(s) for is_expr, s in parts)
+    triple = any("\n" in s for is_expr, s in parts if not is_expr)
+    quote = '"' if triple or not any('"' in e for e in exprs) else "'"
+    if not triple and any(quote in e for e in exprs):
+        return " + ".join(f"str({s})" if is_expr else py_string(s) for is_expr, s in parts)
     out = []
     for is_expr, s in parts:
         if is_expr:
             out.append("{" + (f"({s})" if s.startswith("{") or _top_level_colon(s) else s) + "}")
         else:
-            lit = repr(s)[1:-1]  # escapes backslashes and control characters
-            lit = lit.replace("\\'", "'") if repr(s)[0] == "'" else lit.replace('\\"', '"')
-            out.append(lit.replace(quote, "\\" + quote).replace("{", "{{").replace("}", "}}"))
-    return f"f{quote}{''.join(out)}{quote}"
+            out.append(_content(s, quote, triple, True))
+    delim = quote * 3 if triple else quote
+    return f"f{delim}{''.join(out)}{delim}"
 
 
 class Expressions(Context):
@@ -115,7 +141,7 @@ class Expressions(Context):
         return text(node).replace("n", ""), ATOM
 
     def e_string(self, node: Node) -> tuple[str, int]:
-        return repr(string_value(node)), ATOM
+        return py_string(string_value(node)), ATOM
 
     def e_template_string(self, node: Node) -> tuple[str, int]:
         parts: list[tuple[bool, str]] = []
