@@ -53,7 +53,7 @@ def in_default(body: str) -> str:
         ),
         ("http.del(`http://h/${__VU}`);", 'await vu.http.delete(f"http://h/{vu.id}")'),
         ("const a = `it ${__ITER} of ${__ENV.N}`;", "a = f\"it {vu.iteration} of {env.get('N')}\""),
-        ("const q = `a\n\"b\" ${x}`;", 'q = f"""a\n\"b" {x}"""'),
+        ('const q = `a\n"b" ${x}`;', 'q = f"""a\n"b" {x}"""'),
         ("const b = 'id-' + __VU + '-x';", 'b = f"id-{vu.id}-x"'),
         ("const c = __ENV.HOST ?? 'h';", "c = env.get('HOST', 'h')"),
         ("const d = JSON.parse('{}');", "d = json.loads('{}')"),
