@@ -7,13 +7,13 @@ them. Plain objects become dicts (`obj.key` -> `obj["key"]`); responses keep att
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 
 from tree_sitter import Node
 
 from loadcell.convert.context import Context, snake
 from loadcell.convert.faker import faker_call
+from loadcell.convert.modules import Binding
 from loadcell.convert.parse import field, maybe, named, text
 from loadcell.convert.report import Unsupported
 
@@ -25,7 +25,7 @@ _BINARY = {
     ">>": (">>", SHIFT), "+": ("+", ADD), "-": ("-", ADD), "*": ("*", MUL), "/": ("/", MUL),
     "%": ("%", MUL), "**": ("**", POW),
 }  # fmt: skip
-_HTTP_VERBS = {"get", "head", "post", "put", "patch", "del", "options", "request", "batch"}
+HTTP_VERBS = {"get", "head", "post", "put", "patch", "del", "options", "request", "batch"}
 _RESPONSE_ATTRS = {
     "status": "status", "body": "text", "headers": "headers", "timings": "timings", "error": "error",
     "error_code": "error_code", "url": "url", "proto": "proto",
@@ -267,7 +267,12 @@ class Expressions(Context):
         if node.type == "call_expression":
             fn = field(node, "function")
             path = self.chain(fn)
-            if path and len(path) == 2 and self.bindings.get(path[0]) == _http() and path[1] != "batch":
+            if (
+                path
+                and len(path) == 2
+                and self.bindings.get(path[0]) == Binding("http")
+                and path[1] != "batch"
+            ):
                 return True
             return bool(path and len(path) == 1 and path[0] in self.response_functions)
         return False
@@ -630,7 +635,7 @@ class Expressions(Context):
             raise Unsupported(
                 "http.setResponseCallback() (set vu.http.expected = expected_statuses(...) per VU)"
             )
-        if method not in _HTTP_VERBS:
+        if method not in HTTP_VERBS:
             raise Unsupported(f"http.{'.'.join(rest)}()")
         if not self.scope.is_async:
             raise Unsupported(f"http.{method}() at module level (k6's init context makes no requests)")
@@ -846,12 +851,6 @@ def _top_level_colon(code: str) -> bool:
     return False
 
 
-def _http() -> object:
-    from loadcell.convert.modules import Binding
-
-    return Binding("http")
-
-
 def _optional(node: Node) -> bool:
     return any(c.type == "optional_chain" for c in node.children)
 
@@ -863,4 +862,4 @@ def _describe(node: Node) -> str:
         "this": "`this`", "sequence_expression": "comma operator", "generator_function": "generator function",
         "yield_expression": "yield", "method_definition": "method in an object literal",
     }  # fmt: skip
-    return names.get(node.type, re.sub(r"_", " ", node.type))
+    return names.get(node.type, node.type.replace("_", " "))

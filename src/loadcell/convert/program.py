@@ -14,12 +14,12 @@ from functools import partial
 from tree_sitter import Node
 
 from loadcell.convert.context import FunctionScope, snake
-from loadcell.convert.expressions import _HTTP_VERBS, string_value
+from loadcell.convert.expressions import HTTP_VERBS, string_value
 from loadcell.convert.modules import Binding, bind, classify, local_module
 from loadcell.convert.parse import field as child
 from loadcell.convert.parse import line_of, maybe, named, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
-from loadcell.convert.statements import Statements, _returns, comment
+from loadcell.convert.statements import Statements, returns_of, comment
 
 _MUTATORS = {"push", "pop", "shift", "unshift", "splice", "set", "delete", "clear", "sort", "reverse"}
 _FUNCTION_NODES = ("arrow_function", "function_expression", "function_declaration", "function")
@@ -158,7 +158,7 @@ class Program(Statements):
             if not path:
                 continue
             binding = self.bindings.get(path[0])
-            if binding is not None and binding.kind == "http" and len(path) == 2 and path[1] in _HTTP_VERBS:
+            if binding is not None and binding.kind == "http" and len(path) == 2 and path[1] in HTTP_VERBS:
                 return True
             if binding is not None and binding.kind == "k6" and binding.member == "sleep" and len(path) == 1:
                 return True
@@ -181,7 +181,7 @@ class Program(Statements):
         for name, node in functions.items():
             body = child(node, "body")
             returned = (
-                [named(r)[0] for r in _returns(body) if named(r)]
+                [named(r)[0] for r in returns_of(body) if named(r)]
                 if body.type == "statement_block"
                 else [body]
             )

@@ -38,14 +38,14 @@ def comment(node: Node) -> list[str]:
     return [f"# {line.strip().lstrip('*').strip()}".rstrip() for line in inner.splitlines()]
 
 
-def _returns(node: Node) -> list[Node]:
+def returns_of(node: Node) -> list[Node]:
     """The return statements of a function body, not those of functions nested in it."""
     found = []
     for child in node.named_children:
         if child.type == "return_statement":
             found.append(child)
         elif child.type not in (*_FUNCTIONS, "function_declaration"):
-            found.extend(_returns(child))
+            found.extend(returns_of(child))
     return found
 
 
@@ -148,7 +148,7 @@ class Statements(Expressions):
         if body.type != "statement_block":
             return [head, f"    {assign}{self.x(body)}"]
         stmts = body.named_children
-        returns = _returns(body)
+        returns = returns_of(body)
         tail = [s for s in stmts if s.type != "comment"][-1:]
         if returns and (len(returns) > 1 or returns[0] not in tail):
             raise Unsupported("return from inside a group() callback before its end")
