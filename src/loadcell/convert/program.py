@@ -19,7 +19,7 @@ from loadcell.convert.modules import Binding, bind, classify, local_module
 from loadcell.convert.parse import field as child
 from loadcell.convert.parse import line_of, maybe, named, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
-from loadcell.convert.statements import Statements, returns_of, comment
+from loadcell.convert.statements import Statements, comment, returns_of
 
 _MUTATORS = {"push", "pop", "shift", "unshift", "splice", "set", "delete", "clear", "sort", "reverse"}
 _FUNCTION_NODES = ("arrow_function", "function_expression", "function_declaration", "function")
