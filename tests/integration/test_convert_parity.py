@@ -2,7 +2,8 @@
 
 Each script of tests/convert/scripts/ converts with no flags; the converted script and the
 original then run against the same local target and must agree on the exit code, the iteration
-and request counts, the checks' passes and fails, and every threshold's verdict.
+and request counts, the checks' passes and fails (listed in the same order), every threshold's
+verdict, and what handleSummary() prints.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def counts(export: dict) -> dict[str, float]:
     }
 
 
+def checks_listed(stdout: str) -> list[str]:
+    """The end-of-test summary's check lines, in order, with their marks (threshold lines, quoted, left out)."""
+    lines = [line.strip() for line in stdout.splitlines()]
+    return [line for line in lines if line[:1] in ("✓", "✗") and not line[2:].startswith("'")]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_converted_script_runs_like_the_original(converted: Path, target: Server, name: str) -> None:
     env = ["-e", f"BASE_URL={target.url}"]
@@ -71,6 +78,8 @@ def test_converted_script_runs_like_the_original(converted: Path, target: Server
     assert counts(ours) == counts(theirs)
     assert verdicts(ours) == verdicts(theirs)
     assert verdicts(theirs) or name == "check_order", "each script has thresholds to compare"
+    assert checks_listed(lc.stdout) == checks_listed(k6.stdout)
+    assert len(checks_listed(k6.stdout)) == 4 or name != "check_order"
     ours_summary = [line for line in lc.stdout.splitlines() if line.startswith("handleSummary:")]
     assert ours_summary == [line for line in k6.stdout.splitlines() if line.startswith("handleSummary:")]
     assert ours_summary or name != "setup_teardown", "setup_teardown.js prints from handleSummary()"
