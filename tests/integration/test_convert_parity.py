@@ -46,7 +46,7 @@ def counts(export: dict) -> dict[str, float]:
 
 
 def checks_listed(stdout: str) -> list[str]:
-    """The end-of-test summary's check lines, in order, with their marks (threshold lines, quoted, left out)."""
+    """The summary's check lines in order, with their marks (the quoted threshold lines left out)."""
     lines = [line.strip() for line in stdout.splitlines()]
     return [line for line in lines if line[:1] in ("✓", "✗") and not line[2:].startswith("'")]
 
