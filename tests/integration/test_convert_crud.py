@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.conftest import ROOT, run_loadcell
@@ -56,7 +57,9 @@ def test_converted_crud_runs_against_the_standin(tmp_path: Path, albert_standin:
     verdicts = {k: v for m in summary["metrics"].values() for k, v in m.get("thresholds", {}).items()}
     assert verdicts == {"rate>=1.0": False, "p(95)<250": False, "rate<0.01": False}  # False: not crossed
 
-    ours = run_loadcell("inspect", str(py), *env)
-    theirs = run_loadcell("inspect", str(CRUD_PY), *env)
+    with ThreadPoolExecutor(2) as pool:
+        ours_run = pool.submit(run_loadcell, "inspect", str(py), *env)
+        theirs_run = pool.submit(run_loadcell, "inspect", str(CRUD_PY), *env)
+        ours, theirs = ours_run.result(), theirs_run.result()
     assert ours.code == theirs.code == 0, (ours.out, theirs.out)
     assert json.loads(ours.stdout)["thresholds"] == json.loads(theirs.stdout)["thresholds"]

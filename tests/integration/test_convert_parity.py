@@ -9,6 +9,7 @@ verdict, and what handleSummary() prints.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,23 +55,12 @@ def checks_listed(stdout: str) -> list[str]:
 @pytest.mark.parametrize("name", NAMES)
 def test_converted_script_runs_like_the_original(converted: Path, target: Server, name: str) -> None:
     env = ["-e", f"BASE_URL={target.url}"]
-    k6 = run_k6(
-        "run",
-        "--quiet",
-        *env,
-        "--summary-export",
-        str(converted / f"{name}.k6.json"),
-        str(SCRIPTS / f"{name}.js"),
-    )
-    lc = run_loadcell(
-        "run",
-        "--quiet",
-        "--no-results",
-        *env,
-        "--summary-export",
-        str(converted / f"{name}.lc.json"),
-        str(converted / f"{name}.py"),
-    )
+    k6_args = ["run", "--quiet", *env, "--summary-export", str(converted / f"{name}.k6.json")]
+    lc_args = ["run", "--quiet", "--no-results", *env, "--summary-export", str(converted / f"{name}.lc.json")]
+    with ThreadPoolExecutor(2) as pool:  # side by side: both tools run at once against the target
+        k6_run = pool.submit(run_k6, *k6_args, str(SCRIPTS / f"{name}.js"))
+        lc_run = pool.submit(run_loadcell, *lc_args, str(converted / f"{name}.py"))
+        k6, lc = k6_run.result(), lc_run.result()
     assert lc.code == k6.code, (lc.out, k6.out)
     assert k6.code == 0, k6.out
     theirs = json.loads((converted / f"{name}.k6.json").read_text())
