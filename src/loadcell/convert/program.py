@@ -30,7 +30,6 @@ _PY_NAMES = {"handleSummary": "handle_summary", "default": "default"}
 class ModuleInfo:
     """What an importer needs to know about a converted helper module."""
 
-    module: str
     async_names: set[str] = field(default_factory=set)
     response_functions: set[str] = field(default_factory=set)
 
@@ -46,7 +45,14 @@ def walk(node: Node) -> Iterator[Node]:
 
 class Program(Statements):
     def convert(self, root: Node, helpers: Helpers) -> tuple[str, ModuleInfo]:
-        top = [n for n in root.named_children]
+        top = list(root.named_children)
+        leading: list[str] = []  # the script's opening comment becomes the module docstring
+        while (
+            top
+            and top[0].type == "comment"
+            and (len(top) == 1 or top[1].start_point[0] > top[0].end_point[0])
+        ):
+            leading += [line.removeprefix("#").strip() for line in comment(top.pop(0))]
         import_lines = self.imports_of(top, helpers)
         functions = self.functions(root)
         self.exec_names = {
@@ -70,8 +76,8 @@ class Program(Statements):
                 body.append("")
             body.extend(self.top_level(node, import_lines))
         exported = {n for n in functions if n in self.async_names}
-        info = ModuleInfo("", exported, set(self.response_functions) & set(functions))
-        return self.assemble(body), info
+        info = ModuleInfo(exported, set(self.response_functions) & set(functions))
+        return self.assemble(leading, body), info
 
     # analysis ----------------------------------------------------------------------------------
     def imports_of(self, top: list[Node], helpers: Helpers) -> dict[int, list[str]]:
@@ -303,7 +309,7 @@ class Program(Statements):
         finally:
             self.in_options = False
 
-    def assemble(self, body: list[str]) -> str:
+    def assemble(self, leading: list[str], body: list[str]) -> str:
         std = sorted(
             (line for line in self.imports if not line.startswith(("from loadcell", "from faker"))),
             key=lambda line: (line.startswith("from"), line),
@@ -322,14 +328,17 @@ class Program(Statements):
             local.setdefault(module if imported else line, []).extend([imported] if imported else [])
         local_lines = [f"from {m} import {', '.join(n)}" if n else m for m, n in local.items()]
         groups = [g for g in (std, third, first, local_lines) if g]
-        head = [
-            f'"""{self.path.rsplit("/", 1)[-1]}, converted from k6 JavaScript by `loadcell convert`."""',
-            "",
-        ]
+        origin = f"Converted from {self.path.rsplit('/', 1)[-1]} by `loadcell convert`."
+        doc = "\n".join([*leading, "", origin] if leading else [origin]).replace("\\", "\\\\")
+        head = ['"""' + doc.replace('"""', '\\"\\"\\"') + ("\n" if leading else "") + '"""', ""]
         for g in groups:
             head += [*g, ""]
         if "log" in self.preamble:
             head.append('log = logging.getLogger("loadcell.script")  # k6\'s console.* goes to the log')
         if "fake" in self.preamble:
             head.append("fake = Faker()")
-        return "\n".join([*head, "", *body]).rstrip() + "\n"
+        if self.preamble:
+            head.append("")
+        while body and not body[0].strip():
+            body.pop(0)
+        return "\n".join([*head, *body]).rstrip() + "\n"
