@@ -163,6 +163,21 @@ def test_faker_providers_map_and_others_are_flagged() -> None:
     assert [f.line for f in report.flags] == [8]
 
 
+def test_converted_parts_that_differ_from_k6_are_flagged_for_review() -> None:
+    code, report = convert(
+        "import exec from 'k6/execution';\n"
+        "import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\n"
+        "export default function () { console.log(exec.vu.idInInstance); }\n"
+        "export function handleSummary(data) { return { stdout: textSummary(data, { indent: ' ' }) }; }\n"
+    )
+    assert (report.flagged, report.unsupported) == (2, 0)
+    assert "# TODO(convert): exec.vu.idInInstance is read test-wide" in code
+    assert "log.info(vu.id)" in code  # converted all the same
+    assert "# TODO(convert): textSummary()'s options" in code
+    assert "return {'stdout': render_summary(data)}" in code
+    assert "(converted; review it)" in report.summary()
+
+
 def test_a_syntax_error_names_its_line() -> None:
     with pytest.raises(ScriptError, match=r"t.js:5:\d+: JavaScript syntax error"):
         convert("export default function () {\n  const = 1;\n}\n")

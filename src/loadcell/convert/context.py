@@ -57,6 +57,7 @@ class Context:
     local_imports: list[str] = field(default_factory=list)  # import lines of converted helpers
     scope: FunctionScope = field(default_factory=FunctionScope)
     hoisted: list[str] = field(default_factory=list)  # defs to write before the current statement
+    notes: list[str] = field(default_factory=list)  # converted, but to review: TODO lines for the statement
     counter: int = 0
 
     def need(self, line: str) -> None:
@@ -65,6 +66,10 @@ class Context:
     def loadcell(self, *names: str) -> None:
         for name in names:
             self.imports.add(f"from loadcell import {name}")
+
+    def note(self, what: str) -> None:
+        """Flag a part that is converted but does not mean exactly what it meant in k6."""
+        self.notes.append(what)
 
     def vu_expr(self) -> str:
         """The current VU: the parameter in VU functions, exec_info.vu in helpers."""

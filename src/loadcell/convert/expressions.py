@@ -313,6 +313,8 @@ class Expressions(Context):
             }.get(".".join(rest))
             if mapped is None:
                 raise Unsupported(f"exec.{'.'.join(rest)}")
+            if rest[1].endswith("InInstance"):
+                self.note(f"exec.{'.'.join(rest)} is read test-wide (an instance is a worker process here)")
             return mapped
         if root == "Math" and rest in (["PI"], ["E"]):
             self.need("import math")
@@ -490,6 +492,8 @@ class Expressions(Context):
             return f"{member}({self.args(args)})", ATOM
         if binding and binding.kind == "summary":
             self.need("from loadcell.summary.text import render_summary")
+            if len(args) > 1:
+                self.note("textSummary()'s options (indent, colours) are not followed by render_summary()")
             return f"render_summary({self.x(args[0])})", ATOM
         if binding and binding.kind == "utils":
             return self.call_utils(member, args), ATOM

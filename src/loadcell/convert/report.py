@@ -44,7 +44,7 @@ class Report:
         lines = [f"{js} -> {py}" for js, py in self.files]
         lines += [
             f"  {f.path}:{f.line}: TODO(convert): {f.construct}"
-            + (" (kept as a comment)" if f.unsupported else "")
+            + (" (kept as a comment)" if f.unsupported else " (converted; review it)")
             for f in self.flags
         ]
         counts = f"flagged: {self.flagged}, unsupported: {self.unsupported}"

@@ -75,11 +75,13 @@ class Statements(Expressions):
     def guard(self, node: Node, emit: Callable[[], list[str]]) -> list[str]:
         """Run one statement's emitter; if it meets an unsupported construct, keep it as a TODO block."""
         saved_hoisted, self.hoisted = self.hoisted, []
+        saved_notes, self.notes = self.notes, []
         converted, flags = self.report.converted, len(self.report.flags)
         imports, preamble = set(self.imports), set(self.preamble)
         try:
             lines = emit()
-            lines = self.hoisted + lines
+            self.report.flags += [Flag(self.path, line_of(node), note, False) for note in self.notes]
+            lines = [f"# TODO(convert): {note}" for note in self.notes] + self.hoisted + lines
             self.report.converted += 1
         except Unsupported as exc:
             self.report.converted = converted
@@ -88,7 +90,7 @@ class Statements(Expressions):
             self.report.flags.append(Flag(self.path, line_of(node), exc.construct, True))
             lines = todo_block(exc.construct, text(node), "")
         finally:
-            self.hoisted = saved_hoisted
+            self.hoisted, self.notes = saved_hoisted, saved_notes
         return lines
 
     def s(self, node: Node) -> list[str]:
