@@ -67,6 +67,10 @@ def in_default(body: str) -> str:
         ("[1, 2].forEach((x, n) => { sleep(x); });", "for n, x in enumerate([1, 2]):"),
         ("for (let i = 1; i <= 3; i++) { sleep(i); }", "for i in range(1, 3 + 1):"),
         (
+            "for (let i = 0; i < 9; i++) { i += 2; }",
+            "i = 0\n    while i < 9:\n        i += 2\n        i += 1",
+        ),
+        (
             "for (const [k, v] of Object.entries({ a: 1 })) { sleep(v); }",
             "for k, v in list({'a': 1}.items()):",
         ),

@@ -350,7 +350,7 @@ class Statements(Expressions):
     def s_for_statement(self, node: Node) -> list[str]:
         init, cond, step = (maybe(node, k) for k in ("initializer", "condition", "increment"))
         body = field(node, "body")
-        ranged = self.range_loop(init, cond, step)
+        ranged = self.range_loop(init, cond, step, body)
         if ranged is not None:
             return [ranged, *self.block(body)]
         if _contains(body, "continue_statement"):
@@ -362,12 +362,14 @@ class Statements(Expressions):
             inner += self.expression_statement(step)
         return [*out, f"while {test}:", *indent(inner)]
 
-    def range_loop(self, init: Node | None, cond: Node | None, step: Node | None) -> str | None:
-        """for (let i = a; i < b; i++) -> for i in range(a, b)."""
+    def range_loop(self, init: Node | None, cond: Node | None, step: Node | None, body: Node) -> str | None:
+        """for (let i = a; i < b; i++) -> for i in range(a, b), when the body leaves i alone."""
         if not (init and cond and step) or init.type != "lexical_declaration" or len(named(init)) != 1:
             return None
         decl = named(init)[0]
         var = text(field(decl, "name"))
+        if _assigns(body, var):
+            return None
         ok_step = (
             step.type == "update_expression" and text(field(step, "argument")) == var and "++" in text(step)
         )
@@ -501,6 +503,18 @@ def _contains(node: Node, kind: str) -> bool:
         ):
             continue
         if _contains(child, kind):
+            return True
+    return False
+
+
+def _assigns(node: Node, var: str) -> bool:
+    """Whether `var` is assigned, or incremented, anywhere in `node`."""
+    for child in node.named_children:
+        if child.type in ("assignment_expression", "augmented_assignment_expression", "update_expression"):
+            target = maybe(child, "left") or maybe(child, "argument")
+            if target is not None and text(target) == var:
+                return True
+        if _assigns(child, var):
             return True
     return False
 
