@@ -141,11 +141,15 @@ def test_vu_functions_helpers_and_lifecycle() -> None:
             ],
         ),
         (
+            "let started = Date.now();\nexport default function () { started = 0; }\n",
+            ["if 'started' not in vu.store:\n        vu.store['started'] = int(time.time() * 1000)"],
+        ),
+        (
             "let hits = 0;\nexport default function () { hits += 1; }\n",
             ["vu.store['hits'] += 1", "vu.store.setdefault('hits', 0)", "# `hits` is per-VU state in k6"],
         ),
     ],
-    ids=["params-variable-and-named-default", "module-state-in-vu-store"],
+    ids=["params-variable-and-named-default", "computed-module-state", "module-state-in-vu-store"],
 )
 def test_whole_script_mapping(js: str, expected: list[str]) -> None:
     code, report = convert(js)

@@ -52,6 +52,7 @@ class Context:
     async_names: set[str] = field(default_factory=set)  # JavaScript names of functions made async
     response_functions: set[str] = field(default_factory=set)  # functions returning a Response
     state_vars: dict[str, str] = field(default_factory=dict)  # per-VU module state: name -> initial value
+    costly_state: set[str] = field(default_factory=set)  # state whose initial value is computed
     params_vars: set[str] = field(default_factory=set)  # variables and functions giving http params
     exec_names: set[str] = field(default_factory=set)  # functions named by a scenario's `exec`
     local_imports: list[str] = field(default_factory=list)  # import lines of converted helpers

@@ -37,6 +37,13 @@ class ModuleInfo:
 Helpers = Callable[[str], ModuleInfo]
 
 
+def _literal(node: Node) -> bool:
+    """A value that costs nothing to build again (setdefault builds it at every call)."""
+    if node.type in ("array", "object"):
+        return all(_literal(c.named_children[-1] if c.type == "pair" else c) for c in named(node))
+    return node.type in ("number", "string", "true", "false", "null", "undefined")
+
+
 def walk(node: Node) -> Iterator[Node]:
     yield node
     for c in node.named_children:
@@ -240,6 +247,8 @@ class Program(Statements):
             value = declared[name]
             try:
                 self.state_vars[name] = "None" if value is None else self.x(value)
+                if value is not None and not _literal(value):
+                    self.costly_state.add(name)
             except Unsupported:
                 continue
 

@@ -305,7 +305,15 @@ class Statements(Expressions):
             else:
                 lines = [f"return {self.returned(body)}"]
             vu_name = "vu" if scope.has_vu else "exec_info.vu"
-            state = [f"{vu_name}.store.setdefault({n!r}, {self.state_vars[n]})" for n in scope.state]
+            state = []
+            for n in scope.state:
+                if n in self.costly_state:  # computed once per VU, not at every call
+                    state += [
+                        f"if {n!r} not in {vu_name}.store:",
+                        f"    {vu_name}.store[{n!r}] = {self.state_vars[n]}",
+                    ]
+                else:
+                    state.append(f"{vu_name}.store.setdefault({n!r}, {self.state_vars[n]})")
             if state and not outer.state:
                 state.insert(0, "# k6 gives each VU its own module globals: per-VU state lives in vu.store")
         finally:
