@@ -95,6 +95,10 @@ def in_default(body: str) -> str:
             "s = '+'.join(map(str, 'A-b'.lower().split('-')))",
         ),
         ("const u = 'abc'.includes('b');", "u = 'b' in 'abc'"),
+        (
+            "http.setResponseCallback(http.expectedStatuses(200, 404));",
+            "vu.http.expected = expected_statuses(200, 404)",
+        ),
         ("const v = (1.2345).toFixed(2);", "v = format(1.2345, '.2f')"),
         ("const w = group('g', () => { return sleep(1); });", "with group('g'):\n        w = await sleep(1)"),
         ("function step() { sleep(1); }\ngroup('g', step);", "with group('g'):\n        await step()"),

@@ -12,6 +12,7 @@ from tree_sitter import Node
 
 from loadcell.convert.context import FunctionScope, snake
 from loadcell.convert.expressions import ATOM, BOR, OR, Expressions
+from loadcell.convert.modules import Binding
 from loadcell.convert.parse import field, line_of, maybe, named, parse_js, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
 
@@ -115,6 +116,13 @@ class Statements(Expressions):
             path = self.chain(fn)
             if path and len(path) == 1 and self.is_group(path[0]) and len(args) == 2:
                 return self.group(args)
+            binding = self.bindings.get(path[0]) if path else None
+            if path and len(path) == 2 and path[1] == "setResponseCallback" and binding == Binding("http"):
+                if not self.scope.has_vu:
+                    raise Unsupported(
+                        "http.setResponseCallback() outside a VU function (set vu.http.expected)"
+                    )
+                return [f"vu.http.expected = {self.x(args[0])}"]
             if fn.type == "member_expression" and text(field(fn, "property")) == "forEach":
                 return self.for_each(field(fn, "object"), args[0])
         if expr.type == "assignment_expression":
