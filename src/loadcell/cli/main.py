@@ -316,6 +316,15 @@ cli.add_command(report_command)
 cli.add_command(compare_command)
 
 
+def _mount_convert() -> None:
+    from loadcell.convert.command import convert_command
+
+    cli.add_command(convert_command)
+
+
+_mount_convert()
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
