@@ -19,9 +19,9 @@ from loadcell.config.durations import parse_duration
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar
-from loadcell.http.errors import INVALID_URL, TCP_RESET, RequestError, classify
+from loadcell.http.errors import DEFAULT, INVALID_URL, TCP_RESET, RequestError, classify
 from loadcell.http.head import COOKIES, ENCODED, field_values
-from loadcell.http.request import build_head, encode_body
+from loadcell.http.request import build_head, encode_body, head_error
 from loadcell.http.response import ZERO_TIMINGS, Response
 from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
@@ -204,6 +204,9 @@ class HttpClient:
                 return _ready(
                     self._record_error(method, url, tags, RequestError(INVALID_URL, str(exc)), expected)
                 )
+        problem = head_error(method, headers)
+        if problem is not None:  # a failed request, as Go's client refuses it (k6's code 1000)
+            return _ready(self._record_error(method, url, tags, RequestError(DEFAULT, problem), expected))
         if body is None and json is None and data is None:
             payload = content_type = None
         else:
