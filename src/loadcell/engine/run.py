@@ -140,6 +140,10 @@ class TestRun:
         assert self.resolved is not None and self.engine is not None and self.script is not None
         loop = asyncio.get_running_loop()
         ctx, engine, opts = self.ctx, self.engine, self.resolved.options
+        pool = VUPool(ctx)
+        state = ExecutionState(ctx, pool, self.functions)
+        self.state = state
+        self._install_signals(loop)  # from here on a Ctrl-C stops the run and still gets its summary
         self.outputs = make_outputs(self) if make_outputs else []
         self.recorder: ResultsRecorder | None = None
         if self.settings.results_dir is not None:
@@ -155,14 +159,10 @@ class TestRun:
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
-        pool = VUPool(ctx)
-        state = ExecutionState(ctx, pool, self.functions)
-        self.state = state
         self.scheduler = Scheduler(self.resolved.scenarios, state)
         self.workers_note = ""
         if self.settings.workers <= 0:
             self.settings.workers, self.workers_note = auto_workers(self.scheduler, usable_cores())
-        self._install_signals(loop)
         self.print_header()
         try:
             await self._prepare_workers()
@@ -184,8 +184,14 @@ class TestRun:
         exit_code = ExitCode.OK
         setup_ok = False
         try:
-            setup_ok = await self._setup(opts.setupTimeout)
-            await self._run_scenarios()
+            # A stop before the start (Ctrl-C while workers import the script or setup() runs) skips
+            # what has not begun, as k6: no setup() after it, no VU started after it.
+            if not state.hard_stop.is_set():
+                setup_ok = await self._setup(opts.setupTimeout)
+            if not state.hard_stop.is_set():
+                await self._run_scenarios()
+            elif self.worker_pool is not None:
+                await self.worker_pool.dismiss()
         except LoadcellError as exc:
             exit_code = exc.exit_code
             self._log_abort(exc)
