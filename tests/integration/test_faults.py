@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -109,3 +111,99 @@ def test_sigint_during_the_run_prints_the_summary(tmp_path: Path, workers: str) 
     assert code == 105, log
     assert "TOTAL RESULTS" in log and "received a 'interrupt' signal" in log, log
     assert export["metrics"]["iterations"]["count"] > 0
+
+
+# --- disks -----------------------------------------------------------------------------------------
+
+DISK_SCRIPT = """
+import os
+from loadcell import env
+
+options = {"iterations": 20}
+
+def setup():
+    fill = env.get("FILL")
+    if fill:  # the results disk fills up once the run has begun
+        with open(os.path.join(fill, "filler"), "wb") as f:
+            try:
+                while True:
+                    f.write(b"x" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+
+def default(vu):
+    print("iteration", flush=True)
+"""
+
+
+def _namespaces() -> bool:
+    """A user and mount namespace (`unshare -rm`) in which the tests may mount a tmpfs of their own."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+needs_mounts = pytest.mark.skipif(
+    not _namespaces(), reason="needs `unshare -rm` (util-linux, user namespaces) to mount a tmpfs"
+)
+
+
+def _run_on_tmpfs(tmp_path: Path, mount: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """loadcell run with tmp_path/disk a fresh tmpfs mounted with `mount` options, seen by it alone."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = write_script(tmp_path, DISK_SCRIPT)
+    shell = 'mount -t tmpfs -o "$0" tmpfs "$1" && shift && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", shell, mount, str(disk), *LOADCELL, "run", *args, str(script)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@needs_mounts
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--no-results", "--summary-export", "{disk}/summary.json"),
+        ("--no-results", "--out", "json={disk}/out.json"),
+        ("--no-results", "--out", "csv={disk}/out.csv"),
+        ("--results", "{disk}/results"),
+    ],
+    ids=["summary-export", "json", "csv", "results"],
+)
+def test_a_read_only_path_is_refused_before_any_load(tmp_path: Path, args: tuple[str, ...]) -> None:
+    res = _run_on_tmpfs(tmp_path, "ro,size=1m", *(a.format(disk=tmp_path / "disk") for a in args))
+    log = res.stdout + res.stderr
+    assert res.returncode == 255, log  # k6's code for an output file it cannot open
+    assert "Read-only file system" in log and "choose a writable path" in log, log
+    assert "iteration" not in res.stdout and "Traceback" not in log, log  # no load ran
+
+
+@needs_mounts
+def test_full_disks_lose_points_not_the_summary(tmp_path: Path) -> None:
+    res = _run_on_tmpfs(
+        tmp_path,
+        "size=1m",
+        *("--results", str(tmp_path / "disk"), "-e", f"FILL={tmp_path / 'disk'}"),
+        *("--out", "json=/dev/full", "--out", "csv=/dev/full", "--summary-export", "/dev/full"),
+    )
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log  # as k6: lost result files are logged, the verdict stands
+    assert "TOTAL RESULTS" in res.stdout and "Traceback" not in log, log
+    for name in ("json", "csv"):
+        lost = re.search(
+            rf"output {name} \(/dev/full\): (\d+) points produced, 0 delivered, (\d+) dropped", log
+        )
+        assert lost and lost[1] == lost[2] != "0", log
+        assert f"--out {name}=/dev/full: write failed: No space left on device" in log
+    lost = re.search(r"output results \(.*\): (\d+) points produced, (\d+) delivered, (\d+) dropped", log)
+    assert lost and int(lost[3]) > 0 and int(lost[1]) == int(lost[2]) + int(lost[3]), log
+    assert "database or disk is full" in log, log
+    assert "failed to handle the end-of-test summary: could not save '/dev/full'" in log, log
+    assert "rejected a batch" not in log, log

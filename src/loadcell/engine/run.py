@@ -48,6 +48,7 @@ from loadcell.metrics.engine import MetricsEngine, Source
 from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.output.files import require_writable
 from loadcell.report.recorder import ResultsRecorder
 
 log = logging.getLogger("loadcell")
@@ -154,8 +155,15 @@ class TestRun:
             str(Path(self.settings.results_dir) / self.settings.test_id) if self.settings.results_dir else ""
         )
         info = RunInfo(self.settings.test_id, str(self.script.path), results, opts.thresholds)
-        for output in self.outputs:
-            await output.start(info)
+        if self.settings.summary_export:
+            require_writable(self.settings.summary_export, "--summary-export")
+        for index, output in enumerate(self.outputs):
+            try:
+                await output.start(info)
+            except LoadcellError:  # a file it cannot open: refused before any load, as k6 does
+                for started in self.outputs[:index]:
+                    await started.stop()
+                raise
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
@@ -505,7 +513,8 @@ class TestRun:
                     "".join(traceback.format_exception(exc)).rstrip(),
                 )
                 handler = None
-        # Files first: a closed stdout (`| head`) must not cost the export or the results folder.
+        # Files first: a closed stdout (`| head`) must not cost the export or the results folder. A file
+        # that cannot be written (a full disk) is logged, as k6 does; the summary is printed anyway.
         to_print: list[str] = []
         for target, content in (produced or {}).items():
             text = content if isinstance(content, str) else json.dumps(content, indent=2)
@@ -514,13 +523,10 @@ class TestRun:
             elif target == "stderr":
                 sys.stderr.write(text if text.endswith("\n") else text + "\n")
             else:
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
-                Path(target).write_text(text)
+                _save_summary(target, text)
         export = export_json(data)
         if self.settings.summary_export:
-            path = Path(self.settings.summary_export)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(export, indent=4))
+            _save_summary(self.settings.summary_export, json.dumps(export, indent=4))
         report = None
         if self.recorder is not None:
             report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
@@ -531,6 +537,8 @@ class TestRun:
                 self.print(text)
         except BrokenPipeError:  # the reader went away; what is left goes nowhere, quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if self.recorder is not None and self.recorder.stats.dropped:  # the results folder lost rows
+            user_outputs[self.recorder.description()] = self.recorder.stats
         for name, stats in user_outputs.items():
             line = (
                 f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
@@ -541,6 +549,16 @@ class TestRun:
             (log.error if stats.dropped else log.info)(line)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
+
+
+def _save_summary(target: str, text: str) -> None:
+    """One end-of-test file (the export, a handle_summary() file); a failure is logged, as k6 logs
+    "failed to handle the end-of-test summary", and costs neither the summary nor the exit code."""
+    try:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text)
+    except OSError as exc:
+        log.error("failed to handle the end-of-test summary: could not save %r: %s", target, exc)
 
 
 class LoadcellSetupTimeout(LoadcellError):

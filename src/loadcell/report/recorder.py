@@ -6,8 +6,11 @@ nothing extra to ship from workers; a crash mid-run still leaves every closed se
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,9 @@ from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
 from loadcell.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.output.files import unwritable
+
+log = logging.getLogger("loadcell")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT);
@@ -67,14 +73,19 @@ class ResultsRecorder(Output):
 
     async def start(self, info: RunInfo) -> None:
         self.folder = Path(self.arg)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.folder / "metrics.sqlite")
-        self.db.executescript(SCHEMA)
-        self.db.executemany(
-            "INSERT OR REPLACE INTO run VALUES (?, ?)",
-            [("test_id", info.test_id), ("script", info.script)],
-        )
-        self.db.commit()
+        self.failed: str | None = None  # why the database took no more rows
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.folder / "metrics.sqlite")
+            self.db.executescript(SCHEMA)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO run VALUES (?, ?)",
+                [("test_id", info.test_id), ("script", info.script)],
+            )
+            self.db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            error = exc if isinstance(exc, OSError) else OSError(str(exc))
+            raise unwritable(self.arg, "the results folder (--results DIR, or --no-results)", error) from None
         self.open: dict[int, dict[int, Sink]] = {}
         # (name, method, status) -> [duration trend, failed rate]
         self.endpoints: dict[tuple[str, str, str], list[Sink]] = {}
@@ -107,10 +118,28 @@ class ResultsRecorder(Output):
             return
         metrics = self.registry.metrics
         rows = [_row(s, metrics[mid].name, sink) for s in closed for mid, sink in self.open.pop(s).items()]
-        self.db.executemany("INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        self.db.commit()
         self.stats.produced += len(rows)
-        self.stats.delivered += len(rows)
+        if self._store("INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows):
+            self.stats.delivered += len(rows)
+        else:
+            self.stats.dropped += len(rows)
+            reason = f"not stored: {self.failed}"
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + len(rows)
+
+    def _store(self, statement: str, rows: list[tuple]) -> bool:
+        """Insert and commit; False once the database has failed (a full disk): the run goes on, the
+        rows are counted as dropped and the failure is logged once."""
+        if self.failed is None:
+            try:
+                self.db.executemany(statement, rows)
+                self.db.commit()
+                return True
+            except sqlite3.Error as exc:
+                self.failed = str(exc)
+                log.error("results: %s/metrics.sqlite takes no more rows: %s", self.folder, exc)
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.rollback()
+        return False
 
     async def stop(self) -> OutputStats:
         self._write(2**62)
@@ -131,24 +160,32 @@ class ResultsRecorder(Output):
                     trend.stat("max"),
                 )
             )
-        self.db.executemany("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        self.db.commit()
+        self._store("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         return self.stats
 
     def finalize(
         self, summary_data: dict[str, Any], summary_text: str, export: dict[str, Any], exit_code: int
-    ) -> Path:
-        """Write the summary files and the HTML report once the run's outcome is known."""
+    ) -> Path | None:
+        """Write the summary files and the HTML report once the run's outcome is known; each that
+        cannot be written (a full disk) is logged and skipped. The report's path, if it was written."""
         from loadcell.report.html import render_report
 
-        (self.folder / "summary.json").write_text(json.dumps(export, indent=2))
-        (self.folder / "summary.txt").write_text(summary_text.lstrip("\n"))
-        self.db.executemany(
+        self._save("summary.json", lambda: json.dumps(export, indent=2))
+        self._save("summary.txt", lambda: summary_text.lstrip("\n"))
+        self._store(
             "INSERT OR REPLACE INTO run VALUES (?, ?)",
             [("exit_code", str(exit_code)), ("summary", json.dumps(summary_data, default=str))],
         )
-        self.db.commit()
-        report = self.folder / "report.html"
-        report.write_text(render_report(self.db, summary_data, exit_code))
-        self.db.close()
+        report = self._save("report.html", lambda: render_report(self.db, summary_data, exit_code))
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
         return report
+
+    def _save(self, name: str, render: Callable[[], str]) -> Path | None:
+        path = self.folder / name
+        try:
+            path.write_text(render())
+        except (OSError, sqlite3.Error) as exc:
+            log.error("results: could not write %s: %s", path, exc)
+            return None
+        return path
