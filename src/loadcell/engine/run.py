@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadcell import masking
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
 from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
@@ -107,6 +108,7 @@ class TestRun:
         self.settings = settings
         self.print = printer
         self.ctx = RunContext(env={**os.environ, **settings.env})
+        masking.configure(self.ctx.env)  # what this run must never write (the CLI's list, or a test's)
         set_context(self.ctx)
         self.script: Script | None = None
         self.resolved: Resolved | None = None
@@ -487,13 +489,17 @@ class TestRun:
             extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
         if self.ctx.errors:
             extra["iteration_errors"] = dict(self.ctx.errors)
-        data = build_summary_data(
-            self.engine,
-            elapsed,
-            opts.summaryTrendStats,
-            opts.summaryTimeUnit,  # type: ignore[arg-type]
-            self.setup_data,
-            extra,
+        # Everything at the end (the printed summary, the export, handle_summary(), the results folder)
+        # is made from this data: masked once here, a secret in an error or in setup()'s data stays out.
+        data = masking.current().mask_data(
+            build_summary_data(
+                self.engine,
+                elapsed,
+                opts.summaryTrendStats,
+                opts.summaryTimeUnit,  # type: ignore[arg-type]
+                self.setup_data,
+                extra,
+            )
         )
         result.summary_data = data
         result.summary_text = render_summary(
