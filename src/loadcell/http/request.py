@@ -36,14 +36,15 @@ def head_error(method: str, headers: Mapping[str, Any] | Iterable[tuple[str, Any
         return f"net/http: invalid method {go_quote(method)}"
     if not headers:
         return None
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    items = headers.items() if type(headers) is dict or isinstance(headers, Mapping) else headers
     for name, value in items:
         if name not in _checked_names:
             if not isinstance(name, str) or not _TOKEN.fullmatch(name):
                 return f"net/http: invalid header field name {go_quote(str(name))}"
             if len(_checked_names) < 10_000:
                 _checked_names.add(name)
-        if _CONTROL.search(value if isinstance(value, str) else str(value)):
+        text = value if isinstance(value, str) else str(value)
+        if not text.isprintable() and _CONTROL.search(text):  # isprintable(): the fast common case
             return f"net/http: invalid header field value for {go_quote(name)}"
     return None
 
