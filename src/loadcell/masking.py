@@ -27,9 +27,9 @@ _MIN_FOUND = 6
 
 def _looks_secret(name: str) -> bool:
     """ALBERT_TOKEN, ALBERT_CLIENT_SECRET, K6_INFLUXDB_PASSWORD, DB_PASS, API_KEY, APIKEY: by the parts
-    of the name, so KEYBOARD_LAYOUT or MONKEYPATCH do not count."""
+    of the name, so KEYBOARD_LAYOUT, MONKEYPATCH or PWD (the working directory) do not count."""
     for part in name.upper().split("_"):
-        if part in ("PASS", "PWD") or part.endswith("KEY") or any(hint in part for hint in _HINTS):
+        if part == "PASS" or part.endswith("KEY") or any(hint in part for hint in _HINTS):
             return True
     return False
 

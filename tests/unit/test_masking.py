@@ -18,6 +18,8 @@ def test_credential_variables_marked_names_and_url_passwords_are_secrets() -> No
         "KEYBOARD_LAYOUT": "us-international",  # not a credential by its name
         "SHORT_TOKEN": "1",  # too short to mask without garbling ordinary text
         "HOME": "/root",
+        "PWD": "/work/project",  # the working directory, not a password
+        "OLDPWD": "/work/elsewhere",
     }
     found = secret_values(env)
     assert set(found) == {
