@@ -185,13 +185,19 @@ def test_a_read_only_path_is_refused_before_any_load(tmp_path: Path, args: tuple
     assert "iteration" not in res.stdout and "Traceback" not in log, log  # no load ran
 
 
-@needs_mounts
-def test_full_disks_lose_points_not_the_summary(tmp_path: Path) -> None:
-    res = _run_on_tmpfs(
-        tmp_path,
-        "size=1m",
-        *("--results", str(tmp_path / "disk"), "-e", f"FILL={tmp_path / 'disk'}"),
-        *("--out", "json=/dev/full", "--out", "csv=/dev/full", "--summary-export", "/dev/full"),
+def test_full_disks_under_outputs_and_the_export_lose_points_not_the_summary(tmp_path: Path) -> None:
+    script = write_script(tmp_path, DISK_SCRIPT)
+    res = subprocess.run(
+        [
+            *LOADCELL,
+            *("run", "--no-results", str(script), "--summary-export", "/dev/full"),
+            *("--out", "json=/dev/full", "--out", "csv=/dev/full"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     log = res.stdout + res.stderr
     assert res.returncode == 0, log  # as k6: lost result files are logged, the verdict stands
@@ -202,8 +208,18 @@ def test_full_disks_lose_points_not_the_summary(tmp_path: Path) -> None:
         )
         assert lost and lost[1] == lost[2] != "0", log
         assert f"--out {name}=/dev/full: write failed: No space left on device" in log
+    assert "failed to handle the end-of-test summary: could not save '/dev/full'" in log, log
+    assert "rejected a batch" not in log, log
+
+
+@needs_mounts
+def test_a_full_results_disk_loses_rows_not_the_summary(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    res = _run_on_tmpfs(tmp_path, "size=1m", "--results", str(disk), "-e", f"FILL={disk}")
+    log = res.stdout + res.stderr
+    assert res.returncode == 0, log
+    assert "TOTAL RESULTS" in res.stdout and "Traceback" not in log, log
     lost = re.search(r"output results \(.*\): (\d+) points produced, (\d+) delivered, (\d+) dropped", log)
     assert lost and int(lost[3]) > 0 and int(lost[1]) == int(lost[2]) + int(lost[3]), log
     assert "database or disk is full" in log, log
-    assert "failed to handle the end-of-test summary: could not save '/dev/full'" in log, log
-    assert "rejected a batch" not in log, log
+    assert re.search(r"results: could not write .*summary.json: .*No space left on device", log), log
