@@ -16,6 +16,7 @@ class ExitCode:
     SCRIPT_EXCEPTION = 107
     SCRIPT_ABORTED = 108
     MARKED_AS_FAILED = 110
+    UNCODED = 255  # k6's -1: an error with no code of its own, e.g. an output that cannot open its file
 
 
 class LoadcellError(Exception):
@@ -40,3 +41,10 @@ class ScriptAbortedError(LoadcellError):
     """Raised by abort(): stops the whole test (k6's exec.test.abort())."""
 
     exit_code = ExitCode.SCRIPT_ABORTED
+
+
+class ResultPathError(LoadcellError):
+    """A result file or folder cannot be written: refused before any load, as k6 refuses an output
+    file it cannot open."""
+
+    exit_code = ExitCode.UNCODED

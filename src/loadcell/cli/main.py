@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from loadcell import masking
 from loadcell.cli.logs import setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
@@ -167,6 +168,15 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--no-results", is_flag=True, help="do not write a results folder")
 @click.option("-v", "--verbose", is_flag=True, help="debug logs")
 @click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="NAME",
+    help="mask the value of environment variable NAME in everything written (repeatable; also"
+    f" {masking.MARK_ENV}=NAME,NAME); credential variables (*TOKEN*, *SECRET*, *PASSWORD*...)"
+    " are masked anyway",
+)
+@click.option(
     "-w",
     "--workers",
     type=click.IntRange(min=1),
@@ -205,6 +215,7 @@ def run(
     agents_timeout: float,
     results_dir: str,
     no_results: bool,
+    secrets: tuple[str, ...],
     **kw: Any,
 ) -> None:
     """Run a test script (k6 run)."""
@@ -213,7 +224,13 @@ def run(
 
     cli_env = _kv(kw.get("env") or (), "--env")
     env = {**_env_file(), **cli_env}
-    setup_logging(verbose, {**env})
+    if secrets:  # workers and agents learn the marked names with the environment they are sent
+        marked = ",".join(
+            filter(None, [os.environ.get(masking.MARK_ENV), env.get(masking.MARK_ENV), *secrets])
+        )
+        env[masking.MARK_ENV] = cli_env[masking.MARK_ENV] = marked
+    masking.configure({**os.environ, **env})
+    setup_logging(verbose)
     settings = RunSettings(
         script=script,
         cli_options=_cli_options(kw),
@@ -265,7 +282,8 @@ def inspect(script: str, **kw: Any) -> None:
     from loadcell.engine.run import RunSettings, TestRun
 
     env = {**_env_file(), **_kv(kw.get("env") or (), "--env")}
-    setup_logging(False, env)
+    masking.configure({**os.environ, **env})
+    setup_logging(False)
     test = TestRun(RunSettings(script=script, cli_options=_cli_options(kw), env=env))
     resolved = test.prepare()
     out = {
@@ -292,7 +310,8 @@ def agent(coordinator: str, connect_timeout: float, verbose: bool) -> None:
     from loadcell.engine.worker import agent as run_agent
 
     env = {**os.environ, **_env_file()}
-    setup_logging(verbose, env)
+    masking.configure(env)
+    setup_logging(verbose)
     host, port = parse_address(coordinator, "--coordinator")
     token = require_token(env)
     sys.exit(_run_loop(run_agent(host, port, token, connect_timeout, env)))
@@ -330,7 +349,7 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except LoadcellError as exc:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        message = str(exc).replace('"', '\\"')
+        message = masking.current().mask(str(exc)).replace('"', '\\"')
         click.echo(f'time="{stamp}" level=error msg="{message}"', err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loadcell import masking
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
 from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
@@ -48,6 +49,7 @@ from loadcell.metrics.engine import MetricsEngine, Source
 from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.output.files import require_writable
 from loadcell.report.recorder import ResultsRecorder
 
 if TYPE_CHECKING:  # the dashboard (and aiohttp) is imported only when asked for
@@ -110,6 +112,7 @@ class TestRun:
         self.settings = settings
         self.print = printer
         self.ctx = RunContext(env={**os.environ, **settings.env})
+        masking.configure(self.ctx.env)  # what this run must never write (the CLI's list, or a test's)
         set_context(self.ctx)
         self.script: Script | None = None
         self.resolved: Resolved | None = None
@@ -148,6 +151,10 @@ class TestRun:
         assert self.resolved is not None and self.engine is not None and self.script is not None
         loop = asyncio.get_running_loop()
         ctx, engine, opts = self.ctx, self.engine, self.resolved.options
+        pool = VUPool(ctx)
+        state = ExecutionState(ctx, pool, self.functions)
+        self.state = state
+        self._install_signals(loop)  # from here on a Ctrl-C stops the run and still gets its summary
         self.outputs = make_outputs(self) if make_outputs else []
         self.recorder: ResultsRecorder | None = None
         if self.settings.results_dir is not None:
@@ -158,6 +165,8 @@ class TestRun:
             str(Path(self.settings.results_dir) / self.settings.test_id) if self.settings.results_dir else ""
         )
         info = RunInfo(self.settings.test_id, str(self.script.path), results, opts.thresholds)
+        if self.settings.summary_export:
+            require_writable(self.settings.summary_export, "--summary-export")
         for started, output in enumerate(self.outputs):
             try:
                 await output.start(info)
@@ -173,14 +182,10 @@ class TestRun:
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
-        pool = VUPool(ctx)
-        state = ExecutionState(ctx, pool, self.functions)
-        self.state = state
         self.scheduler = Scheduler(self.resolved.scenarios, state)
         self.workers_note = ""
         if self.settings.workers <= 0:
             self.settings.workers, self.workers_note = auto_workers(self.scheduler, usable_cores())
-        self._install_signals(loop)
         self.print_header()
         try:
             await self._prepare_workers()
@@ -208,8 +213,14 @@ class TestRun:
         exit_code = ExitCode.OK
         setup_ok = False
         try:
-            setup_ok = await self._setup(opts.setupTimeout)
-            await self._run_scenarios()
+            # A stop before the start (Ctrl-C while workers import the script or setup() runs) skips
+            # what has not begun, as k6: no setup() after it, no VU started after it.
+            if not state.hard_stop.is_set():
+                setup_ok = await self._setup(opts.setupTimeout)
+            if not state.hard_stop.is_set():
+                await self._run_scenarios()
+            elif self.worker_pool is not None:
+                await self.worker_pool.dismiss()
         except LoadcellError as exc:
             exit_code = exc.exit_code
             self._log_abort(exc)
@@ -511,13 +522,17 @@ class TestRun:
             extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
         if self.ctx.errors:
             extra["iteration_errors"] = dict(self.ctx.errors)
-        data = build_summary_data(
-            self.engine,
-            elapsed,
-            opts.summaryTrendStats,
-            opts.summaryTimeUnit,  # type: ignore[arg-type]
-            self.setup_data,
-            extra,
+        # Everything at the end (the printed summary, the export, handle_summary(), the results folder)
+        # is made from this data: masked once here, a secret in an error or in setup()'s data stays out.
+        data = masking.current().mask_data(
+            build_summary_data(
+                self.engine,
+                elapsed,
+                opts.summaryTrendStats,
+                opts.summaryTimeUnit,  # type: ignore[arg-type]
+                self.setup_data,
+                extra,
+            )
         )
         result.summary_data = data
         result.summary_text = render_summary(
@@ -537,7 +552,8 @@ class TestRun:
                     "".join(traceback.format_exception(exc)).rstrip(),
                 )
                 handler = None
-        # Files first: a closed stdout (`| head`) must not cost the export or the results folder.
+        # Files first: a closed stdout (`| head`) must not cost the export or the results folder. A file
+        # that cannot be written (a full disk) is logged, as k6 does; the summary is printed anyway.
         to_print: list[str] = []
         for target, content in (produced or {}).items():
             text = content if isinstance(content, str) else json.dumps(content, indent=2)
@@ -546,13 +562,10 @@ class TestRun:
             elif target == "stderr":
                 sys.stderr.write(text if text.endswith("\n") else text + "\n")
             else:
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
-                Path(target).write_text(text)
+                _save_summary(target, text)
         export = export_json(data)
         if self.settings.summary_export:
-            path = Path(self.settings.summary_export)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(export, indent=4))
+            _save_summary(self.settings.summary_export, json.dumps(export, indent=4))
         report = None
         if self.recorder is not None:
             report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
@@ -568,6 +581,8 @@ class TestRun:
                 self.print(text)
         except BrokenPipeError:  # the reader went away; what is left goes nowhere, quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if self.recorder is not None and self.recorder.stats.dropped:  # the results folder lost rows
+            user_outputs[self.recorder.description()] = self.recorder.stats
         for name, stats in user_outputs.items():
             line = (
                 f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
@@ -580,6 +595,16 @@ class TestRun:
             (log.error if stats.dropped or stats.unknown else log.info)(line)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
+
+
+def _save_summary(target: str, text: str) -> None:
+    """One end-of-test file (the export, a handle_summary() file); a failure is logged, as k6 logs
+    "failed to handle the end-of-test summary", and costs neither the summary nor the exit code."""
+    try:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text)
+    except OSError as exc:
+        log.error("failed to handle the end-of-test summary: could not save %r: %s", target, exc)
 
 
 class LoadcellSetupTimeout(LoadcellError):

@@ -9,9 +9,12 @@ requests per status and per error_code (the report's charts), whole-run aggregat
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,9 @@ from loadcell.metrics.histogram import GAMMA
 from loadcell.metrics.registry import MetricType
 from loadcell.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.output.files import unwritable
+
+log = logging.getLogger("loadcell")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT);
@@ -100,14 +106,19 @@ class ResultsRecorder(Output):
 
     async def start(self, info: RunInfo) -> None:
         self.folder = Path(self.arg)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.folder / "metrics.sqlite")
-        self.db.executescript(SCHEMA)
-        self.db.executemany(
-            "INSERT OR REPLACE INTO run VALUES (?, ?)",
-            [("test_id", info.test_id), ("script", info.script)],
-        )
-        self.db.commit()
+        self.failed: str | None = None  # why the database took no more rows
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.folder / "metrics.sqlite")
+            self.db.executescript(SCHEMA)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO run VALUES (?, ?)",
+                [("test_id", info.test_id), ("script", info.script)],
+            )
+            self.db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            error = exc if isinstance(exc, OSError) else OSError(str(exc))
+            raise unwritable(self.arg, "the results folder (--results DIR, or --no-results)", error) from None
         self.open: dict[int, dict[int, Sink]] = {}
         self.open_tagged: dict[int, dict[TaggedKey, Sink]] = {}
         self.totals: dict[int, Sink] = {}
@@ -162,11 +173,31 @@ class ResultsRecorder(Output):
             for s in closed
             for (metric, tag, value), sink in self.open_tagged.pop(s, {}).items()
         ]
-        self.db.executemany("INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        self.db.executemany("INSERT OR REPLACE INTO tagged VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tagged)
-        self.db.commit()
-        self.stats.produced += len(rows) + len(tagged)
-        self.stats.delivered += len(rows) + len(tagged)
+        count = len(rows) + len(tagged)
+        self.stats.produced += count
+        if self._store(
+            "INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+        ) and self._store("INSERT OR REPLACE INTO tagged VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tagged):
+            self.stats.delivered += count
+        else:
+            self.stats.dropped += count
+            reason = f"not stored: {self.failed}"
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + count
+
+    def _store(self, statement: str, rows: list[tuple]) -> bool:
+        """Insert and commit; False once the database has failed (a full disk): the run goes on, the
+        rows are counted as dropped and the failure is logged once."""
+        if self.failed is None:
+            try:
+                self.db.executemany(statement, rows)
+                self.db.commit()
+                return True
+            except sqlite3.Error as exc:
+                self.failed = str(exc)
+                log.error("results: %s/metrics.sqlite takes no more rows: %s", self.folder, exc)
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.rollback()
+        return False
 
     def histogram(self, metric: str = "http_req_duration") -> list[tuple[float, float, int]]:
         """(low, high, count) bins of the whole run's values so far, ten per decade; zeros in (0, 0)."""
@@ -207,36 +238,42 @@ class ResultsRecorder(Output):
                     trend.stat("max"),
                 )
             )
-        self.db.executemany("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        self._store("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         metrics = self.registry.metrics
         aggregates = [
             (metrics[mid].name, "", "", *_row(0, "", sink)[2:]) for mid, sink in self.totals.items()
         ]
         aggregates += [(m, t, v, *_row(0, "", sink)[2:]) for (m, t, v), sink in self.tagged_totals.items()]
-        self.db.executemany(
-            "INSERT OR REPLACE INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", aggregates
-        )
-        self.db.executemany(
+        self._store("INSERT OR REPLACE INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", aggregates)
+        self._store(
             "INSERT INTO histogram VALUES (?,?,?,?)",
             [("http_req_duration", lo, hi, n) for lo, hi, n in self.histogram()],
         )
-        self.db.commit()
         return self.stats
 
     def finalize(
         self, summary_data: dict[str, Any], summary_text: str, export: dict[str, Any], exit_code: int
-    ) -> Path:
-        """Write the summary files and the HTML report once the run's outcome is known."""
+    ) -> Path | None:
+        """Write the summary files and the HTML report once the run's outcome is known; each that
+        cannot be written (a full disk) is logged and skipped. The report's path, if it was written."""
         from loadcell.report.html import render_report
 
-        (self.folder / "summary.json").write_text(json.dumps(export, indent=2))
-        (self.folder / "summary.txt").write_text(summary_text.lstrip("\n"))
-        self.db.executemany(
+        self._save("summary.json", lambda: json.dumps(export, indent=2))
+        self._save("summary.txt", lambda: summary_text.lstrip("\n"))
+        self._store(
             "INSERT OR REPLACE INTO run VALUES (?, ?)",
             [("exit_code", str(exit_code)), ("summary", json.dumps(summary_data, default=str))],
         )
-        self.db.commit()
-        report = self.folder / "report.html"
-        report.write_text(render_report(self.db, summary_data, exit_code))
-        self.db.close()
+        report = self._save("report.html", lambda: render_report(self.db, summary_data, exit_code))
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
         return report
+
+    def _save(self, name: str, render: Callable[[], str]) -> Path | None:
+        path = self.folder / name
+        try:
+            path.write_text(render())
+        except (OSError, sqlite3.Error) as exc:
+            log.error("results: could not write %s: %s", path, exc)
+            return None
+        return path
