@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's tests.support
 from tests.support.option_cases import (
@@ -28,6 +28,7 @@ from tests.support.option_cases import (
     batches,
     cli_outcome,
     free_form,
+    fuzz_settings,
     names_key,
     outcome,
     single_fault,
@@ -65,7 +66,7 @@ class Tally:
         print(f"{title}: {total} cases, " + ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items())))
         for kind, count in self.defects.most_common(15):
             print(f"    {count:6d}  {kind}")
-        for kind, shown in list(self.samples.items())[:8]:
+        for kind, shown in list(self.samples.items())[:12]:
             print(f"      e.g. {kind[:80]} <- {shown}")
 
 
@@ -74,13 +75,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=4000, help="cases per strategy")
     args = parser.parse_args()
     logging.getLogger("loadcell").disabled = True
-    run = settings(
-        max_examples=args.cases // BATCH,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    run = fuzz_settings(args.cases // BATCH)
     faults, free, cli = Tally(), Tally(), Tally()
 
     @run

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from loadcell.config.resolve import resolve
@@ -303,6 +304,17 @@ def cli_args(values: dict[str, str]) -> list[str]:
 
 def batches(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
     return st.lists(strategy, min_size=BATCH, max_size=BATCH)
+
+
+def fuzz_settings(examples: int) -> settings:
+    """Derandomized (CI sees the same cases every run), no deadline: hangs are timed by `outcome`."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 # --- the validation path -------------------------------------------------------------------------

@@ -150,6 +150,10 @@ def _arrivals(**fields: object) -> dict:
             "target for stage 1 exceeds max limit of 100000000",
         ),
         (_scenario(vus=10**9), "the number of VUs exceeds max limit of 100000000"),
+        (
+            {"stages": [{"duration": "2s", "target": 1}, {"duration": "-1s", "target": 2}]},
+            "stage 2 can't be negative",
+        ),
         (_arrivals(preAllocatedVUs=10**12), "maxVUs exceeds max limit of 100000000"),
         ({"summaryTrendStats": ["p(N)"]}, "summaryTrendStats: 'p(N)' is not a valid stat"),
     ],

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from loadcell.config.values import show
@@ -31,20 +31,11 @@ from tests.support.option_cases import (
     batches,
     cli_outcome,
     free_form,
+    fuzz_settings,
     names_key,
     outcome,
     single_fault,
 )
-
-
-def fuzz(examples: int) -> Any:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +50,7 @@ def quiet() -> Iterator[None]:
 def test_one_hostile_value_in_a_valid_config_is_refused_naming_its_key() -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(400)
+    @fuzz_settings(400)
     @given(batches(single_fault()))
     def check(cases: list[Case]) -> None:
         for case in cases:
@@ -77,7 +68,7 @@ def test_one_hostile_value_in_a_valid_config_is_refused_naming_its_key() -> None
 def test_any_mix_of_hostile_values_is_accepted_or_refused_with_104() -> None:
     seen: Counter[str] = Counter()
 
-    @fuzz(200)
+    @fuzz_settings(200)
     @given(batches(free_form()))
     def check(cases: list[dict[str, Any]]) -> None:
         for options in cases:
@@ -98,7 +89,7 @@ def test_threshold_entries_parse_or_are_refused_naming_the_metric() -> None:
     types = {m.name: m.type for m in REGISTRY.metrics}
     seen: Counter[str] = Counter()
 
-    @fuzz(300)
+    @fuzz_settings(300)
     @given(batches(st.tuples(st.sampled_from(METRICS), THRESHOLD_ENTRY)))
     def check(cases: list[tuple[str, Any]]) -> None:
         for metric, entry in cases:
@@ -119,7 +110,7 @@ def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
     script.write_text("options = {}\n\nasync def default(vu):\n    pass\n")
     seen: Counter[str] = Counter()
 
-    @fuzz(100)
+    @fuzz_settings(100)
     @given(batches(CLI_VALUES))
     def check(cases: list[dict[str, str]]) -> None:
         for values in cases:

@@ -37,6 +37,14 @@ class Stage(K6Model):
     target: Int64 = Field(ge=0)
 
 
+def _check_stages(stages: list[Stage]) -> None:
+    if not stages:
+        raise ValueError("at least one stage has to be specified")
+    for i, stage in enumerate(stages, 1):
+        if stage.duration < 0:
+            raise ValueError(f"the duration for stage {i} can't be negative")
+
+
 class _Scenario(K6Model):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     executor: str
@@ -141,8 +149,7 @@ class RampingVUs(_Scenario):
 
     @model_validator(mode="after")
     def _check(self) -> RampingVUs:
-        if not self.stages:
-            raise ValueError("at least one stage has to be specified")
+        _check_stages(self.stages)
         _vus_limit("the startVUs", self.startVUs)
         for i, stage in enumerate(self.stages, 1):
             _vus_limit(f"target for stage {i}", stage.target)
@@ -201,8 +208,7 @@ class RampingArrivalRate(_Scenario):
 
     @model_validator(mode="after")
     def _check(self) -> RampingArrivalRate:
-        if not self.stages:
-            raise ValueError("at least one stage has to be specified")
+        _check_stages(self.stages)
         if self.timeUnit <= 0:
             raise ValueError("the timeUnit must be more than 0")
         if self.preAllocatedVUs < 0:
