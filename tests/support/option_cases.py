@@ -65,6 +65,10 @@ TOP_KEYS = [
     "rps",
     "minIterationDuration",
     "discardResponseBodies",
+    "tlsVersion",
+    "tlsCipherSuites",
+    "tlsAuth",
+    "noHTTP2",
 ]
 SCENARIO_KEYS = [
     "executor",
@@ -350,8 +354,7 @@ async def _noop(vu: Any) -> None:
 def validate(options: Any, cli: dict[str, Any] | None = None) -> None:
     """Everything between `options` and the first VU: resolve, thresholds, planning (1 and 2 workers)."""
     resolved = resolve(options, cli or {})
-    ctx = RunContext(env={})
-    ctx.configure(resolved.options)
+    ctx = RunContext(env={})  # not configured: that loads TLS contexts (~50 ms), all checked by resolve
     parse_thresholds(resolved.options.thresholds, {m.name: m.type for m in REGISTRY.metrics})
     functions = {cfg.exec: _noop for cfg in resolved.scenarios.values()}
     for segment in (ExecutionTuple("0:1", "0,1"), ExecutionTuple("0:1/2", "0,1/2,1")):

@@ -48,9 +48,10 @@ class TestOptions(K6Model):
     teardownTimeout: Duration = 60.0
     insecureSkipTLSVerify: Bool = False
     # k6's TLS options, checked by loadcell.http.tls.parse_settings; tlsCABundle and noHTTP2 are loadcell's.
-    tlsVersion: str | dict[str, Any] | None = None
-    tlsCipherSuites: list[Any] | None = None
-    tlsAuth: list[Any] | None = None
+    # Typed as k6 decodes them, so that only strings reach the checks there.
+    tlsVersion: str | dict[str, str] | None = None
+    tlsCipherSuites: list[str] | None = None
+    tlsAuth: list[dict[str, Any]] | None = None
     tlsCABundle: str | None = None
     noHTTP2: Bool = False
     noSetup: Bool = False
