@@ -1,9 +1,10 @@
 """Property-based: hostile option dicts, threshold strings and CLI values never crash or hang the
 validation path; each rejection is k6's 104 with a message naming the key.
 
-About 10,000 generated cases in all, ten to a hypothesis example (the engine's per-example cost
-is most of the time otherwise), derandomized so CI sees the same cases every run. Before these
-fixes the same strategies crashed 1 case in 3 (bench/fuzz_validation.py counts them).
+10,600 generated cases in all (4,000 single faults, 2,000 free mixes, 4,000 threshold entries, 600
+CLI flag sets), ten to a hypothesis example (the engine's per-example cost is most of the time
+otherwise), derandomized so CI sees the same cases every run. bench/fuzz_validation.py counts
+the outcomes of the same strategies on any checkout (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def test_threshold_entries_parse_or_are_refused_naming_the_metric() -> None:
     types = {m.name: m.type for m in REGISTRY.metrics}
     seen: Counter[str] = Counter()
 
-    @fuzz_settings(300)
+    @fuzz_settings(400)
     @given(batches(st.tuples(st.sampled_from(METRICS), THRESHOLD_ENTRY)))
     def check(cases: list[tuple[str, Any]]) -> None:
         for metric, entry in cases:
@@ -101,7 +102,7 @@ def test_threshold_entries_parse_or_are_refused_naming_the_metric() -> None:
                 assert metric in str(exc) and exc.exit_code == 104, (str(exc), show(entry))
 
     check()
-    assert sum(seen.values()) >= 3000 and seen["accepted"] > 0 and seen["rejected"] > 0, seen
+    assert sum(seen.values()) >= 4000 and seen["accepted"] > 0 and seen["rejected"] > 0, seen
 
 
 def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
     script.write_text("options = {}\n\nasync def default(vu):\n    pass\n")
     seen: Counter[str] = Counter()
 
-    @fuzz_settings(100)
+    @fuzz_settings(60)
     @given(batches(CLI_VALUES))
     def check(cases: list[dict[str, str]]) -> None:
         for values in cases:
@@ -123,4 +124,4 @@ def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
                 assert any(names_key(result.message, key) for key in named), (result.message, values)
 
     check()
-    assert sum(seen.values()) >= 1000 and seen["accepted"] > 0 and seen["rejected"] > 0, seen
+    assert sum(seen.values()) >= 600 and seen["accepted"] > 0 and seen["rejected"] > 0, seen
