@@ -1,8 +1,8 @@
 """Property-based: hostile option dicts, threshold strings and CLI values never crash or hang the
 validation path; each rejection is k6's 104 with a message naming the key.
 
-10,600 generated cases in all (4,000 single faults, 2,000 free mixes, 4,000 threshold entries, 600
-CLI flag sets), ten to a hypothesis example (the engine's per-example cost is most of the time
+10,250 generated cases in all (4,000 single faults, 2,000 free mixes, 4,000 threshold entries, 250
+CLI flag sets: each accepted one loads TLS contexts, ~50 ms), ten to a hypothesis example (the engine's per-example cost is most of the time
 otherwise), derandomized so CI sees the same cases every run. bench/fuzz_validation.py counts
 the outcomes of the same strategies on any checkout (docs/benchmarks.md).
 """
@@ -111,7 +111,7 @@ def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
     script.write_text("options = {}\n\nasync def default(vu):\n    pass\n")
     seen: Counter[str] = Counter()
 
-    @fuzz_settings(60)
+    @fuzz_settings(25)
     @given(batches(CLI_VALUES))
     def check(cases: list[dict[str, str]]) -> None:
         for values in cases:
@@ -124,4 +124,4 @@ def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
                 assert any(names_key(result.message, key) for key in named), (result.message, values)
 
     check()
-    assert sum(seen.values()) >= 600 and seen["accepted"] > 0 and seen["rejected"] > 0, seen
+    assert sum(seen.values()) >= 250 and seen["accepted"] > 0 and seen["rejected"] > 0, seen
