@@ -1,10 +1,11 @@
 """Property-based: hostile option dicts, threshold strings and CLI values never crash or hang the
 validation path; each rejection is k6's 104 with a message naming the key.
 
-10,250 generated cases in all (4,000 single faults, 2,000 free mixes, 4,000 threshold entries, 250
-CLI flag sets: each accepted one loads TLS contexts, ~50 ms), ten to a hypothesis example (the engine's per-example cost is most of the time
-otherwise), derandomized so CI sees the same cases every run. bench/fuzz_validation.py counts
-the outcomes of the same strategies on any checkout (docs/benchmarks.md).
+10,250 generated cases in all: 4,000 single faults, 2,000 free mixes, 4,000 threshold entries and
+250 CLI flag sets (each accepted one loads TLS contexts, ~50 ms). Ten cases go to a hypothesis
+example (the engine's per-example cost is most of the time otherwise), derandomized so CI sees the
+same cases every run. bench/fuzz_validation.py counts the outcomes of the same strategies on any
+checkout (docs/benchmarks.md).
 """
 
 from __future__ import annotations
