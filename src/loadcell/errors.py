@@ -16,6 +16,8 @@ class ExitCode:
     SCRIPT_EXCEPTION = 107
     SCRIPT_ABORTED = 108
     MARKED_AS_FAILED = 110
+    # k6 gives a bad command-line flag no code of its own: its process exits -1, seen as 255.
+    BAD_FLAG = 255
 
 
 class LoadcellError(Exception):
@@ -28,6 +30,12 @@ class InvalidConfigError(LoadcellError):
     """An option, scenario or threshold is wrong; the message names the key, the value and the fix."""
 
     exit_code = ExitCode.INVALID_CONFIG
+
+
+class FlagError(LoadcellError):
+    """A command-line flag's value is wrong (`-s 10x:5`); k6 exits 255 for these, not 104."""
+
+    exit_code = ExitCode.BAD_FLAG
 
 
 class ScriptError(LoadcellError):

@@ -12,12 +12,12 @@ from typing import Any
 
 import click
 
-from loadcell.cli.logs import setup_logging
+from loadcell.cli.logs import logfmt_value, setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
-from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
+from loadcell.errors import ExitCode, FlagError, InvalidConfigError, LoadcellError
 
 
 def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -98,7 +98,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
         try:
             parse_duration(kw["duration"])
         except ValueError as exc:
-            raise InvalidConfigError(f"--duration: {exc}") from None
+            raise FlagError(f"--duration: {exc}") from None
         opts["duration"] = kw["duration"]
     if kw.get("stages"):
         opts["stages"] = [parse_stage_flag(s) for s in kw["stages"]]
@@ -299,13 +299,15 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except LoadcellError as exc:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        message = str(exc).replace('"', '\\"')
-        click.echo(f'time="{stamp}" level=error msg="{message}"', err=True)
+        click.echo(f'time="{stamp}" level=error msg={logfmt_value(str(exc))}', err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(ExitCode.EXTERNAL_ABORT)
+    except click.UsageError as exc:  # an unknown flag or a flag's bad value (`-u abc`): 255, as k6
+        exc.show()
+        sys.exit(ExitCode.BAD_FLAG)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.INVALID_CONFIG)

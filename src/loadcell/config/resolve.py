@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from loadcell.config.durations import parse_duration
 from loadcell.config.options import Duration, ScenarioConfig, Stage, _explain, parse_scenario
-from loadcell.errors import InvalidConfigError
+from loadcell.errors import FlagError, InvalidConfigError
 from loadcell.metrics.sinks import is_valid_trend_stat
 
 log = logging.getLogger("loadcell")
@@ -188,4 +188,4 @@ def parse_stage_flag(text: str) -> dict[str, Any]:
         parse_duration(duration)
         return {"duration": duration, "target": int(target) if sep else 0}
     except ValueError as exc:
-        raise InvalidConfigError(f"--stage {text!r}: {exc}; use DURATION:TARGET, e.g. 30s:10") from None
+        raise FlagError(f"--stage {text!r}: {exc}; use DURATION:TARGET, e.g. 30s:10") from None

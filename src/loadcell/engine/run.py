@@ -158,7 +158,7 @@ class TestRun:
         pool = VUPool(ctx)
         state = ExecutionState(ctx, pool, self.functions)
         self.state = state
-        self.scheduler = Scheduler(self.resolved.scenarios, state)
+        self.scheduler = ctx.scheduler = Scheduler(self.resolved.scenarios, state)
         self.workers_note = ""
         if self.settings.workers <= 0:
             self.settings.workers, self.workers_note = auto_workers(self.scheduler, usable_cores())
@@ -458,7 +458,7 @@ class TestRun:
         self.print("\n".join(lines))
 
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
-        from loadcell.summary.data import build_summary_data
+        from loadcell.summary.data import build_summary_data, threshold_stats
         from loadcell.summary.export import export_json, go_numbers
         from loadcell.summary.text import render_summary
 
@@ -471,8 +471,6 @@ class TestRun:
         }
         if user_outputs:
             extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
-        if self.ctx.errors:
-            extra["iteration_errors"] = dict(self.ctx.errors)
         data = build_summary_data(
             self.engine,
             elapsed,
@@ -482,10 +480,12 @@ class TestRun:
             extra,
         )
         result.summary_data = data
+        observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
         result.summary_text = render_summary(
             data,
             full=self.settings.summary_mode == "full",
             check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
+            threshold_stats=observed,
         )
         handler = self.script.handle_summary  # type: ignore[union-attr]
         produced = None
@@ -517,7 +517,9 @@ class TestRun:
             path.write_text(json.dumps(export, indent=4))
         report = None
         if self.recorder is not None:
-            report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
+            report = self.recorder.finalize(
+                data, result.summary_text, export, result.exit_code, observed, dict(self.ctx.errors)
+            )
         if handler is None and not self.settings.no_summary:
             to_print.append(result.summary_text)
         try:

@@ -71,7 +71,13 @@ def _metric_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def render_report(db: sqlite3.Connection, data: dict[str, Any], exit_code: int) -> str:
+def render_report(
+    db: sqlite3.Connection,
+    data: dict[str, Any],
+    exit_code: int,
+    threshold_stats: dict[str, dict[str, float]],
+    errors: dict[str, int],
+) -> str:
     run = dict(db.execute("SELECT key, value FROM run").fetchall())
     endpoints = [
         dict(
@@ -85,7 +91,7 @@ def render_report(db: sqlite3.Connection, data: dict[str, Any], exit_code: int) 
     ]
     unit = data["options"].get("summaryTimeUnit") or None
     thresholds = [
-        {"metric": name, "source": src, "ok": res["ok"], "observed": threshold_value(metric, src, unit)}
+        {"metric": name, "source": src, "ok": res["ok"], "observed": threshold_value(metric, src, unit, threshold_stats.get(name))}
         for name, metric in sorted(data["metrics"].items())
         for src, res in metric.get("thresholds", {}).items()
     ]
@@ -100,7 +106,7 @@ def render_report(db: sqlite3.Connection, data: dict[str, Any], exit_code: int) 
         metrics=_metric_rows(data),
         endpoints=endpoints,
         charts=_charts(db),
-        errors=data.get("iteration_errors", {}),
+        errors=errors,
         outputs=data.get("outputs", {}),
         data_json=Markup(json.dumps(data, default=str).replace("</", "<\\/")),
     )

@@ -136,9 +136,16 @@ class ResultsRecorder(Output):
         return self.stats
 
     def finalize(
-        self, summary_data: dict[str, Any], summary_text: str, export: dict[str, Any], exit_code: int
+        self,
+        summary_data: dict[str, Any],
+        summary_text: str,
+        export: dict[str, Any],
+        exit_code: int,
+        threshold_stats: dict[str, dict[str, float]],
+        errors: dict[str, int],
     ) -> Path:
-        """Write the summary files and the HTML report once the run's outcome is known."""
+        """Write the summary files and the HTML report once the run's outcome is known.
+        `threshold_stats` and `errors` are not in k6's summary data, but the report shows them."""
         from loadcell.report.html import render_report
 
         (self.folder / "summary.json").write_text(json.dumps(export, indent=2))
@@ -149,6 +156,6 @@ class ResultsRecorder(Output):
         )
         self.db.commit()
         report = self.folder / "report.html"
-        report.write_text(render_report(self.db, summary_data, exit_code))
+        report.write_text(render_report(self.db, summary_data, exit_code, threshold_stats, errors))
         self.db.close()
         return report

@@ -6,6 +6,7 @@ doubles names), so that diffs against k6 output stay empty.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -135,11 +136,15 @@ def _metric_line(name: str, metric: dict[str, Any], info: _Info, indent: str) ->
     return head + " " + data
 
 
-def threshold_value(metric: dict[str, Any], source: str, time_unit: str | None) -> str:
+def threshold_value(
+    metric: dict[str, Any], source: str, time_unit: str | None, extra: dict[str, float] | None = None
+) -> str:
+    """The observed value beside a threshold; `extra`: trend stats outside summaryTrendStats."""
     agg = _AGG.split(source, maxsplit=1)[0].strip()
     values, t, c = metric["values"], metric["type"], metric["contains"]
     if t == "trend":
-        return f"{agg}={humanize_value(values.get(agg, 0.0), t, c, time_unit)}"
+        value = values[agg] if agg in values else (extra or {}).get(agg, 0.0)
+        return f"{agg}={humanize_value(value, t, c, time_unit)}"
     if t == "counter":
         if agg == "count":
             return f"{agg}={humanize_value(values['count'], t, c, time_unit)}"
@@ -149,7 +154,9 @@ def threshold_value(metric: dict[str, Any], source: str, time_unit: str | None) 
     return f"{agg}={humanize_value(values['rate'], t, c, time_unit)}"
 
 
-def _thresholds_section(metrics: dict[str, Any], time_unit: str | None) -> list[str]:
+def _thresholds_section(
+    metrics: dict[str, Any], time_unit: str | None, extra: dict[str, dict[str, float]]
+) -> list[str]:
     names = sorted((n for n, m in metrics.items() if m.get("thresholds")), key=_sort_key)
     lines: list[str] = []
     for name in names:
@@ -160,7 +167,7 @@ def _thresholds_section(metrics: dict[str, Any], time_unit: str | None) -> list[
         lines.append(indent + (name[len(parent) :] if nested else name))
         for source, result in metrics[name]["thresholds"].items():
             mark = "✓" if result["ok"] else "✗"
-            lines.append(f"{indent}{mark} '{source}' {threshold_value(metrics[name], source, time_unit)}")
+            lines.append(f"{indent}{mark} '{source}' {threshold_value(metrics[name], source, time_unit, extra.get(name))}")
         lines.append("\n")
     return lines
 
@@ -184,7 +191,7 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
     if order:  # k6 lists them as first run, across groups; the tree alone lists root checks first
         rank = {name: i for i, name in enumerate(dict.fromkeys(order))}
         checks.sort(key=lambda c: rank.get(c["name"], len(rank)))
-    if not checks:
+    if not checks and "checks" not in data["metrics"]:  # a `checks` threshold shows the block at zero
         return []
     passes = sum(c["passes"] for c in checks)
     fails = sum(c["fails"] for c in checks)
@@ -204,7 +211,7 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
         "checks_failed": {
             "type": "rate",
             "contains": "default",
-            "values": {"rate": fails / total if total else 0.0, "passes": fails, "fails": passes},
+            "values": {"rate": fails / total if total else math.nan, "passes": fails, "fails": passes},
         },
     }
     indent = "    "
@@ -223,14 +230,20 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
     return lines
 
 
-def render_summary(data: dict[str, Any], full: bool = False, check_order: list[str] | None = None) -> str:
+def render_summary(
+    data: dict[str, Any],
+    full: bool = False,
+    check_order: list[str] | None = None,
+    threshold_stats: dict[str, dict[str, float]] | None = None,
+) -> str:
     """The text k6 prints at the end of a run (compact mode by default). `check_order`: check names
-    in the order they first ran (the summary data's group tree does not keep it)."""
+    in the order they first ran (the summary data's group tree does not keep it); `threshold_stats`:
+    trend stats thresholds name outside summaryTrendStats (summary.data.threshold_stats)."""
     stats = data["options"]["summaryTrendStats"]
     time_unit = data["options"].get("summaryTimeUnit") or None
     metrics: dict[str, Any] = data["metrics"]
     sections: list[tuple[str, list[str]]] = []
-    threshold_lines = _thresholds_section(metrics, time_unit)
+    threshold_lines = _thresholds_section(metrics, time_unit, threshold_stats or {})
     if threshold_lines:
         sections.append(("THRESHOLDS", threshold_lines))
     shown = [
