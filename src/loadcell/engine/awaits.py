@@ -34,7 +34,9 @@ def _describe(name: str, where: str) -> str:
     return f"{what} at {where}: write `await` before the call, inside an `async def` function"
 
 
-def _showwarning(message: Any, category: type[Warning], filename: str, lineno: int, *args: Any, **kw: Any) -> None:
+def _showwarning(
+    message: Any, category: type[Warning], filename: str, lineno: int, *args: Any, **kw: Any
+) -> None:
     match = _NEVER_AWAITED.search(str(message)) if issubclass(category, RuntimeWarning) else None
     if match is None:
         _show(message, category, filename, lineno, *args, **kw)

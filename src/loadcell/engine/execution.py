@@ -70,7 +70,9 @@ class _ScenarioInfo:
     def _executor() -> Executor:
         executor = _vu("scenario").executor
         if executor is None:
-            raise RuntimeError("execution.scenario is only known in a scenario's function, not in setup/teardown")
+            raise RuntimeError(
+                "execution.scenario is only known in a scenario's function, not in setup/teardown"
+            )
         return executor
 
     @property

@@ -159,7 +159,9 @@ class HttpClient:
     def patch(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
         return self.request("PATCH", url, body, k6_params, **kw)
 
-    async def batch(self, requests: Iterable[Any] | Mapping[str, Any]) -> list[Response] | dict[str, Response]:
+    async def batch(
+        self, requests: Iterable[Any] | Mapping[str, Any]
+    ) -> list[Response] | dict[str, Response]:
         """k6's http.batch(): requests run in parallel on separate connections. Each request is a URL,
         a (method, url, body, params) tuple or a {method, url, body, params} dict (params: a k6 params
         object); a dict of named requests gives a dict of responses under the same names."""
@@ -176,9 +178,13 @@ class HttpClient:
         if isinstance(req, Mapping):
             spec = dict(req)  # k6's keys, and keyword arguments beside them
             if "url" not in spec:
-                raise ValueError(f"a batch request dict needs a 'url' (k6's {{method, url, body, params}}): {req!r}")
+                raise ValueError(
+                    f"a batch request dict needs a 'url' (k6's {{method, url, body, params}}): {req!r}"
+                )
             k6_params = spec.pop("params", None)
-            return self.request(spec.pop("method", "GET"), spec.pop("url"), spec.pop("body", None), k6_params, **spec)
+            return self.request(
+                spec.pop("method", "GET"), spec.pop("url"), spec.pop("body", None), k6_params, **spec
+            )
         method, url, *rest = req
         body = rest[0] if rest else None
         params = rest[1] if len(rest) > 1 else None

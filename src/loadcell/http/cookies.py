@@ -11,8 +11,9 @@ from typing import Any
 
 from loadcell.http.url import InvalidURLError, Target, parse_target
 
-# (value, path, secure, expires: a clock time.time() reading, 0 = a session cookie)
-_Entry = tuple[str, str, bool, float]
+# (value, secure, expires: a time.time() reading, 0 = a session cookie), by (name, path): Go's jar
+# (k6's) tells cookies apart by domain, path and name.
+_Entry = tuple[str, bool, float]
 
 
 def _default_path(path: str) -> str:
@@ -54,8 +55,8 @@ class CookieJar:
     __slots__ = ("cookies",)
 
     def __init__(self) -> None:
-        # (domain, host_only) -> name -> (value, path, secure, expires)
-        self.cookies: dict[tuple[str, bool], dict[str, _Entry]] = {}
+        # (domain, host_only) -> (name, path) -> (value, secure, expires)
+        self.cookies: dict[tuple[str, bool], dict[tuple[str, str], _Entry]] = {}
 
     # what the client does ----------------------------------------------------------------------------
     def store(self, target: Target, set_cookie_values: list[bytes]) -> None:
@@ -111,16 +112,19 @@ class CookieJar:
         return found
 
     def delete(self, url: str, name: str) -> None:
-        """k6's jar.delete(url, name): the cookie `name` a request to `url` would send is removed."""
+        """k6's jar.delete(url, name): as k6 expires the cookie through Go's jar, only the one stored
+        for the URL's host under the URL's default path (its directory) goes; one set with another
+        path (jar.set's path option, a Path attribute) stays, in k6 as here."""
         target = _target(url)
-        for key, bucket in self._buckets(target):
-            if name in bucket and target.path.split("?", 1)[0].startswith(bucket[name][1]):
-                del bucket[name]
-                if not bucket:
-                    del self.cookies[key]
+        host, path = target.host.lower(), _default_path(target.path)
+        for host_only in (True, False):
+            bucket = self.cookies.get((host, host_only))
+            if bucket is not None:
+                bucket.pop((name, path), None)
 
     def clear(self, url: str | None = None) -> None:
-        """k6's jar.clear(url): every cookie a request to `url` would send; with no URL, all of them."""
+        """k6's jar.clear(url): delete(url, name) for each cookie a request to `url` would send
+        (with delete's path rule); with no URL, every cookie."""
         if url is None:
             self.cookies.clear()
             return
@@ -149,11 +153,11 @@ class CookieJar:
         ends = _expires(max_age, expires)
         bucket = self.cookies.setdefault((domain, host_only), {})
         if ends is None:
-            bucket.pop(name, None)
+            bucket.pop((name, path), None)
         else:
-            bucket[name] = (value, path, secure, ends)
+            bucket[(name, path)] = (value, secure, ends)
 
-    def _buckets(self, target: Target) -> Iterable[tuple[tuple[str, bool], dict[str, _Entry]]]:
+    def _buckets(self, target: Target) -> Iterable[tuple[tuple[str, bool], dict[tuple[str, str], _Entry]]]:
         host = target.host.lower()
         for key, bucket in list(self.cookies.items()):
             domain, host_only = key
@@ -161,23 +165,28 @@ class CookieJar:
                 yield key, bucket
 
     def _matching(self, target: Target) -> list[tuple[str, str]]:
+        """(name, value) of the cookies a request to `target` sends, longest path first (RFC 6265
+        5.4, Go's order)."""
         path = target.path.split("?", 1)[0]
         clock = 0.0
-        pairs: list[tuple[str, str]] = []
+        found: list[tuple[int, str, str]] = []
         for _, bucket in self._buckets(target):
-            for name, (value, cookie_path, secure, ends) in list(bucket.items()):
+            for key, (value, secure, ends) in list(bucket.items()):
                 if ends:
                     clock = clock or time.time()
                     if ends <= clock:
-                        del bucket[name]
+                        del bucket[key]
                         continue
+                name, cookie_path = key
                 if secure and not target.tls:
                     continue
                 if path == cookie_path or (
-                    path.startswith(cookie_path) and (cookie_path.endswith("/") or path[len(cookie_path)] == "/")
+                    path.startswith(cookie_path)
+                    and (cookie_path.endswith("/") or path[len(cookie_path)] == "/")
                 ):
-                    pairs.append((name, value))
-        return pairs
+                    found.append((-len(cookie_path), name, value))
+        found.sort(key=lambda item: item[0])  # stable: paths of one length keep their order
+        return [(name, value) for _, name, value in found]
 
 
 class ReplacingJar:
@@ -191,7 +200,7 @@ class ReplacingJar:
         self.names = names
 
     @property
-    def cookies(self) -> dict[tuple[str, bool], dict[str, _Entry]]:
+    def cookies(self) -> dict[tuple[str, bool], dict[tuple[str, str], _Entry]]:
         return self.jar.cookies
 
     def store(self, target: Target, set_cookie_values: list[bytes]) -> None:

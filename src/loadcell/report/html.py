@@ -91,7 +91,12 @@ def render_report(
     ]
     unit = data["options"].get("summaryTimeUnit") or None
     thresholds = [
-        {"metric": name, "source": src, "ok": res["ok"], "observed": threshold_value(metric, src, unit, threshold_stats.get(name))}
+        {
+            "metric": name,
+            "source": src,
+            "ok": res["ok"],
+            "observed": threshold_value(metric, src, unit, threshold_stats.get(name)),
+        }
         for name, metric in sorted(data["metrics"].items())
         for src, res in metric.get("thresholds", {}).items()
     ]

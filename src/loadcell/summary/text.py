@@ -167,7 +167,8 @@ def _thresholds_section(
         lines.append(indent + (name[len(parent) :] if nested else name))
         for source, result in metrics[name]["thresholds"].items():
             mark = "✓" if result["ok"] else "✗"
-            lines.append(f"{indent}{mark} '{source}' {threshold_value(metrics[name], source, time_unit, extra.get(name))}")
+            observed = threshold_value(metrics[name], source, time_unit, extra.get(name))
+            lines.append(f"{indent}{mark} '{source}' {observed}")
         lines.append("\n")
     return lines
 
