@@ -230,8 +230,13 @@ def request_cookie_header(cookies: Mapping[str, Any]) -> tuple[str, frozenset[st
     return "; ".join(pairs), frozenset(replacing)
 
 
-def response_cookies(set_cookie_values: list[bytes], host: str) -> dict[str, list[dict[str, Any]]]:
-    """k6's res.cookies: name -> [{name, value, domain, path, httpOnly, secure, maxAge, expires}]."""
+# Go's zero time.Time in Unix milliseconds: k6's `expires` of a cookie that names no Expires.
+_GO_ZERO_TIME_MS = -6795364578871
+
+
+def response_cookies(set_cookie_values: list[bytes]) -> dict[str, list[dict[str, Any]]]:
+    """k6's res.cookies: name -> [{name, value, domain, path, http_only, secure, max_age, expires}],
+    k6's keys and values (domain "" when the field names none, expires in Unix ms)."""
     found: dict[str, list[dict[str, Any]]] = {}
     for raw in set_cookie_values:
         jar = SimpleCookie()
@@ -240,18 +245,23 @@ def response_cookies(set_cookie_values: list[bytes], host: str) -> dict[str, lis
         except CookieError:
             continue
         for name, morsel in jar.items():
-            max_age = morsel["max-age"]
-            expires = morsel["expires"]
+            max_age, expires = morsel["max-age"], morsel["expires"]
+            try:
+                expires_ms = (
+                    int(parsedate_to_datetime(expires).timestamp() * 1000) if expires else _GO_ZERO_TIME_MS
+                )
+            except (TypeError, ValueError):
+                expires_ms = _GO_ZERO_TIME_MS
             found.setdefault(name, []).append(
                 {
                     "name": name,
                     "value": morsel.value,
-                    "domain": (morsel["domain"] or host).lstrip("."),
-                    "path": morsel["path"] or "/",
-                    "httpOnly": bool(morsel["httponly"]),
+                    "domain": morsel["domain"] or "",
+                    "path": morsel["path"] or "",
+                    "http_only": bool(morsel["httponly"]),
                     "secure": bool(morsel["secure"]),
-                    "maxAge": int(max_age) if max_age not in ("", None) else 0,
-                    "expires": int(parsedate_to_datetime(expires).timestamp() * 1000) if expires else 0,
+                    "max_age": int(max_age) if max_age not in ("", None) else 0,
+                    "expires": expires_ms,
                 }
             )
     return found

@@ -123,7 +123,7 @@ class Response(msgspec.Struct, gc=False, eq=False):
     @property
     def cookies(self) -> dict[str, list[dict[str, Any]]]:
         """k6's res.cookies: this response's Set-Cookie fields, by name (a redirect's are in the jar)."""
-        return response_cookies(field_values(self.raw_head, b"set-cookie"), urlsplit(self.url).hostname or "")
+        return response_cookies(field_values(self.raw_head, b"set-cookie"))
 
     @property
     def remote_ip(self) -> str:
