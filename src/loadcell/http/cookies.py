@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
-from email.utils import parsedate_to_datetime
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Iterable, Iterator, Mapping
+from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Any
 
 from loadcell.http.url import InvalidURLError, Target, parse_target
@@ -14,6 +13,17 @@ from loadcell.http.url import InvalidURLError, Target, parse_target
 # (value, secure, expires: a time.time() reading, 0 = a session cookie), by (name, path): Go's jar
 # (k6's) tells cookies apart by domain, path and name.
 _Entry = tuple[str, bool, float]
+
+
+def _morsels(set_cookie_values: list[bytes]) -> Iterator[tuple[str, Morsel]]:
+    """The cookies of Set-Cookie fields; a field that does not parse is skipped, as browsers do."""
+    for raw in set_cookie_values:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(raw.decode("latin-1"))
+        except CookieError:
+            continue
+        yield from jar.items()
 
 
 def _default_path(path: str) -> str:
@@ -31,6 +41,8 @@ def _expires(max_age: str | int | None, expires: str | None) -> float | None:
         seconds = int(max_age)  # type: ignore[arg-type]
         return None if seconds <= 0 else time.time() + seconds
     if expires:
+        from email.utils import parsedate_to_datetime  # rare: most cookies name no Expires
+
         try:
             when = parsedate_to_datetime(expires).timestamp()
         except (TypeError, ValueError):
@@ -60,23 +72,17 @@ class CookieJar:
 
     # what the client does ----------------------------------------------------------------------------
     def store(self, target: Target, set_cookie_values: list[bytes]) -> None:
-        for raw in set_cookie_values:
-            jar = SimpleCookie()
-            try:
-                jar.load(raw.decode("latin-1"))
-            except CookieError:
-                continue
-            for name, morsel in jar.items():
-                self._put(
-                    target,
-                    name,
-                    morsel.value,
-                    morsel["domain"],
-                    morsel["path"],
-                    bool(morsel["secure"]),
-                    morsel["max-age"],
-                    morsel["expires"],
-                )
+        for name, morsel in _morsels(set_cookie_values):
+            self._put(
+                target,
+                name,
+                morsel.value,
+                morsel["domain"],
+                morsel["path"],
+                bool(morsel["secure"]),
+                morsel["max-age"],
+                morsel["expires"],
+            )
 
     def header_for(self, target: Target) -> str | None:
         pairs = [f"{name}={value}" for name, value in self._matching(target)]
@@ -237,31 +243,27 @@ _GO_ZERO_TIME_MS = -6795364578871
 def response_cookies(set_cookie_values: list[bytes]) -> dict[str, list[dict[str, Any]]]:
     """k6's res.cookies: name -> [{name, value, domain, path, http_only, secure, max_age, expires}],
     k6's keys and values (domain "" when the field names none, expires in Unix ms)."""
+    from email.utils import parsedate_to_datetime  # only when a script reads res.cookies
+
     found: dict[str, list[dict[str, Any]]] = {}
-    for raw in set_cookie_values:
-        jar = SimpleCookie()
+    for name, morsel in _morsels(set_cookie_values):
+        max_age, expires = morsel["max-age"], morsel["expires"]
         try:
-            jar.load(raw.decode("latin-1"))
-        except CookieError:
-            continue
-        for name, morsel in jar.items():
-            max_age, expires = morsel["max-age"], morsel["expires"]
-            try:
-                expires_ms = (
-                    int(parsedate_to_datetime(expires).timestamp() * 1000) if expires else _GO_ZERO_TIME_MS
-                )
-            except (TypeError, ValueError):
-                expires_ms = _GO_ZERO_TIME_MS
-            found.setdefault(name, []).append(
-                {
-                    "name": name,
-                    "value": morsel.value,
-                    "domain": morsel["domain"] or "",
-                    "path": morsel["path"] or "",
-                    "http_only": bool(morsel["httponly"]),
-                    "secure": bool(morsel["secure"]),
-                    "max_age": int(max_age) if max_age not in ("", None) else 0,
-                    "expires": expires_ms,
-                }
+            expires_ms = (
+                int(parsedate_to_datetime(expires).timestamp() * 1000) if expires else _GO_ZERO_TIME_MS
             )
+        except (TypeError, ValueError):
+            expires_ms = _GO_ZERO_TIME_MS
+        found.setdefault(name, []).append(
+            {
+                "name": name,
+                "value": morsel.value,
+                "domain": morsel["domain"] or "",
+                "path": morsel["path"] or "",
+                "http_only": bool(morsel["httponly"]),
+                "secure": bool(morsel["secure"]),
+                "max_age": int(max_age) if max_age not in ("", None) else 0,
+                "expires": expires_ms,
+            }
+        )
     return found

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 
 def parse_html(text: str) -> Selection:
-    """The whole document, as k6's parseHTML(text) and res.html() give it."""
+    """The whole document, as k6's parseHTML(text) and res.html() give it (the parser is imported
+    on first use: most tests never parse HTML)."""
+    from selectolax.lexbor import LexborHTMLParser
+
     return Selection([LexborHTMLParser(text).root])  # type: ignore[list-item]
 
 
