@@ -295,3 +295,58 @@ def test_a_forgotten_await_is_a_counted_error_naming_the_line(tmp_path: Path, ta
     assert "2× ForgottenAwaitError: sleep() was called without `await` at f.py:5" in lc.stderr
     request = "a request (vu.http.get/post/..., http.batch) was made without `await` at f.py:6"
     assert f"2× ForgottenAwaitError: {request}" in lc.stderr
+
+
+FULL_JS = """
+import http from 'k6/http';
+import { check, group } from 'k6';
+export const options = {
+  scenarios: {
+    a: { executor: 'shared-iterations', iterations: 2 },
+    b: { executor: 'per-vu-iterations', iterations: 1, exec: 'other' },
+  },
+  thresholds: { checks: ['rate>0.5'] },
+};
+export default function () {
+  group('g1', () => {
+    check(1, { one: () => true });
+    group('inner', () => { http.get(__ENV.BASE); });
+  });
+  check(1, { root: () => true });
+}
+export function other() { group('g2', () => { http.get(__ENV.BASE); }); }
+"""
+FULL_PY = """
+from loadcell import check, env, group
+options = {
+    "scenarios": {
+        "a": {"executor": "shared-iterations", "iterations": 2},
+        "b": {"executor": "per-vu-iterations", "iterations": 1, "exec": "other"},
+    },
+    "thresholds": {"checks": ["rate>0.5"]},
+}
+async def default(vu):
+    with group("g1"):
+        check(1, {"one": lambda _: True})
+        with group("inner"):
+            await vu.http.get(env["BASE"])
+    check(1, {"root": lambda _: True})
+async def other(vu):
+    with group("g2"):
+        await vu.http.get(env["BASE"])
+"""
+
+
+def layout(summary: str) -> list[str]:
+    """A summary's lines without their numbers: block titles, metric names with their dots, checks."""
+    return [
+        re.sub(r"(^\s*\S+?\.*:|^\s*\{ [^}]+ \}\.*:).*", r"\1", line).rstrip()
+        for line in summary.strip("\n").split("\n")
+    ]
+
+
+def test_full_summary_mode_has_k6_scenario_and_group_blocks(tmp_path: Path, target: Server) -> None:
+    k6, _, lc, _ = run_pair(tmp_path, FULL_JS, FULL_PY, "--summary-mode=full", "-e", f"BASE={target.url}/")
+    assert k6.code == lc.code == 0, (k6.out, lc.out)
+    assert layout(lc.stdout) == layout(k6.stdout)
+    assert "  █ SCENARIO: a " in lc.stdout and "      ↳ GROUP: inner " in lc.stdout

@@ -130,7 +130,7 @@ class TestRun:
         thresholds = (
             [] if self.settings.no_thresholds else parse_thresholds(resolved.options.thresholds, types)
         )
-        self.engine = MetricsEngine(REGISTRY, thresholds)
+        self.engine = MetricsEngine(REGISTRY, thresholds, scoped=self.settings.summary_mode == "full")
         self.functions = self.script.exec_functions({s.exec for s in resolved.scenarios.values()})
         self.resolved = resolved
         return resolved
@@ -458,7 +458,7 @@ class TestRun:
         self.print("\n".join(lines))
 
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
-        from loadcell.summary.data import build_summary_data, threshold_stats
+        from loadcell.summary.data import build_summary_data, scope_summaries, threshold_stats
         from loadcell.summary.export import export_json, go_numbers
         from loadcell.summary.text import render_summary
 
@@ -486,6 +486,7 @@ class TestRun:
             full=self.settings.summary_mode == "full",
             check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
             threshold_stats=observed,
+            scopes=scope_summaries(self.engine, elapsed, opts.summaryTrendStats),  # type: ignore[arg-type]
         )
         handler = self.script.handle_summary  # type: ignore[union-attr]
         produced = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from loadcell.metrics.engine import MetricsEngine
+from loadcell.metrics.engine import MetricsEngine, Scope
 from loadcell.metrics.sinks import Sink
 
 # Shown even at zero, as k6 does (a test without HTTP still reports 0 B sent and received).
@@ -61,6 +61,35 @@ def threshold_stats(engine: MetricsEngine, trend_stats: list[str]) -> dict[str, 
             if th.aggregation not in trend_stats and hasattr(sink, "stat"):
                 stats.setdefault(group.key, {})[th.aggregation] = sink.stat(th.aggregation)  # type: ignore[union-attr]
     return stats
+
+
+def scope_summaries(
+    engine: MetricsEngine, elapsed: float, trend_stats: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """--summary-mode=full's blocks, by scenario name: its metrics and checks, and its groups'
+    (each group's own samples; a group with only subgroups gets an empty block, as a header)."""
+
+    def block(scope: Scope | None) -> dict[str, Any]:
+        if scope is None:
+            return {"metrics": {}, "checks": []}
+        metrics = {}
+        for metric_id, sink in scope.sinks.items():
+            metric = engine.registry.metrics[metric_id]
+            metrics[metric.name] = _metric_entry(
+                sink, metric.type.value, metric.contains.value, elapsed, trend_stats
+            )
+        return {"metrics": metrics, "checks": [(n, p, f) for n, (p, f) in scope.checks.items()]}
+
+    blocks = []
+    for scenario in sorted({s for s, _ in engine.scopes}):
+        paths: set[str] = set()
+        for s, group in engine.scopes:
+            while s == scenario and group:
+                paths.add(group)
+                group = group.rsplit("::", 1)[0]
+        groups = [(path, block(engine.scopes.get((scenario, path)))) for path in sorted(paths)]
+        blocks.append((scenario, {**block(engine.scopes[(scenario, "")]), "groups": groups}))
+    return blocks
 
 
 def build_summary_data(

@@ -194,10 +194,17 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
         checks.sort(key=lambda c: rank.get(c["name"], len(rank)))
     if not checks and "checks" not in data["metrics"]:  # a `checks` threshold shows the block at zero
         return []
-    passes = sum(c["passes"] for c in checks)
-    fails = sum(c["fails"] for c in checks)
-    total = passes + fails
     elapsed = data["state"]["testRunDurationMs"] / 1000.0
+    return _checks_lines([(c["name"], c["passes"], c["fails"]) for c in checks], elapsed, time_unit, "    ")
+
+
+def _checks_lines(
+    checks: list[tuple[str, int, int]], elapsed: float, time_unit: str | None, indent: str
+) -> list[str]:
+    """k6's checks block: the three derived metrics, then a line per check name."""
+    passes = sum(p for _, p, _ in checks)
+    fails = sum(f for _, _, f in checks)
+    total = passes + fails
     derived = {
         "checks_total": {
             "type": "counter",
@@ -215,19 +222,60 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
             "values": {"rate": fails / total if total else math.nan, "passes": fails, "fails": passes},
         },
     }
-    indent = "    "
     info = _Info(list(derived), derived, indent, [], time_unit)
     lines = [_metric_line(name, derived[name], info, indent) for name in derived]
     lines.append("\n")
-    for check in checks:
-        if check["fails"] == 0:
-            lines.append(f"{indent}✓ {check['name']}")
+    for name, ok, bad in checks:
+        if bad == 0:
+            lines.append(f"{indent}✓ {name}")
         else:
-            pct = (100 * check["passes"]) // (check["passes"] + check["fails"])
-            lines.append(
-                f"{indent}✗ {check['name']}\n      ↳  {pct}% — ✓ {check['passes']} / ✗ {check['fails']}"
-            )
+            pct = (100 * ok) // (ok + bad)
+            lines.append(f"{indent}✗ {name}\n{indent}  ↳  {pct}% — ✓ {ok} / ✗ {bad}")
     lines.append("\n")
+    return lines
+
+
+def _metric_sections(
+    metrics: dict[str, Any], full: bool, stats: list[str], time_unit: str | None, indent: str
+) -> list[str]:
+    """The HTTP, EXECUTION, NETWORK, ... sections of one block, names aligned across them."""
+    shown = [
+        n
+        for n in metrics
+        if n.split("{", 1)[0] not in _ALWAYS_HIDDEN
+        and (full or not any(n.startswith(p) for p in _HIDDEN_COMPACT))
+    ]
+    info = _Info(shown, metrics, indent, stats, time_unit)
+    by_section: dict[str, list[str]] = {}
+    for name in sorted(shown, key=_sort_key):
+        by_section.setdefault(_category(name), []).append(name)
+    lines: list[str] = []
+    for section in _SECTION_ORDER:
+        names = by_section.get(section)
+        if not names:
+            continue
+        lines.append(indent + section.upper())
+        lines.extend(_metric_line(n, metrics[n], info, indent) for n in names)
+        lines.append("\n")
+    return lines
+
+
+def _scenario_block(
+    scope: dict[str, Any], elapsed: float, stats: list[str], time_unit: str | None
+) -> list[str]:
+    """--summary-mode=full's SCENARIO block: the scenario's checks and metrics, then each group's
+    (its own samples), nested two spaces deeper per level, as k6's."""
+    lines: list[str] = []
+    if scope["checks"]:
+        lines.extend(_checks_lines(scope["checks"], elapsed, time_unit, "    "))
+    lines.extend(_metric_sections(scope["metrics"], True, stats, time_unit, "    "))
+    for path, group in scope["groups"]:
+        depth = path.count("::")
+        lines.append(f"{'  ' * (depth + 1)}↳ GROUP: {path.rsplit('::', 1)[-1]} \n")
+        indent = "  " * (depth + 2)
+        if group["checks"]:
+            lines.extend(_checks_lines(group["checks"], elapsed, time_unit, indent))
+        lines.extend(_metric_sections(group["metrics"], True, stats, time_unit, indent))
     return lines
 
 
@@ -236,10 +284,12 @@ def render_summary(
     full: bool = False,
     check_order: list[str] | None = None,
     threshold_stats: dict[str, dict[str, float]] | None = None,
+    scopes: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> str:
     """The text k6 prints at the end of a run (compact mode by default). `check_order`: check names
     in the order they first ran (the summary data's group tree does not keep it); `threshold_stats`:
-    trend stats thresholds name outside summaryTrendStats (summary.data.threshold_stats)."""
+    trend stats thresholds name outside summaryTrendStats (summary.data.threshold_stats); `scopes`:
+    full mode's per-scenario blocks (summary.data.scope_summaries)."""
     stats = data["options"]["summaryTrendStats"]
     time_unit = data["options"].get("summaryTimeUnit") or None
     metrics: dict[str, Any] = data["metrics"]
@@ -247,26 +297,12 @@ def render_summary(
     threshold_lines = _thresholds_section(metrics, time_unit, threshold_stats or {})
     if threshold_lines:
         sections.append(("THRESHOLDS", threshold_lines))
-    shown = [
-        n
-        for n in metrics
-        if n.split("{", 1)[0] not in _ALWAYS_HIDDEN
-        and (full or not any(n.startswith(p) for p in _HIDDEN_COMPACT))
-    ]
-    indent = "    "
-    info = _Info(shown, metrics, indent, stats, time_unit)
     body = _checks_section(data, time_unit, check_order)
-    by_section: dict[str, list[str]] = {}
-    for name in sorted(shown, key=_sort_key):
-        by_section.setdefault(_category(name), []).append(name)
-    for section in _SECTION_ORDER:
-        names = by_section.get(section)
-        if not names:
-            continue
-        body.append(indent + section.upper())
-        body.extend(_metric_line(n, metrics[n], info, indent) for n in names)
-        body.append("\n")
+    body.extend(_metric_sections(metrics, full, stats, time_unit, "    "))
     sections.append(("TOTAL RESULTS", body))
+    elapsed = data["state"]["testRunDurationMs"] / 1000.0
+    for name, scope in (scopes or []) if full else []:
+        sections.append((f"SCENARIO: {name}", _scenario_block(scope, elapsed, stats, time_unit)))
     out = ""
     for title, content in sections:
         for item in [f"  █ {title} \n", *content, "\n"]:
