@@ -324,14 +324,17 @@ async def other(vu):
 
 def layout(summary: str) -> list[str]:
     """A summary's lines without their numbers: block titles, metric names with their dots, checks."""
-    return [
-        re.sub(r"(^\s*\S+?\.*:|^\s*\{ [^}]+ \}\.*:).*", r"\1", line).rstrip()
-        for line in summary.strip("\n").split("\n")
-    ]
+    kept = r"(^\s*\S+?\.*:|^\s*\{ [^}]+ \}\.*:|^\s*[✓✗ ] \S+?\.*:).*"
+    return [re.sub(kept, r"\1", line).rstrip() for line in summary.strip("\n").split("\n")]
 
 
-def test_full_summary_mode_has_k6_scenario_and_group_blocks(tmp_path: Path, target: Server) -> None:
-    k6, _, lc, _ = run_pair(tmp_path, FULL_JS, FULL_PY, "--summary-mode=full", "-e", f"BASE={target.url}/")
+@pytest.mark.parametrize(
+    ("mode", "marker"), [("full", "      ↳ GROUP: inner "), ("legacy", "       █ inner")]
+)
+def test_full_and_legacy_summaries_have_k6_layout(
+    tmp_path: Path, target: Server, mode: str, marker: str
+) -> None:
+    k6, _, lc, _ = run_pair(tmp_path, FULL_JS, FULL_PY, f"--summary-mode={mode}", "-e", f"BASE={target.url}/")
     assert k6.code == lc.code == 0, (k6.out, lc.out)
     assert layout(lc.stdout) == layout(k6.stdout)
-    assert "  █ SCENARIO: a " in lc.stdout and "      ↳ GROUP: inner " in lc.stdout
+    assert marker in lc.stdout

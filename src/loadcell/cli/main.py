@@ -132,7 +132,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
     envvar="K6_SUMMARY_EXPORT",
     help="write k6's summary JSON here",
 )
-@click.option("--summary-mode", type=click.Choice(["compact", "full"]), default="compact")
+@click.option("--summary-mode", type=click.Choice(["compact", "full", "legacy"]), default="compact")
 @click.option(
     "--no-summary", is_flag=True, envvar="K6_NO_SUMMARY", help="do not print the end-of-test summary"
 )

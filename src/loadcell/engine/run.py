@@ -460,6 +460,7 @@ class TestRun:
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
         from loadcell.summary.data import build_summary_data, scope_summaries, threshold_stats
         from loadcell.summary.export import export_json, go_numbers
+        from loadcell.summary.legacy import render_legacy
         from loadcell.summary.text import render_summary
 
         opts = self.resolved.options  # type: ignore[union-attr]
@@ -481,13 +482,16 @@ class TestRun:
         )
         result.summary_data = data
         observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
-        result.summary_text = render_summary(
-            data,
-            full=self.settings.summary_mode == "full",
-            check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
-            threshold_stats=observed,
-            scopes=scope_summaries(self.engine, elapsed, opts.summaryTrendStats),  # type: ignore[arg-type]
-        )
+        if self.settings.summary_mode == "legacy":
+            result.summary_text = render_legacy(data)
+        else:
+            result.summary_text = render_summary(
+                data,
+                full=self.settings.summary_mode == "full",
+                check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
+                threshold_stats=observed,
+                scopes=scope_summaries(self.engine, elapsed, opts.summaryTrendStats),  # type: ignore[arg-type]
+            )
         handler = self.script.handle_summary  # type: ignore[union-attr]
         produced = None
         if handler is not None:
