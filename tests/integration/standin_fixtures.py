@@ -12,9 +12,11 @@ import fcntl
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -30,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SDK_VERSION = "1.68.0"
 SDK_VENV = ROOT / ".cache" / "albert-sdk-venv"
 SDK_DRIVER = Path(__file__).resolve().parent / "albert_sdk_driver.py"
-READY_PREFIX = "albert stand-in listening on "
+READY_LINE = re.compile(r"albert stand-in listening on (?P<url>https?://[^ ]+)(?: \(CA: (?P<ca>.+)\))?$")
 START_TIMEOUT = 20.0
 
 __all__ = [
@@ -67,6 +69,7 @@ class StandinServer:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    ca: Path | None = None  # the CA file of a --tls stand-in
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # any token is accepted
 
     def request(
@@ -95,7 +98,13 @@ class StandinServer:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if params:
             path = f"{path}?{urlencode(params, doseq=True)}"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.ca is not None:
+            context = ssl.create_default_context(cafile=str(self.ca))
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout, context=context
+            )
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
@@ -142,11 +151,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_standin(*args: str, log_dir: Path | None = None) -> Iterator[StandinServer]:
-    """Start ``python -m loadcell.standin.albert --port 0 --memory *args`` and wait until it answers."""
+def running_standin(*args: str, log_dir: Path | None = None, tls: bool = False) -> Iterator[StandinServer]:
+    """Start ``python -m loadcell.standin.albert --port 0 --memory *args`` and wait until it answers;
+    with `tls`, over HTTPS (HTTP/2 offered) on a CA made for it."""
     log_dir = log_dir or ROOT / ".cache" / "standin-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"standin-{os.getpid()}-{time.monotonic_ns()}.log"
+    if tls:
+        args = (*args, "--tls", "--tls-dir", str(log_path.with_suffix(".tls")))
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "loadcell.standin.albert", "--port", "0", "--memory", *args],
@@ -156,8 +168,9 @@ def running_standin(*args: str, log_dir: Path | None = None) -> Iterator[Standin
             stderr=subprocess.STDOUT,
         )
     try:
-        port = _wait_ready(process, log_path)
-        server = StandinServer(f"http://127.0.0.1:{port}", port, process, log_path)
+        base_url, ca = _wait_ready(process, log_path)
+        port = int(base_url.rsplit(":", 1)[1])
+        server = StandinServer(base_url, port, process, log_path, Path(ca) if ca else None)
         _wait_health(server)
         yield server
     finally:
@@ -165,12 +178,14 @@ def running_standin(*args: str, log_dir: Path | None = None) -> Iterator[Standin
     log_path.unlink(missing_ok=True)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> int:
+def _wait_ready(process: subprocess.Popen[bytes], log_path: Path) -> tuple[str, str | None]:
+    """The ready line's base URL, and the CA file it names for a --tls stand-in."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         for line in log_path.read_text(errors="replace").splitlines():
-            if line.startswith(READY_PREFIX):
-                return int(line.rsplit(":", 1)[1])
+            ready = READY_LINE.match(line)
+            if ready:
+                return ready["url"], ready["ca"]
         if process.poll() is not None:
             raise RuntimeError(f"stand-in exited with {process.returncode}:\n{log_path.read_text()}")
         time.sleep(0.05)
@@ -266,12 +281,18 @@ def albert_sdk_python() -> Path:
         pytest.skip(f"cannot install the official Albert SDK (offline?): {exc}")
 
 
-def run_sdk(python: Path, base_url: str, *args: str, timeout: float = 240) -> dict[str, Any]:
-    """Run the SDK driver against ``base_url`` and return its JSON report."""
+def run_sdk(
+    python: Path, base_url: str, *args: str, timeout: float = 240, ca: Path | None = None
+) -> dict[str, Any]:
+    """Run the SDK driver against ``base_url`` and return its JSON report; `ca` is the CA file the
+    SDK (requests) trusts for a --tls stand-in."""
+    env = _child_env()
+    if ca is not None:
+        env["REQUESTS_CA_BUNDLE"] = str(ca)
     proc = subprocess.run(
         [str(python), str(SDK_DRIVER), "--base-url", base_url, *args],
         cwd=ROOT,
-        env=_child_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

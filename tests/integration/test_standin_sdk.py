@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.standin_fixtures import *  # noqa: F403 - pytest fixtures are found by name
 from tests.integration.standin_fixtures import StandinServer, run_sdk, running_standin
 
@@ -31,6 +33,18 @@ def test_sdk_crud_round_trips(albert_standin: StandinServer, albert_sdk_python: 
     ):
         assert any(n.startswith(family) for n in names), family
     assert report["total"] >= 80  # every check ran, none was skipped by an early failure
+
+
+def test_sdk_talks_to_the_stand_in_over_tls(albert_sdk_python: Path) -> None:
+    """The real API is HTTPS: the SDK, trusting only the stand-in's generated CA, does the whole CRUD
+    round trip over TLS; without that CA it is refused."""
+    with running_standin(tls=True) as server:
+        assert server.base_url.startswith("https://") and server.ca is not None
+        report = run_sdk(albert_sdk_python, server.base_url, ca=server.ca)
+        assert report["ok"], _failures(report)
+        assert report["total"] >= 80
+        with pytest.raises(AssertionError, match="CERTIFICATE_VERIFY_FAILED"):
+            run_sdk(albert_sdk_python, server.base_url, "--probe", "1")
 
 
 def test_sdk_client_credentials_and_refresh(albert_sdk_python: Path) -> None:

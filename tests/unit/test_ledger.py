@@ -143,8 +143,8 @@ def test_tag_sets_are_cached_per_group_and_extra_tags(vu: VU) -> None:
 
     first = settle()
     # The C keys the VU's cache as the VU's Python method does (a wrong key would only miss).
-    assert vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None)] == first
-    vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None)] = 12345
+    assert vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None, "")] == first
+    vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None, "")] = 12345
     assert settle() == 12345  # the cache answered
     vu.http_cache.clear()
     vu.group = "::login"

@@ -82,6 +82,19 @@ def _run_options(fn: Any) -> Any:
             envvar="K6_INSECURE_SKIP_TLS_VERIFY",
             help="accept any TLS certificate",
         ),
+        click.option(
+            "--tls-ca-bundle",
+            type=click.Path(dir_okay=False),
+            envvar="LOADCELL_TLS_CA_BUNDLE",
+            help="PEM file of the CAs to trust (a private CA); SSL_CERT_FILE works too",
+        ),
+        click.option(
+            "--no-http2",
+            is_flag=True,
+            default=None,
+            envvar="LOADCELL_NO_HTTP2",
+            help="speak HTTP/1.1 even to servers that offer HTTP/2 (GODEBUG=http2client=0 also does)",
+        ),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -112,6 +125,10 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
         opts["noTeardown"] = True
     if kw.get("insecure_skip_tls_verify"):
         opts["insecureSkipTLSVerify"] = True
+    if kw.get("tls_ca_bundle"):
+        opts["tlsCABundle"] = kw["tls_ca_bundle"]
+    if kw.get("no_http2"):
+        opts["noHTTP2"] = True
     return {k: v for k, v in opts.items() if v is not None}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from loadcell.config.durations import parse_duration
 from loadcell.config.options import Duration, ScenarioConfig, Stage, _explain, parse_scenario
 from loadcell.errors import FlagError, InvalidConfigError
+from loadcell.http.tls import TLSSettings, parse_settings
 from loadcell.metrics.sinks import is_valid_trend_stat
 
 log = logging.getLogger("loadcell")
@@ -35,6 +37,12 @@ class TestOptions(BaseModel):
     setupTimeout: Duration = 60.0
     teardownTimeout: Duration = 60.0
     insecureSkipTLSVerify: bool = False
+    # k6's TLS options, checked by loadcell.http.tls.parse_settings; tlsCABundle and noHTTP2 are loadcell's.
+    tlsVersion: str | dict[str, Any] | None = None
+    tlsCipherSuites: list[Any] | None = None
+    tlsAuth: list[Any] | None = None
+    tlsCABundle: str | None = None
+    noHTTP2: bool = False
     noSetup: bool = False
     noTeardown: bool = False
     maxRedirects: int = Field(default=10, ge=0)
@@ -63,9 +71,6 @@ UNSUPPORTED_K6_OPTIONS = frozenset(
         "noVUConnectionReuse",
         "systemTags",
         "throw",
-        "tlsAuth",
-        "tlsCipherSuites",
-        "tlsVersion",
     }
 )
 
@@ -140,8 +145,17 @@ def resolve(script_options: dict[str, Any], cli: dict[str, Any]) -> Resolved:
             )
     if options.summaryTimeUnit not in (None, "", "s", "ms", "us"):
         raise InvalidConfigError(f"summaryTimeUnit {options.summaryTimeUnit!r} is not valid; use s, ms or us")
+    tls_settings(options)  # a wrong TLS option stops the run here, before any load
     scenarios = derive_scenarios(options, warnings)
     return Resolved(options, scenarios, warnings)
+
+
+def tls_settings(options: TestOptions) -> TLSSettings:
+    """The test's TLS settings. HTTP/2 is offered unless `noHTTP2` (or `--no-http2`) is set, or Go's
+    own switch GODEBUG=http2client=0 is, which is how a k6 user turns it off."""
+    http2 = not options.noHTTP2 and "http2client=0" not in os.environ.get("GODEBUG", "")
+    ca_bundle = options.tlsCABundle or os.environ.get("LOADCELL_TLS_CA_BUNDLE") or None
+    return parse_settings(options.model_dump(), ca_bundle, http2)
 
 
 def derive_scenarios(options: TestOptions, warnings: list[str]) -> dict[str, ScenarioConfig]:

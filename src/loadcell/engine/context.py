@@ -10,8 +10,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from loadcell.config.resolve import tls_settings
 from loadcell.http.ratelimit import RateLimiter
 from loadcell.http.request import set_user_agent
+from loadcell.http.tls import TLSSettings
 from loadcell.metrics.buffer import SampleBuffer
 from loadcell.metrics.tags import TagPairs, TagSets
 
@@ -27,7 +29,7 @@ _REQUEST_ERROR_KINDS = 20  # "Request Failed" kinds logged before the log goes q
 class RunContext:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     test_tags: TagPairs = ()
-    insecure_skip_tls_verify: bool = False
+    tls: TLSSettings = field(default_factory=TLSSettings)
     max_redirects: int = 10
     discard_response_bodies: bool = False
     min_iteration_duration: float = 0.0
@@ -49,7 +51,8 @@ class RunContext:
         (its execution segment), which divides the `rps` cap."""
         self.options = options
         self.test_tags = tuple(sorted(options.tags.items()))
-        self.insecure_skip_tls_verify = options.insecureSkipTLSVerify
+        self.tls = tls_settings(options)
+        self.tls.contexts()  # once per process, before any VU dials (each load costs ~50 ms)
         self.max_redirects = options.maxRedirects
         self.discard_response_bodies = options.discardResponseBodies
         self.min_iteration_duration = options.minIterationDuration

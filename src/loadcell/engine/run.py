@@ -28,7 +28,7 @@ from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, requ
 from loadcell.engine.context import RunContext, describe_exception, set_context
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
-from loadcell.engine.lag import LagWatch
+from loadcell.engine.lag import LagWatch, own_work
 from loadcell.engine.protocol import Report
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
@@ -298,10 +298,12 @@ class TestRun:
     async def _every(self, interval: float, fn: Callable[[], Any], lag: LagWatch | None = None) -> None:
         while True:
             await (lag.sleep(interval) if lag is not None else asyncio.sleep(interval))
+            t0 = now()
             try:
                 fn()
             except Exception:
                 log.exception("periodic task %s failed", getattr(fn, "__name__", fn))
+            own_work[getattr(fn, "__name__", "periodic")] += now() - t0
 
     def flush(self) -> None:
         """Fold what VUs recorded since the last flush into the engine and the outputs."""

@@ -127,11 +127,12 @@ class VU:
         expected: str,
         error_code: int,
         extra: Mapping[str, str] | None,
+        tls_version: str = "",
         error: str = "",
     ) -> int:
-        # The Ledger looks the 7-field key up itself; error_code follows from status, except for errors.
+        # The Ledger looks the 8-field key up itself; error_code follows from status, except for errors.
         extra_key = tuple(extra.items()) if extra else None
-        key: tuple = (self.group, method, url, status, proto, expected, extra_key)
+        key: tuple = (self.group, method, url, status, proto, expected, extra_key, tls_version)
         if error or not status:
             key += (error_code, error)
         tid = self.http_cache.get(key)
@@ -140,6 +141,8 @@ class VU:
             tags.update(method=method, url=url, name=url, status=str(status))
             if proto:
                 tags["proto"] = proto
+            if tls_version:
+                tags["tls_version"] = tls_version
             if self.group:
                 tags["group"] = self.group
             if expected:

@@ -154,6 +154,87 @@ doubles_tuple(const double *values, Py_ssize_t n)
     return tuple;
 }
 
+/* One finished exchange, whatever protocol carried it: what HTTP/1.1 (settle, from the connection's
+   struct) and HTTP/2 (record, from its stream) hand over. Objects are borrowed. */
+typedef struct {
+    PyObject *method, *url, *tags, *expected;
+    PyObject *version, *tls_version, *tls_cipher, *head, *body;
+    int status;
+    double t_start, t_conn, connect_s, tls_s; /* the client's stamps: before and after the dial */
+    double t_sent, t_first, t_done;           /* the wire's */
+} Exchange;
+
+/* The exchange's sample row and its Response (k6's timings; error_code 1000 + status from 400 on). */
+static PyObject *
+record_exchange(Ledger *self, const Exchange *ex)
+{
+    PyObject *response = NULL, *status_obj = NULL, *group = NULL, *extra = NULL, *error_code_obj = NULL;
+    PyObject *key = NULL, *timings = NULL, *error = NULL;
+    double blocked = (ex->t_conn - ex->t_start) * 1000.0;
+    double connecting = ex->connect_s * 1000.0;
+    double tls = ex->tls_s * 1000.0;
+    double sending = (ex->t_sent - ex->t_conn) * 1000.0;
+    double waiting = (ex->t_first - ex->t_sent) * 1000.0;
+    double receiving = (ex->t_done - ex->t_first) * 1000.0;
+
+    status_obj = PyLong_FromLong(ex->status);
+    if (status_obj == NULL) {
+        goto done;
+    }
+    /* http_req_failed and the expected_response tag: NaN and no tag without expected statuses.
+       An ExpectedStatuses' codes are read once per object (they are built once, in its __init__). */
+    double failed = NAN;
+    PyObject *ok_tag = str_empty;
+    if (ex->expected != Py_None) {
+        if (ex->expected != self->expected) {
+            PyObject *codes = PyObject_GetAttr(ex->expected, str_codes);
+            if (codes == NULL) {
+                goto done;
+            }
+            Py_XSETREF(self->codes, codes);
+            Py_XSETREF(self->expected, Py_NewRef(ex->expected));
+        }
+        int hit = PySequence_Contains(self->codes, status_obj);
+        if (hit < 0) {
+            goto done;
+        }
+        failed = hit ? 0.0 : 1.0;
+        ok_tag = hit ? str_true : str_false;
+    }
+    int error_code = ex->status >= 400 ? 1000 + ex->status : 0;
+
+    if ((group = PyObject_GetAttr(self->vu, str_group)) == NULL || (extra = tags_key(ex->tags)) == NULL ||
+        (error_code_obj = PyLong_FromLong(error_code)) == NULL ||
+        (key = PyTuple_Pack(8, group, ex->method, ex->url, status_obj, ex->version, ok_tag, extra,
+                            ex->tls_version)) == NULL) {
+        goto done;
+    }
+    PyObject *miss_args[8] = {ex->method, ex->url,       status_obj, ex->version, ok_tag,
+                              error_code_obj, ex->tags, ex->tls_version};
+    double row[HTTP_FIELDS] = {0.0,     ex->t_done, sending + waiting + receiving, blocked, connecting, tls,
+                               sending, waiting,    receiving,                     failed};
+    if (tagset(self->http_cache, key, self->http_miss, miss_args, 8, &row[0]) < 0 ||
+        append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
+        goto done;
+    }
+    if ((timings = doubles_tuple((double[]){blocked, connecting, tls, sending, waiting, receiving}, 6)) == NULL ||
+        (error = error_code ? PyUnicode_FromFormat("HTTP %d", ex->status) : Py_NewRef(str_empty)) == NULL) {
+        goto done;
+    }
+    PyObject *fields[11] = {ex->method, ex->url, status_obj,     ex->version,     ex->head,      ex->body,
+                            timings,    error,   error_code_obj, ex->tls_version, ex->tls_cipher};
+    response = PyObject_Vectorcall(self->response, fields, 11, NULL);
+done:
+    Py_XDECREF(status_obj);
+    Py_XDECREF(group);
+    Py_XDECREF(extra);
+    Py_XDECREF(error_code_obj);
+    Py_XDECREF(key);
+    Py_XDECREF(timings);
+    Py_XDECREF(error);
+    return response;
+}
+
 static PyObject *
 Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -166,22 +247,23 @@ Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Conn *conn = (Conn *)args[0];
-    PyObject *method = args[2], *url = args[3], *tags = args[4], *expected = args[5];
+    Exchange ex = {.method = args[2], .url = args[3], .tags = args[4], .expected = args[5]};
     double t[4]; /* t_start, t_conn, connect_s, tls_s */
     if (as_doubles(args + 6, 4, t) < 0) {
         return NULL;
     }
+    ex.t_start = t[0], ex.t_conn = t[1], ex.connect_s = t[2], ex.tls_s = t[3];
     /* What the exchange left on the connection, taken before any call into Python (close(), a
        tag-set miss, the Response) could change it. */
-    int status = conn->status;
     int reusable = conn->keep_alive && !conn->closed;
-    double t_sent = conn->t_sent, t_done = conn->t_done;
-    double t_first = conn->t_first != 0.0 ? conn->t_first : t_done;
-    PyObject *version = Py_NewRef(conn->version), *head = Py_NewRef(conn->head);
-    PyObject *response = NULL, *status_obj = NULL, *group = NULL, *extra = NULL, *error_code_obj = NULL;
-    PyObject *key = NULL, *timings = NULL, *error = NULL;
-    PyObject *body = body_of(conn);
-    if (body == NULL) {
+    ex.status = conn->status;
+    ex.t_sent = conn->t_sent, ex.t_done = conn->t_done;
+    ex.t_first = conn->t_first != 0.0 ? conn->t_first : conn->t_done;
+    ex.version = Py_NewRef(conn->version), ex.head = Py_NewRef(conn->head);
+    ex.tls_version = Py_NewRef(conn->tls_version), ex.tls_cipher = Py_NewRef(conn->tls_cipher);
+    PyObject *response = NULL;
+    ex.body = body_of(conn);
+    if (ex.body == NULL) {
         goto done;
     }
     self->bytes_sent += conn->bytes_out;
@@ -200,70 +282,45 @@ Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_DECREF(r);
     }
-
-    double blocked = (t[1] - t[0]) * 1000.0;
-    double connecting = t[2] * 1000.0;
-    double tls = t[3] * 1000.0;
-    double sending = (t_sent - t[1]) * 1000.0;
-    double waiting = (t_first - t_sent) * 1000.0;
-    double receiving = (t_done - t_first) * 1000.0;
-
-    status_obj = PyLong_FromLong(status);
-    if (status_obj == NULL) {
-        goto done;
-    }
-    /* http_req_failed and the expected_response tag: NaN and no tag without expected statuses.
-       An ExpectedStatuses' codes are read once per object (they are built once, in its __init__). */
-    double failed = NAN;
-    PyObject *ok_tag = str_empty;
-    if (expected != Py_None) {
-        if (expected != self->expected) {
-            PyObject *codes = PyObject_GetAttr(expected, str_codes);
-            if (codes == NULL) {
-                goto done;
-            }
-            Py_XSETREF(self->codes, codes);
-            Py_XSETREF(self->expected, Py_NewRef(expected));
-        }
-        int hit = PySequence_Contains(self->codes, status_obj);
-        if (hit < 0) {
-            goto done;
-        }
-        failed = hit ? 0.0 : 1.0;
-        ok_tag = hit ? str_true : str_false;
-    }
-    int error_code = status >= 400 ? 1000 + status : 0;
-
-    if ((group = PyObject_GetAttr(self->vu, str_group)) == NULL || (extra = tags_key(tags)) == NULL ||
-        (error_code_obj = PyLong_FromLong(error_code)) == NULL ||
-        (key = PyTuple_Pack(7, group, method, url, status_obj, version, ok_tag, extra)) == NULL) {
-        goto done;
-    }
-    PyObject *miss_args[7] = {method, url, status_obj, version, ok_tag, error_code_obj, tags};
-    double row[HTTP_FIELDS] = {0.0,     t_done,  sending + waiting + receiving, blocked, connecting, tls,
-                               sending, waiting, receiving,                     failed};
-    if (tagset(self->http_cache, key, self->http_miss, miss_args, 7, &row[0]) < 0 ||
-        append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
-        goto done;
-    }
-    if ((timings = doubles_tuple((double[]){blocked, connecting, tls, sending, waiting, receiving}, 6)) == NULL ||
-        (error = error_code ? PyUnicode_FromFormat("HTTP %d", status) : Py_NewRef(str_empty)) == NULL) {
-        goto done;
-    }
-    PyObject *fields[9] = {method, url, status_obj, version, head, body, timings, error, error_code_obj};
-    response = PyObject_Vectorcall(self->response, fields, 9, NULL);
+    response = record_exchange(self, &ex);
 done:
-    Py_DECREF(version);
-    Py_DECREF(head);
-    Py_XDECREF(body);
-    Py_XDECREF(status_obj);
-    Py_XDECREF(group);
-    Py_XDECREF(extra);
-    Py_XDECREF(error_code_obj);
-    Py_XDECREF(key);
-    Py_XDECREF(timings);
-    Py_XDECREF(error);
+    Py_DECREF(ex.version);
+    Py_DECREF(ex.head);
+    Py_DECREF(ex.tls_version);
+    Py_DECREF(ex.tls_cipher);
+    Py_XDECREF(ex.body);
     return response;
+}
+
+static PyObject *
+Ledger_record(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!ready(self)) {
+        return NULL;
+    }
+    if (nargs != 19 || !PyLong_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "record(method, url, tags, expected, status, proto, tls_version, tls_cipher, head, body, "
+                        "t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_done, bytes_sent, bytes_received)");
+        return NULL;
+    }
+    Exchange ex = {.method = args[0],      .url = args[1],        .tags = args[2],  .expected = args[3],
+                   .version = args[5],     .tls_version = args[6], .tls_cipher = args[7],
+                   .head = args[8],        .body = args[9]};
+    ex.status = (int)PyLong_AsLong(args[4]);
+    double t[7];
+    if ((ex.status == -1 && PyErr_Occurred()) || as_doubles(args + 10, 7, t) < 0) {
+        return NULL;
+    }
+    long long sent = PyLong_AsLongLong(args[17]), received = PyLong_AsLongLong(args[18]);
+    if ((sent == -1 || received == -1) && PyErr_Occurred()) {
+        return NULL;
+    }
+    ex.t_start = t[0], ex.t_conn = t[1], ex.connect_s = t[2], ex.tls_s = t[3];
+    ex.t_sent = t[4], ex.t_first = t[5], ex.t_done = t[6];
+    self->bytes_sent += sent;
+    self->bytes_received += received;
+    return record_exchange(self, &ex);
 }
 
 /* One `checks` sample for the check `name` (tags: the check's extra tags, group: the VU's). */
@@ -522,6 +579,11 @@ static PyMethodDef Ledger_methods[] = {
      "settle($self, conn, idle, method, url, tags, expected, t_start, t_conn, connect_s, tls_s, /)\n--\n\n"
      "One finished exchange, as a Response: its bytes are counted, the connection goes back to `idle` (or is "
      "closed), its sample row is written and its Response built."},
+    {"record", (PyCFunction)(void (*)(void))Ledger_record, METH_FASTCALL,
+     "record($self, method, url, tags, expected, status, proto, tls_version, tls_cipher, head, body, t_start, "
+     "t_conn, connect_s, tls_s, t_sent, t_first, t_done, bytes_sent, bytes_received, /)\n--\n\n"
+     "One finished exchange of a protocol whose state is not a Connection (HTTP/2's streams): the same row "
+     "and Response as settle()."},
     {"checks", (PyCFunction)(void (*)(void))Ledger_checks, METH_FASTCALL,
      "checks($self, value, checks, tags, /)\n--\n\n"
      "k6's check(), True when all passed: each predicate's truth is one "

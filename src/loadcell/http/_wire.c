@@ -44,7 +44,7 @@ static PyTypeObject *future_type;      /* asyncio.Future (_asyncio's C type) */
 static PyObject *future_set_result;      /* asyncio.Future.set_result */
 static PyObject *invalid_state_error;    /* asyncio.InvalidStateError */
 static PyObject *str_fail, *str_set_result, *str_malformed, *str_write, *str_create_future;
-static PyObject *http11, *http10, *empty_bytes;
+static PyObject *http11, *http10, *empty_bytes, *empty_str;
 
 
 static int
@@ -605,6 +605,8 @@ Conn_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds
     self->pending = Py_NewRef(empty_bytes);
     self->head = Py_NewRef(empty_bytes);
     self->version = Py_NewRef(http11);
+    self->tls_version = Py_NewRef(empty_str);
+    self->tls_cipher = Py_NewRef(empty_str);
     self->body = PyList_New(0);
     if (self->body == NULL) {
         Py_DECREF(self);
@@ -639,6 +641,8 @@ Conn_clear(Conn *self)
     Py_CLEAR(self->head);
     Py_CLEAR(self->body);
     Py_CLEAR(self->version);
+    Py_CLEAR(self->tls_version);
+    Py_CLEAR(self->tls_cipher);
     Py_CLEAR(self->arrivals);
     Py_CLEAR(self->outbox);
     Py_CLEAR(self->out);
@@ -674,6 +678,8 @@ static PyMemberDef Conn_members[] = {
     OBJ(head),
     OBJ(body),
     OBJ(version),
+    OBJ(tls_version),
+    OBJ(tls_cipher),
     OBJ(arrivals),
     OBJ(outbox),
     {"t_sent", T_DOUBLE, offsetof(Conn, t_sent), READONLY, NULL},
@@ -889,8 +895,9 @@ PyInit__wire(void)
     http11 = PyUnicode_InternFromString("HTTP/1.1");
     http10 = PyUnicode_InternFromString("HTTP/1.0");
     empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
+    empty_str = PyUnicode_InternFromString("");
     if (!str_fail || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
-        !http10 || !empty_bytes) {
+        !http10 || !empty_bytes || !empty_str) {
         return NULL;
     }
     PyObject *asyncio = PyImport_ImportModule("asyncio");

@@ -24,6 +24,8 @@ typedef struct {
     PyObject *head;          /* the raw head, status line included, without the blank line */
     PyObject *body;          /* list of body chunks */
     PyObject *version;       /* "HTTP/1.1" */
+    PyObject *tls_version;   /* k6's name of the TLS version ("tls1.3"), "" on plain TCP */
+    PyObject *tls_cipher;    /* Go's name of the cipher suite, "" on plain TCP */
     PyObject *arrivals;      /* loadcell.http.arrivals.ArrivalWatch, or None */
     PyObject *outbox;        /* the loop's Outbox (corked writes), or None: write at once */
     PyObject *out;           /* the request waiting in the outbox, or NULL */

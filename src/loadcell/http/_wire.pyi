@@ -18,6 +18,8 @@ class Connection(asyncio.Protocol):
     head: bytes
     body: list[bytes]
     version: str
+    tls_version: str
+    tls_cipher: str
     arrivals: Any
     outbox: Outbox | None
     transport: asyncio.Transport | None
@@ -76,6 +78,29 @@ class Ledger:
         t_conn: float,
         connect_s: float,
         tls_s: float,
+        /,
+    ) -> Response: ...
+    def record(
+        self,
+        method: str,
+        url: str,
+        tags: Mapping[str, str] | None,
+        expected: Any,
+        status: int,
+        proto: str,
+        tls_version: str,
+        tls_cipher: str,
+        head: bytes,
+        body: bytes | None,
+        t_start: float,
+        t_conn: float,
+        connect_s: float,
+        tls_s: float,
+        t_sent: float,
+        t_first: float,
+        t_done: float,
+        bytes_sent: int,
+        bytes_received: int,
         /,
     ) -> Response: ...
     def checks(self, value: Any, checks: Mapping[str, Any], tags: Mapping[str, str] | None, /) -> bool: ...

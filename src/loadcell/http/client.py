@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import math
-import ssl
 import zlib
 from collections.abc import Awaitable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -20,10 +19,13 @@ from loadcell.config.durations import parse_duration
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar, ReplacingJar, request_cookie_header
-from loadcell.http.errors import INVALID_URL, TCP_RESET, RequestError, classify
+from loadcell.http.errors import INVALID_URL, REQUEST_TIMEOUT, TCP_RESET, RequestError, classify
+from loadcell.http.h2 import PROTO as H2_PROTO
+from loadcell.http.h2 import H2Connection, Unprocessed
+from loadcell.http.h2 import body_of as h2_body
 from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.params import is_k6_params, k6_params_kwargs
-from loadcell.http.request import build_head, encode_body
+from loadcell.http.request import build_head, encode_body, header_fields
 from loadcell.http.response import ZERO_TIMINGS, Response
 from loadcell.http.tagged import TaggedURL
 from loadcell.http.timeouts import TimeoutSweeper
@@ -119,8 +121,9 @@ class HttpClient:
         self.keep_bodies = not vu.ctx.discard_response_bodies  # k6's discardResponseBodies
         self.limiter = vu.ctx.limiter  # k6's rps
         self.expected: ExpectedStatuses | None = DEFAULT_EXPECTED
-        self._ssl: ssl.SSLContext | None = None
-        self.insecure = vu.ctx.insecure_skip_tls_verify
+        self.tls = vu.ctx.tls  # the process's shared contexts (loadcell.http.tls)
+        self.h2: dict[tuple[str, str, int], H2Connection] = {}  # one HTTP/2 connection per host
+        self.dialing: dict[tuple[str, str, int], asyncio.Future[Any]] = {}  # TLS dials under way
 
     # k6's http.* verbs (a k6 params object may follow the URL, or the body, as in k6) -----------------
     def get(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any):
@@ -355,18 +358,9 @@ class HttpClient:
         expected: ExpectedStatuses | None,
         hops: int,
         keep: bool,
+        retried: bool = False,
     ) -> Response:
         cookie = self.cookies.header_for(target) if self.cookies.cookies else None
-        if headers is None and payload is None and cookie is None:
-            head = target.heads.get(method)
-            if head is None:
-                head = target.heads[method] = build_head(method, target, None, None, None, None)
-            wire = head
-        else:
-            head = build_head(
-                method, target, headers, len(payload) if payload is not None else None, content_type, cookie
-            )
-            wire = head + payload if payload else head
         t_start = t_conn = now()
         connect_s = tls_s = 0.0
         idle = self.idle.get(target.key)
@@ -377,17 +371,24 @@ class HttpClient:
                 break
             conn = None
         if conn is None:  # blocked = 0 for a kept-alive connection: nothing was waited for
-            try:
-                conn, connect_s, tls_s = await asyncio.wait_for(
-                    open_connection(
-                        self.loop, target.key, self._ssl_context() if target.tls else None, target.host
-                    ),
-                    timeout,
-                )
-            except asyncio.CancelledError:
-                raise
-            except BaseException as exc:
-                return self._record_error(method, target.url, tags, classify(exc, True), expected)
+            h2 = self.h2.get(target.key) if target.tls else None
+            if h2 is None or h2.closed:
+                try:
+                    dialled, connect_s, tls_s = await asyncio.wait_for(self._dial(target), timeout)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as exc:
+                    return self._record_error(method, target.url, tags, classify(exc, True), expected)
+                t_conn = now()
+                if type(dialled) is H2Connection:
+                    h2 = dialled
+                else:
+                    conn = dialled
+            if h2 is not None:
+                return await self._exchange_h2(
+                    h2, method, target, headers, payload, content_type, cookie, tags, timeout, expected,
+                    hops, keep, (t_start, t_conn, connect_s, tls_s), retried,
+                )  # fmt: skip
             if conn.transport.is_closing():  # type: ignore[union-attr]  # hung up between dial and write
                 conn.close()
                 error = RequestError(TCP_RESET, "write: connection reset by peer")
@@ -397,7 +398,15 @@ class HttpClient:
             conn.outbox = self.outbox
             if idle is None:  # concurrent first requests share one list
                 idle = self.idle.setdefault(target.key, [])
-            t_conn = now()
+        if headers is None and payload is None and cookie is None:
+            wire = target.heads.get(method)
+            if wire is None:
+                wire = target.heads[method] = build_head(method, target, None, None, None, None)
+        else:
+            head = build_head(
+                method, target, headers, len(payload) if payload is not None else None, content_type, cookie
+            )
+            wire = head + payload if payload else head
         waiter = conn.send(wire, method == "HEAD", keep, timeout)  # written at the end of this loop pass
         arrivals = self.arrivals
         if arrivals.conns and t_conn - arrivals.last > STAMP_INTERVAL:
@@ -415,19 +424,10 @@ class HttpClient:
             conn.close()
             self.ledger.bytes_sent += conn.bytes_out
             self.ledger.bytes_received += conn.bytes_in
-            # The request was sent: its time counts, up to the deadline for a timeout (as in k6).
-            t_end = min(now(), conn.deadline)
-            t_sent = min(conn.t_sent or t_end, t_end)  # never written: all of it was sending
-            t_first = min(conn.t_first or t_end, t_end)  # bytes may land after the deadline
-            timings = (
-                (t_conn - t_start) * 1000.0,
-                connect_s * 1000.0,
-                tls_s * 1000.0,
-                (t_sent - t_conn) * 1000.0,
-                (t_first - t_sent) * 1000.0,
-                (t_end - t_first) * 1000.0,
+            stamps = (t_start, t_conn, connect_s, tls_s)
+            return self._failed(
+                method, target, tags, expected, exc, stamps, conn.t_sent, conn.t_first, conn.deadline
             )
-            return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
         finally:
             inflight.discard(conn)
         response = self.ledger.settle(
@@ -441,6 +441,128 @@ class HttpClient:
                 response, method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
             )
         return response
+
+    async def _dial(self, target: Target) -> tuple[HttpConnection | H2Connection, float, float]:
+        """A new connection. A VU's requests to one TLS host while it is being dialled wait for that
+        dial: if the server speaks HTTP/2 they share the connection (k6's batch multiplexes)."""
+        key = target.key
+        if not target.tls:
+            return await open_connection(self.loop, key, None, target.host, self.sweeper.dials)
+        dialing = self.dialing.get(key)
+        if dialing is not None:
+            shared = await asyncio.shield(dialing)
+            if shared is not None and not shared.closed:
+                return shared, 0.0, 0.0
+        future: asyncio.Future[H2Connection | None] = self.loop.create_future()
+        self.dialing[key] = future
+        h2 = None
+        try:
+            ctx = self.tls.context_for(target.host)
+            dialled = await open_connection(self.loop, key, ctx, target.host, self.sweeper.dials)
+            if type(dialled[0]) is H2Connection:
+                h2 = dialled[0]
+                current = self.h2.get(key)
+                if current is None or current.closed:
+                    self.h2[key] = h2
+            return dialled
+        finally:
+            if self.dialing.get(key) is future:
+                del self.dialing[key]
+            future.set_result(h2)
+
+    async def _exchange_h2(
+        self,
+        conn: H2Connection,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str] | None,
+        payload: bytes | None,
+        content_type: str | None,
+        cookie: str | None,
+        tags: Mapping[str, str] | None,
+        timeout: float,
+        expected: ExpectedStatuses | None,
+        hops: int,
+        keep: bool,
+        stamps: tuple[float, float, float, float],
+        retried: bool = False,
+    ) -> Response:
+        """One request as an HTTP/2 stream; its sample goes through the same Ledger as HTTP/1.1's."""
+        host, fields = header_fields(target, headers, content_type, cookie)
+        stream = conn.open_stream(method, target, host, fields, payload, keep, timeout)
+        inflight = self.inflight
+        inflight.add(stream)
+        if self.sweeper.task is None:
+            self.sweeper.start()
+        try:
+            if stream.data:
+                await conn.drain(stream)
+            await stream.waiter
+        except asyncio.CancelledError:
+            conn.cancel(stream, RequestError(REQUEST_TIMEOUT, "request cancelled"))
+            raise
+        except BaseException as exc:
+            if type(exc) is Unprocessed and not retried:
+                # Refused before the server processed it: once more, on a new connection (as Go does).
+                return await self._exchange(
+                    method, target, headers, payload, content_type, tags, timeout, expected, hops, keep, True
+                )
+            self._drain_bytes(conn)
+            return self._failed(
+                method, target, tags, expected, exc, stamps, stream.t_sent, stream.t_first, stream.deadline
+            )
+        finally:
+            inflight.discard(stream)
+        sent, received = self._drain_bytes(conn, count=False)
+        response = self.ledger.record(
+            method, target.url, tags, expected, stream.status, H2_PROTO, conn.tls_version, conn.tls_cipher,
+            stream.head, h2_body(stream), *stamps, stream.t_sent, stream.t_first or stream.t_done,
+            stream.t_done, sent, received,
+        )  # fmt: skip
+        if stream.flags:
+            self._absorb(response, stream.flags, target)
+        if hops > 0 and response.status in _REDIRECTS:
+            return await self._redirect(
+                response, method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
+            )
+        return response
+
+    def _drain_bytes(self, conn: H2Connection, count: bool = True) -> tuple[int, int]:
+        """The connection's bytes since the last exchange that finished on it (streams share them)."""
+        sent, received = conn.bytes_out, conn.bytes_in
+        conn.bytes_out = conn.bytes_in = 0
+        if count:
+            self.ledger.bytes_sent += sent
+            self.ledger.bytes_received += received
+        return sent, received
+
+    def _failed(
+        self,
+        method: str,
+        target: Target,
+        tags: Mapping[str, str] | None,
+        expected: ExpectedStatuses | None,
+        exc: BaseException,
+        stamps: tuple[float, float, float, float],
+        t_sent: float,
+        t_first: float,
+        deadline: float,
+    ) -> Response:
+        """A request that was sent and got no response: its time counts, up to the deadline for a
+        timeout (as in k6)."""
+        t_start, t_conn, connect_s, tls_s = stamps
+        t_end = min(now(), deadline)
+        t_sent = min(t_sent or t_end, t_end)  # never written: all of it was sending
+        t_first = min(t_first or t_end, t_end)  # bytes may land after the deadline
+        timings = (
+            (t_conn - t_start) * 1000.0,
+            connect_s * 1000.0,
+            tls_s * 1000.0,
+            (t_sent - t_conn) * 1000.0,
+            (t_first - t_sent) * 1000.0,
+            (t_end - t_first) * 1000.0,
+        )
+        return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
 
     def _absorb(self, response: Response, flags: int, target: Target) -> None:
         """What a response asks of the client: a body to decompress, cookies to keep."""
@@ -475,15 +597,6 @@ class HttpClient:
         vu.ctx.record_request_error(method, url, str(err))
         return Response(method, url, 0, "", b"", b"", timings, error=str(err), error_code=err.code)
 
-    def _ssl_context(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            ctx = ssl.create_default_context()
-            if self.insecure:
-                ctx.check_hostname = False
-                ctx.verify_mode = ssl.CERT_NONE
-            self._ssl = ctx
-        return self._ssl
-
     def reset(self) -> None:
         """Between iterations k6 clears the cookie jar (connections stay open)."""
         if self.cookies.cookies:
@@ -494,3 +607,6 @@ class HttpClient:
             for conn in bucket:
                 conn.close()
         self.idle.clear()
+        for h2 in self.h2.values():
+            h2.close()
+        self.h2.clear()

@@ -1,4 +1,5 @@
-"""One HTTP/1.1 connection: the C protocol of loadcell.http._wire, plus its rare paths in Python.
+"""Dialling (TCP, then TLS and ALPN's choice of protocol), and one HTTP/1.1 connection: the C
+protocol of loadcell.http._wire, plus its rare paths in Python.
 
 The C half (data_received, llhttp's callbacks, send) records what the wire did (bytes, first-byte
 time, the raw head, body chunks) and resolves a future when a response is complete; the VU's
@@ -13,6 +14,8 @@ import ssl
 from loadcell.http._wire import Connection
 from loadcell.http.arrivals import ArrivalWatch
 from loadcell.http.errors import RequestError
+from loadcell.http.h2 import H2Connection
+from loadcell.http.tls import describe, handshakes
 from loadcell.metrics.clock import now
 
 
@@ -62,20 +65,65 @@ class HttpConnection(Connection):
                 self.transport.close()
 
 
+class _Handshaking(asyncio.Protocol):
+    """The protocol while TLS is negotiated: which of HTTP/1.1 and HTTP/2 follows is known only once
+    ALPN has chosen, and an HTTP/2 server may send its SETTINGS in the same read that ends the handshake."""
+
+    def __init__(self) -> None:
+        self.early: list[bytes] = []
+        self.lost: tuple[Exception | None] | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.early.append(data)
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = (exc,)
+
+
 async def open_connection(
     loop: asyncio.AbstractEventLoop,
     key: tuple[str, str, int],
     ssl_context: ssl.SSLContext | None,
     server_hostname: str,
-) -> tuple[HttpConnection, float, float]:
-    """Dial TCP, then TLS separately so both phases are timed; returns (conn, connect_s, tls_s)."""
+    dials: asyncio.Semaphore,
+) -> tuple[HttpConnection | H2Connection, float, float]:
+    """Dial TCP, then TLS separately so both phases are timed; returns (conn, connect_s, tls_s).
+
+    A TLS dial waits for one of the loop's `dials` (loadcell.http.tls): handshakes at scale run a
+    bounded number at a time instead of all in lockstep."""
     _, host, port = key
-    t0 = now()
-    transport, conn = await loop.create_connection(lambda: HttpConnection(loop), host, port)
-    t1 = now()
-    tls_time = 0.0
-    if ssl_context is not None:
-        new_transport = await loop.start_tls(transport, conn, ssl_context, server_hostname=server_hostname)
-        conn.transport = new_transport  # type: ignore[assignment]
-        tls_time = now() - t1
-    return conn, t1 - t0, tls_time
+    if ssl_context is None:
+        t0 = now()
+        _, conn = await loop.create_connection(lambda: HttpConnection(loop), host, port)
+        return conn, now() - t0, 0.0
+    async with dials:
+        t0 = now()
+        transport, pending = await loop.create_connection(_Handshaking, host, port)
+        t1 = now()
+        handshakes.started += 1
+        try:
+            transport = await loop.start_tls(transport, pending, ssl_context, server_hostname=server_hostname)
+        except BaseException:
+            transport.close()
+            raise
+        finally:
+            handshakes.finished += 1
+        t2 = now()
+    sslobj = transport.get_extra_info("ssl_object")
+    version, cipher = describe(sslobj)
+    proto: HttpConnection | H2Connection
+    if sslobj is not None and sslobj.selected_alpn_protocol() == "h2":
+        proto = H2Connection(loop, version, cipher)
+    else:
+        proto = HttpConnection(loop)
+        proto.tls_version, proto.tls_cipher = version, cipher
+    transport.set_protocol(proto)
+    proto.connection_made(transport)
+    for data in pending.early:
+        proto.data_received(data)
+    if pending.lost is not None:
+        proto.connection_lost(pending.lost[0])
+    return proto, t1 - t0, t2 - t1

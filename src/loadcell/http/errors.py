@@ -38,9 +38,9 @@ def classify(exc: BaseException, connecting: bool) -> RequestError:
     if isinstance(exc, RequestError):
         return exc
     if isinstance(exc, ssl.SSLCertVerificationError):
-        if "hostname" in str(exc).lower():
-            return RequestError(TLS_HOSTNAME_MISMATCH, f"x509: {exc.verify_message or 'hostname mismatch'}")
-        return RequestError(TLS_UNKNOWN_AUTHORITY, f"x509: {exc.verify_message or 'unknown authority'}")
+        if "hostname" in str(exc).lower() or "IP address mismatch" in str(exc):
+            return RequestError(TLS_HOSTNAME_MISMATCH, "x509: certificate doesn't match hostname")
+        return RequestError(TLS_UNKNOWN_AUTHORITY, "x509: unknown authority")
     if isinstance(exc, ssl.SSLError):
         return RequestError(TLS, f"tls: {(exc.reason or 'handshake failure').lower().replace('_', ' ')}")
     if isinstance(exc, ConnectionRefusedError):

@@ -46,14 +46,14 @@ def encode_body(body: Any, json: Any, data: Any) -> tuple[bytes | None, str | No
     raise TypeError(f"unsupported body type {type(body).__name__}: pass bytes, str, json= or data=")
 
 
-def build_head(
-    method: str,
+def header_fields(
     target: Target,
     headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
-    body_len: int | None,
     content_type: str | None,
     cookie: str | None,
-) -> bytes:
+) -> tuple[str, list[tuple[str, str]]]:
+    """The request's host and header fields: k6's defaults, then the script's, then the jar's cookies
+    (one field per name, the script's spelling kept). HTTP/1.1 and HTTP/2 both send these."""
     merged: dict[str, tuple[str, str]] = {k.lower(): (k, v) for k, v in _DEFAULTS}
     if content_type:
         merged["content-type"] = ("Content-Type", content_type)
@@ -65,9 +65,21 @@ def build_head(
         existing = merged.get("cookie")
         merged["cookie"] = ("Cookie", f"{existing[1]}; {cookie}" if existing else cookie)
     host = merged.pop("host", ("Host", target.host_header))[1]
+    return host, list(merged.values())
+
+
+def build_head(
+    method: str,
+    target: Target,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+    body_len: int | None,
+    content_type: str | None,
+    cookie: str | None,
+) -> bytes:
+    host, fields = header_fields(target, headers, content_type, cookie)
     lines = [f"{method} {target.path} HTTP/1.1", f"Host: {host}"]
-    lines.extend(f"{name}: {value}" for name, value in merged.values())
-    if body_len is not None and "content-length" not in merged:
+    lines.extend(f"{name}: {value}" for name, value in fields)
+    if body_len is not None and not any(name.lower() == "content-length" for name, _ in fields):
         lines.append(f"Content-Length: {body_len}")
     lines.append("\r\n")
     return "\r\n".join(lines).encode("latin-1")

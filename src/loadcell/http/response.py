@@ -68,6 +68,8 @@ class Response(msgspec.Struct, gc=False, eq=False):
     _timings: Timings | tuple[float, ...] = ZERO_TIMINGS
     error: str = ""
     error_code: int = 0
+    tls_version: str = ""  # k6's res.tls_version, e.g. "tls1.3"; "" on plain TCP
+    tls_cipher_suite: str = ""  # Go's name, e.g. "TLS_AES_128_GCM_SHA256"
     _headers: dict[str, str] | None = None
     _json: Any = msgspec.UNSET
 

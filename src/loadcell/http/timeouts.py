@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 
 from loadcell.http._wire import Outbox
 from loadcell.http.arrivals import ArrivalWatch
+from loadcell.http.tls import DIALS_IN_FLIGHT
 from loadcell.metrics.clock import now
 
 SWEEP_INTERVAL = 0.05
@@ -32,6 +33,7 @@ class TimeoutSweeper:
         self.arrivals = ArrivalWatch()  # the same loop's first-byte stamps (loadcell.http.arrivals)
         # The same loop's corked request writes (loadcell.http._wire); a flush ends with a look.
         self.outbox = Outbox(loop, self.arrivals.after_flush)
+        self.dials = asyncio.Semaphore(DIALS_IN_FLIGHT)  # TLS dials at once (loadcell.http.tls)
         self.task: asyncio.Task | None = None
 
     @classmethod

@@ -86,6 +86,19 @@ def _latency(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
 )
 @click.option("--seed", type=int, help="Random seed for latency and error injection (reproducible runs).")
 @click.option("--access-log", is_flag=True, help="Log every request (slows the server under load).")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS, with HTTP/2 offered over ALPN as the real API does, on a certificate from a CA "
+    "made at start-up; the ready line names the CA file for clients to trust.",
+)
+@click.option(
+    "--tls-dir",
+    default="data/standin-tls",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where --tls writes ca.pem, server.pem and server.key.",
+)
 def albert_command(
     host: str,
     port: int,
@@ -98,6 +111,8 @@ def albert_command(
     token_ttl: int,
     seed: int | None,
     access_log: bool,
+    tls: bool,
+    tls_dir: str,
 ) -> None:
     """Run a local stand-in for the Albert Invent API that the official SDK can talk to.
 
@@ -119,6 +134,7 @@ def albert_command(
             token_ttl=token_ttl,
             seed=seed,
             access_log=access_log,
+            tls_dir=Path(tls_dir) if tls else None,
         )
     except ValidationError as exc:
         raise click.UsageError(str(exc)) from None

@@ -29,6 +29,7 @@ class StandinConfig(BaseModel):
     seed: int | None = Field(default=None, description="random seed for latency and error injection")
     user_id: str = DEFAULT_USER_ID
     access_log: bool = False
+    tls_dir: Path | None = Field(default=None, description="serve HTTPS + HTTP/2; certificates go here")
 
     @field_validator("latency", mode="before")
     @classmethod

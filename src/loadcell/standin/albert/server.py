@@ -1,17 +1,20 @@
-"""Run the stand-in under uvicorn (uvloop + httptools) and announce the address once it listens."""
+"""Run the stand-in and announce the address once it listens: under uvicorn (uvloop + httptools)
+for plain HTTP, under hypercorn for HTTPS, which offers HTTP/2 over ALPN as the real API does."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 
 from loadcell.standin.albert.app import create_app
 from loadcell.standin.albert.config import StandinConfig
 
-READY_LINE = "albert stand-in listening on http://{host}:{port}"
+READY_LINE = "albert stand-in listening on {scheme}://{host}:{port}"
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -42,6 +45,9 @@ def serve(config: StandinConfig) -> None:
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]
     app = create_app(config)
+    if config.tls_dir is not None:
+        _serve_tls(config, app, sock)
+        return
     uv_config = uvicorn.Config(
         app,
         loop="uvloop",
@@ -52,7 +58,7 @@ def serve(config: StandinConfig) -> None:
         timeout_graceful_shutdown=5,
         backlog=2048,
     )
-    server = _AnnouncingServer(uv_config, READY_LINE.format(host=config.host, port=port))
+    server = _AnnouncingServer(uv_config, READY_LINE.format(scheme="http", host=config.host, port=port))
     # uvicorn re-raises the signal it caught once it has shut down; a no-op handler makes that
     # re-raise harmless, so the process exits 0 after a clean shutdown instead of dying mid-way.
     previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -64,3 +70,39 @@ def serve(config: StandinConfig) -> None:
         sock.close()
     if not server.started:
         sys.exit(1)
+
+
+def _serve_tls(config: StandinConfig, app: Any, sock: socket.socket) -> None:
+    """HTTPS with HTTP/2 and HTTP/1.1 over ALPN, on a certificate from a CA made for this run."""
+    import hypercorn.asyncio
+    import hypercorn.config
+    import uvloop
+
+    from loadcell.standin.albert.tls import make_certificates
+
+    certs = make_certificates(config.tls_dir, config.host)  # type: ignore[arg-type]
+    hc = hypercorn.config.Config()
+    hc.bind = [f"fd://{sock.fileno()}"]
+    hc.certfile, hc.keyfile = str(certs.cert), str(certs.key)
+    hc.alpn_protocols = ["h2", "http/1.1"]
+    hc.accesslog = "-" if config.access_log else None
+    hc.errorlog = "-"
+    hc.loglevel = "INFO" if config.access_log else "WARNING"
+    hc.keep_alive_max_requests = 1_000_000  # a load test's connections live as long as its VUs
+    hc.graceful_timeout = 5
+    hc.backlog = 2048
+    port = sock.getsockname()[1]
+    ready = READY_LINE.format(scheme="https", host=config.host, port=port) + f" (CA: {certs.ca})"
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        loop.call_soon(lambda: print(ready, flush=True))  # the socket listens before serve() runs
+        await hypercorn.asyncio.serve(app, hc, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+    try:
+        uvloop.run(main())
+    finally:
+        sock.close()

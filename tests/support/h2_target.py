@@ -1,0 +1,95 @@
+"""A bare HTTP/2 server on the h2 package, for what a framework does not let a test do: reset a
+stream, send GOAWAY, hold back its flow-control window.
+
+Paths: `/` answers 200; `/reset` resets the stream with CANCEL; `/goaway` answers, then sends
+GOAWAY (NO_ERROR) naming that stream as the last; `/calm` sends GOAWAY (ENHANCE_YOUR_CALM) without
+answering; `POST /size` answers with the number of body bytes received (its window is the protocol's
+default 65,535 bytes, so a larger body needs the client to respect flow control).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import ssl
+
+import uvloop
+from h2.config import H2Configuration
+from h2.connection import H2Connection
+from h2.errors import ErrorCodes
+from h2.events import DataReceived, RequestReceived, StreamEnded
+
+
+class Server(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.conn = H2Connection(H2Configuration(client_side=False, header_encoding="utf-8"))
+        self.transport: asyncio.Transport | None = None
+        self.paths: dict[int, str] = {}
+        self.sizes: dict[int, int] = {}
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.conn.initiate_connection()
+        self.flush()
+
+    def flush(self) -> None:
+        if self.transport is not None:
+            self.transport.write(self.conn.data_to_send())
+
+    def data_received(self, data: bytes) -> None:
+        for event in self.conn.receive_data(data):
+            if isinstance(event, RequestReceived):
+                self.paths[event.stream_id] = dict(event.headers)[":path"]
+                self.sizes[event.stream_id] = 0
+            elif isinstance(event, DataReceived):
+                self.sizes[event.stream_id] += len(event.data)
+                self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
+            elif isinstance(event, StreamEnded):
+                self.answer(event.stream_id)
+        self.flush()
+
+    def answer(self, stream_id: int) -> None:
+        path = self.paths.pop(stream_id)
+        if path == "/reset":
+            self.conn.reset_stream(stream_id, ErrorCodes.CANCEL)
+            return
+        if path == "/calm":
+            self.conn.close_connection(ErrorCodes.ENHANCE_YOUR_CALM, last_stream_id=0)
+            return
+        body = str(self.sizes.pop(stream_id)).encode() if path == "/size" else b'{"ok": true}'
+        headers = [
+            (":status", "200"),
+            ("content-type", "application/json"),
+            ("content-length", str(len(body))),
+        ]
+        self.conn.send_headers(stream_id, headers)
+        self.conn.send_data(stream_id, body, end_stream=True)
+        if path == "/goaway":
+            self.conn.close_connection(ErrorCodes.NO_ERROR, last_stream_id=stream_id)
+
+
+async def serve(cert: str, key: str) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    context.set_alpn_protocols(["h2"])
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(Server, "127.0.0.1", 0, ssl=context)
+    print(f"target listening on https://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cert", required=True)
+    parser.add_argument("--key", required=True)
+    args = parser.parse_args()
+    uvloop.run(serve(args.cert, args.key))
+
+
+if __name__ == "__main__":
+    main()
