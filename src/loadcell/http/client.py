@@ -127,7 +127,7 @@ class HttpClient:
 
     # k6's http.* verbs (a k6 params object may follow the URL, or the body, as in k6) -----------------
     def get(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any):
-        target = None if kw or k6_params is not None or url.__class__ is not str else _targets.get(url)
+        target = None if kw or k6_params is not None or type(url) is not str else _targets.get(url)
         if target is None or self.limiter is not None:
             return self.request("GET", url, None, k6_params, **kw)
         # The commonest call of all, a bare GET of a known URL, skips request()'s argument handling.
@@ -241,7 +241,7 @@ class HttpClient:
             cookies = kw.get("cookies", cookies)
             jar = kw.get("jar", jar)
             expected_statuses = kw.get("expected_statuses", expected_statuses)
-        if url.__class__ is TaggedURL and not (tags and "name" in tags):
+        if type(url) is TaggedURL and not (tags and "name" in tags):
             tags = {**(tags or {}), "name": url.name}  # type: ignore[attr-defined]
         client = self
         if cookies or jar is not None:
