@@ -1,4 +1,4 @@
-// k6's examples/cookies.js (request cookies, the VU jar, local jars, jar.set with attributes),
+// Written after k6's examples/cookies.js (request cookies, the VU jar, local jars, jar.set with attributes),
 // against the local target's httpbin routes.
 import http from 'k6/http';
 import { check, group } from 'k6';

@@ -1,4 +1,4 @@
-"""k6's examples/cookies.js, ported (cookies.js beside it is the k6 script)."""
+"""The port of cookies.js beside it (written after k6's examples/cookies.js)."""
 
 from urllib.parse import urlsplit
 

@@ -1,4 +1,4 @@
-// k6's examples/html_form_post.js: an object body is form-urlencoded (arrays as repeated fields).
+// Written after k6's examples/html_form_post.js: an object body is form-urlencoded (arrays as repeated fields).
 import http from 'k6/http';
 import { check } from 'k6';
 

@@ -1,4 +1,4 @@
-"""k6's examples/html_form_post.js, ported (see html_form_post.js)."""
+"""The port of html_form_post.js beside it (written after k6's examples/html_form_post.js)."""
 
 from loadcell import check, env
 

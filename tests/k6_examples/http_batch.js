@@ -1,4 +1,4 @@
-// k6's examples/http_batch.js, plus batch's object and named forms, against the local target.
+// Written after k6's examples/http_batch.js, plus batch's object and named forms, against the local target.
 import http from 'k6/http';
 import { check } from 'k6';
 

@@ -1,4 +1,4 @@
-"""k6's examples/http_batch.js plus batch's object and named forms, ported (see http_batch.js)."""
+"""The port of http_batch.js beside it (k6's examples/http_batch.js, plus batch's object and named forms)."""
 
 from loadcell import check, env
 

@@ -1,4 +1,4 @@
-// k6's examples/redirects.js, against the suite's local target (httpbin's routes under /bin/).
+// Written after k6's examples/redirects.js, against the suite's local target (httpbin's routes under /bin/).
 import http from 'k6/http';
 import { check } from 'k6';
 

@@ -1,4 +1,4 @@
-"""k6's examples/redirects.js, ported (redirects.js beside it is the k6 script)."""
+"""The port of redirects.js beside it (written after k6's examples/redirects.js)."""
 
 from loadcell import check, console, env
 

@@ -1,4 +1,4 @@
-// k6's examples/tagging.js (tags on a request, a check and a custom metric), plus http.url's name
+// Written after k6's examples/tagging.js (tags on a request, a check and a custom metric), plus http.url's name
 // tag and a test-wide response callback; thresholds on the tagged sub-metrics make the tags visible.
 import http from 'k6/http';
 import { Trend } from 'k6/metrics';

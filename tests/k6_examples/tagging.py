@@ -1,4 +1,4 @@
-"""k6's examples/tagging.js plus http.url and a test-wide response callback, ported (see tagging.js)."""
+"""The port of tagging.js beside it (k6's examples/tagging.js, plus http.url and a response callback)."""
 
 from loadcell import Trend, check, env, expected_statuses, http, url
 
