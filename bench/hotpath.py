@@ -63,7 +63,7 @@ class LoopbackTransport(asyncio.Transport):
         return False
 
 
-async def _open(loop, key, ssl_context, server_hostname):  # same signature as open_connection
+async def _open(loop, key, ssl_context, server_hostname, dials):  # same signature as open_connection
     conn = HttpConnection(loop)
     conn.connection_made(LoopbackTransport(loop, conn))
     return conn, 0.0, 0.0
@@ -73,8 +73,8 @@ async def _vu_loop(vu: VU, fn, ctx: RunContext, count: int) -> None:
     current_vu.set(vu)
     for _ in range(count):
         await run_iteration(vu, fn, ctx)
-    if ctx.errors:  # a broken request path must not be measured
-        raise SystemExit(f"the bench iteration failed: {dict(ctx.errors)}")
+    if ctx.errors or ctx.request_errors:  # a broken request path must not be measured
+        raise SystemExit(f"the bench iteration failed: {dict(ctx.errors)} {ctx.request_errors}")
 
 
 async def drive(iterations: int, vus: int) -> float:

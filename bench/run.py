@@ -66,8 +66,15 @@ PING_BODY = (
 )
 SLOW_BODY = '{"status":"ok","delay_ms":50}'
 
-BEGIN = {"fast": "<!-- bench:begin -->", "slow": "<!-- bench-slow:begin -->"}
-END = {"fast": "<!-- bench:end -->", "slow": "<!-- bench-slow:end -->"}
+BEGIN = {
+    "fast": "<!-- bench:begin -->",
+    "slow": "<!-- bench-slow:begin -->",
+    "tls": "<!-- bench-tls:begin -->",
+    "h2": "<!-- bench-h2:begin -->",
+}
+END = {k: v.replace(":begin", ":end") for k, v in BEGIN.items()}
+# The HTTPS cases: the same endpoint over TLS with HTTP/1.1, and over TLS where nginx offers h2.
+TLS_CASES = {"tls": "HTTPS, HTTP/1.1", "h2": "HTTPS, HTTP/2 offered over ALPN"}
 
 
 def log(msg: str) -> None:
@@ -226,8 +233,9 @@ def calibrate() -> float:
 class Nginx:
     """A private nginx (config and logs in a temp dir), master + 1 worker pinned to core 0."""
 
-    def __init__(self, port: int, workdir: Path) -> None:
+    def __init__(self, port: int, workdir: Path, tls_ports: dict[str, int] | None = None) -> None:
         self.port = port
+        self.tls_ports = tls_ports or {}  # case key -> port: "tls" (HTTP/1.1), "h2" (offers HTTP/2)
         self.dir = workdir / "nginx"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.dir.chmod(0o755)
@@ -260,7 +268,14 @@ http {{
     log_format slowfmt '$msec $request_time';
     server {{
         listen 127.0.0.1:{self.port} backlog=4096;
-        location = /api/ping {{
+{self.locations()}
+    }}
+{self.tls_servers()}
+}}
+"""
+
+    def locations(self) -> str:
+        return f"""        location = /api/ping {{
             default_type application/json;
             return 200 '{PING_BODY}';
         }}
@@ -275,10 +290,36 @@ http {{
         }}
         location / {{
             return 404;
-        }}
-    }}
-}}
-"""
+        }}"""
+
+    def tls_servers(self) -> str:
+        """A self-signed RSA-2048 certificate (what a default openssl makes), no session resumption:
+        each client connection costs a full handshake, as each k6 VU's does."""
+        if not self.tls_ports:
+            return ""
+        cert, key = self.dir / "cert.pem", self.dir / "key.pem"
+        if not cert.exists():
+            made = run_quiet(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                 "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                 "-out", str(cert)]
+            )  # fmt: skip
+            if made.returncode != 0:
+                sys.exit(f"openssl could not make the bench certificate: {made.stderr}")
+        blocks = []
+        for case, port in self.tls_ports.items():
+            http2 = " http2" if case == "h2" else ""
+            blocks.append(
+                f"""    server {{
+        listen 127.0.0.1:{port} ssl{http2} backlog=4096;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_session_cache off;
+        ssl_session_tickets off;
+{self.locations()}
+    }}"""
+            )
+        return "\n".join(blocks)
 
     def start(self) -> None:
         conf = self.dir / "nginx.conf"
@@ -398,8 +439,17 @@ class Case:
     port: int
 
     @property
+    def tls(self) -> bool:
+        return self.key in TLS_CASES
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.path}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{self.path}"
+
+
+def tls_flags(case: Case) -> list[str]:
+    """The benchmark's certificate is self-signed: loadcell, k6 and K9 take k6's flag."""
+    return ["--insecure-skip-tls-verify"] if case.tls else []
 
 
 def k6_summary(case: Case, export: Path) -> ToolReport:
@@ -449,6 +499,7 @@ def loadcell_tool(binary: Path) -> Tool:
             f"{case.duration}s",
             *workers,
             *trend_flags(case),
+            *tls_flags(case),
             "--summary-export",
             str(out / "summary.json"),
             str(SCRIPTS / "loadcell_get.py"),
@@ -475,6 +526,7 @@ def k6_tool() -> Tool:
             "--duration",
             f"{case.duration}s",
             *trend_flags(case),
+            *tls_flags(case),
             "--summary-export",
             str(out / "summary.json"),
             "-e",
@@ -499,6 +551,7 @@ def k9_tool() -> Tool:
             "-d",
             f"{case.duration}s",
             *trend_flags(case),
+            *tls_flags(case),
             "--summary-export",
             str(out / "summary.json"),
             "-e",
@@ -555,7 +608,7 @@ def locust_tool() -> Tool:
             "-t",
             f"{case.duration}s",
             "--host",
-            f"http://127.0.0.1:{case.port}",
+            case.url.removesuffix(case.path),  # FastHttpUser does not verify certificates
             "--only-summary",
             "--csv",
             str(out / "locust"),
@@ -1081,6 +1134,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--slow", action="store_true", help="also run the latency-truth case (50 ms endpoint)")
     p.add_argument("--slow-only", action="store_true", help="run only the latency-truth case")
     p.add_argument("--slow-vus", type=int, default=200, help="VUs in the latency-truth case (default 200)")
+    p.add_argument("--tls", action="store_true", help="also the HTTPS cases (HTTP/1.1, and HTTP/2 offered)")
+    p.add_argument("--tls-only", action="store_true", help="run only the HTTPS cases")
     p.add_argument("--port", type=int, default=18080, help="nginx port on 127.0.0.1 (next free if taken)")
     p.add_argument("--grace", type=float, default=20.0, help="kill a client after duration + this (s)")
     p.add_argument(
@@ -1137,13 +1192,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = loadavg()
     port = free_port(args.port)
     cases = []
-    if not args.slow_only:
+    if not (args.slow_only or args.tls_only):
         cases.append(Case("fast", "/api/ping", args.vus, args.duration, port))
     if args.slow or args.slow_only:
         cases.append(Case("slow", "/api/slow", args.slow_vus, args.duration, port))
+    tls_ports: dict[str, int] = {}
+    if args.tls or args.tls_only:
+        for key in TLS_CASES:
+            tls_ports[key] = free_port(port + 1 + len(tls_ports))
+            cases.append(Case(key, "/api/ping", args.vus, args.duration, tls_ports[key]))
 
     tmp = Path(tempfile.mkdtemp(prefix="loadcell-bench-"))
-    nginx = Nginx(port, tmp)
+    nginx = Nginx(port, tmp, tls_ports)
     runs: list[Run] = []
     nginx.start()
     log(f"nginx on 127.0.0.1:{port} (core {SERVER_CORE}), results in {results}")
@@ -1190,6 +1250,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             *ratios(fast_runs),
         ]
+    for key, title in TLS_CASES.items():
+        tls_runs = [r for r in runs if r.case == key]
+        if tls_runs:
+            sections[key] = [
+                f"### {title}: {args.vus} VUs/connections, `/api/ping`, {args.duration} s, client on 1 core",
+                "",
+                *head,
+                "A self-signed RSA-2048 certificate, no TLS session resumption; the clients skip "
+                "verification (k6's `--insecure-skip-tls-verify`). "
+                + (
+                    "loadcell and k6 negotiate HTTP/2; Locust, K9 and wrk have no HTTP/2 client and speak "
+                    "HTTP/1.1 to the same listener."
+                    if key == "h2"
+                    else ""
+                ),
+                "",
+                *fast_table(tls_runs, tools),
+                "",
+                *ratios(tls_runs),
+            ]
     slow_runs = [r for r in runs if r.case == "slow"]
     if slow_runs:
         sections["slow"] = [

@@ -6,11 +6,14 @@
 Two dashboards, both on the provisioned InfluxDB datasource (uid `k6influxdb`):
 
 * `k6.json`: k6's own "k6 Load Testing Results" (grafana.com 2587) with its InfluxQL queries
-  unchanged, on native panels (timeseries/stat/heatmap instead of Angular graph/singlestat), errors
-  from the built-in `http_req_failed` rate as in its later revision. It reads what k6 writes, so it
-  shows k6 runs and loadcell runs alike.
-* `loadcell.json`: one run at a time (the `testid` tag loadcell adds), per-URL percentiles, failure
-  and check rates, a per-request table, and the `<metric>_agg` measurements of the aggregated output.
+  unchanged, on native panels (timeseries/stat/heatmap instead of Angular graph/singlestat; the heatmap
+  calculated from the raw points), errors from the built-in `http_req_failed` rate as in its later
+  revision. It reads what k6 writes, so it shows k6 runs and loadcell runs alike.
+* `loadcell.json`: one run at a time (the `testid` tag loadcell adds; the newest in the time range by
+  default), per-URL percentiles, failure and check rates, a per-request table.
+
+Every panel on raw measurements has a second target on the `<metric>_agg` measurements of
+`--out influxdb=...?mode=aggregated` (alias "(agg)"), so a run written in either mode shows.
 
 Standard library only; the tests check every query against a real influxd (tests/integration/test_stack.py).
 """
@@ -36,6 +39,9 @@ TRENDS = [
 ]
 RUN = '"testid" =~ /^$testid$/ AND $timeFilter'
 RUN_NAME = '"testid" =~ /^$testid$/ AND "name" =~ /^$name$/ AND $timeFilter'
+# The aggregated output's rates: count/sum/mean per push interval, so the run's rate is sum / count.
+AGG_RATE = 'sum("sum") / sum("count")'
+AGG = "aggregated"  # the alias of a panel's fallback target on the <metric>_agg measurements
 
 
 def target(ref: str, query: str, alias: str | None = None, fmt: str = "time_series") -> dict[str, Any]:
@@ -100,6 +106,11 @@ class Layout:
         }
 
 
+def stat(g: Layout, title: str, raw: str, agg: str, unit: str | None = None) -> dict[str, Any]:
+    """A 4x4 stat of a run: its raw query and the fallback on the aggregated measurements."""
+    return g.panel("stat", title, [target("A", raw), target("B", agg, AGG)], 4, 4, unit)
+
+
 def custom_var(name: str, values: list[str], default: list[str]) -> dict[str, Any]:
     return {
         "name": name,
@@ -112,14 +123,15 @@ def custom_var(name: str, values: list[str], default: list[str]) -> dict[str, An
     }
 
 
-def query_var(name: str, query: str, multi: bool) -> dict[str, Any]:
+def query_var(name: str, query: str, multi: bool, sort: int = 1) -> dict[str, Any]:
+    """refresh 2: re-run when the time range changes; sort 1/2: alphabetical ascending/descending."""
     out: dict[str, Any] = {
         "name": name,
         "type": "query",
         "datasource": DS,
         "query": query,
         "refresh": 2,
-        "sort": 1,
+        "sort": sort,
         "multi": multi,
         "includeAll": multi,
     }
@@ -175,7 +187,13 @@ def k6_dashboard() -> dict[str, Any]:
                     "A",
                     'SELECT mean("value") FROM "vus" WHERE $timeFilter GROUP BY time($__interval) fill(none)',
                     "Active VUs",
-                )
+                ),
+                target(
+                    "B",
+                    'SELECT mean("last") FROM "vus_agg" WHERE $timeFilter '
+                    "GROUP BY time($__interval) fill(none)",
+                    "Active VUs (agg)",
+                ),
             ],
             12,
             8,
@@ -190,7 +208,13 @@ def k6_dashboard() -> dict[str, Any]:
                     'SELECT sum("value") FROM "http_reqs" WHERE $timeFilter '
                     "GROUP BY time($__interval) fill(null)",
                     "Requests per Second",
-                )
+                ),
+                target(
+                    "B",
+                    'SELECT sum("sum") FROM "http_reqs_agg" WHERE $timeFilter '
+                    "GROUP BY time($__interval) fill(null)",
+                    "Requests per Second (agg)",
+                ),
             ],
             12,
             8,
@@ -205,7 +229,13 @@ def k6_dashboard() -> dict[str, Any]:
                     'SELECT count("value") FROM "http_req_failed" WHERE "value"=1 '
                     "and $timeFilter GROUP BY time($__interval) fill(none)",
                     "Num Errors",
-                )
+                ),
+                target(
+                    "D",
+                    'SELECT sum("sum") FROM "http_req_failed_agg" WHERE $timeFilter '
+                    "GROUP BY time($__interval) fill(none)",
+                    "Num Errors (agg)",
+                ),
             ],
             12,
             8,
@@ -220,7 +250,13 @@ def k6_dashboard() -> dict[str, Any]:
                     'SELECT sum("value") FROM "checks" WHERE $timeFilter '
                     'GROUP BY time($__interval), "check" fill(none)',
                     "$tag_check",
-                )
+                ),
+                target(
+                    "D",
+                    'SELECT sum("sum") FROM "checks_agg" WHERE $timeFilter '
+                    'GROUP BY time($__interval), "check" fill(none)',
+                    "$tag_check (agg)",
+                ),
             ],
             12,
             8,
@@ -228,36 +264,41 @@ def k6_dashboard() -> dict[str, Any]:
         ),
         g.row("$Measurement", repeat="Measurement"),
     ]
-    for title, agg, cond in (
-        ("mean", 'mean("value")', ""),
-        ("max", 'max("value")', ""),
-        ("med", 'median("value")', ""),
-        ("min", 'min("value")', " and value > 0"),
-        ("p90", 'percentile("value", 90)', ""),
-        ("p95", 'percentile("value", 95)', ""),
+    # The aggregated twins: per push interval count/sum/min/max/mean/p50/p90/p95/p99 in ${Measurement}_agg.
+    for title, agg, cond, twin in (
+        ("mean", 'mean("value")', "", AGG_RATE),
+        ("max", 'max("value")', "", 'max("max")'),
+        ("med", 'median("value")', "", 'max("p50")'),
+        ("min", 'min("value")', " and value > 0", 'min("min")'),
+        ("p90", 'percentile("value", 90)', "", 'max("p90")'),
+        ("p95", 'percentile("value", 95)', "", 'max("p95")'),
     ):
         panels.append(
             g.panel(
                 "stat",
                 f"$Measurement ({title})",
-                [target("A", f"SELECT {agg} FROM $Measurement WHERE $timeFilter{cond}")],
+                [
+                    target("A", f"SELECT {agg} FROM $Measurement WHERE $timeFilter{cond}"),
+                    target("B", f'SELECT {twin} FROM "${{Measurement}}_agg" WHERE $timeFilter', AGG),
+                ],
                 4,
                 4,
                 "ms",
             )
         )
+    raw_over_time = "FROM /^$Measurement$/ WHERE $timeFilter and value > 0"
+    agg_over_time = 'FROM "${Measurement}_agg" WHERE $timeFilter'
     over_time = [
-        target(
-            ref,
-            f"SELECT {agg} FROM /^$Measurement$/ WHERE $timeFilter and value > 0 "
-            "GROUP BY time($__interval) fill(none)",
-            alias,
-        )
-        for ref, agg, alias in (
-            ("C", 'max("value")', "max"),
-            ("D", 'percentile("value", 95)', "p95"),
-            ("A", 'percentile("value", 90)', "p90"),
-            ("E", 'min("value")', "min"),
+        target(ref, f"SELECT {agg} {source} GROUP BY time($__interval) fill(none)", alias)
+        for ref, agg, source, alias in (
+            ("C", 'max("value")', raw_over_time, "max"),
+            ("D", 'percentile("value", 95)', raw_over_time, "p95"),
+            ("A", 'percentile("value", 90)', raw_over_time, "p90"),
+            ("E", 'min("value")', raw_over_time, "min"),
+            ("F", 'max("max")', agg_over_time, "max (agg)"),
+            ("G", 'max("p95")', agg_over_time, "p95 (agg)"),
+            ("H", 'max("p90")', agg_over_time, "p90 (agg)"),
+            ("I", 'min("min")', agg_over_time, "min (agg)"),
         )
     ]
     panels.append(g.panel(ts, "$Measurement (over time)", over_time, 12, 8, "ms"))
@@ -265,10 +306,22 @@ def k6_dashboard() -> dict[str, Any]:
         g.panel(
             "heatmap",
             "$Measurement (over time)",
-            [target("A", 'SELECT "value" FROM $Measurement WHERE $timeFilter and value > 0')],
+            [
+                target("A", 'SELECT "value" FROM $Measurement WHERE $timeFilter and value > 0'),
+                target("B", 'SELECT "p95" FROM "${Measurement}_agg" WHERE $timeFilter', "p95 (agg)"),
+            ],
             12,
             8,
             "ms",
+            # Grafana buckets the raw points itself: a distribution per time bucket, not one strip.
+            options={
+                "calculate": True,
+                "calculation": {
+                    "yBuckets": {"mode": "count", "value": "20", "scale": {"type": "log", "log": 2}}
+                },
+                "yAxis": {"unit": "ms"},
+                "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64},
+            },
         )
     )
     variables = [custom_var("Measurement", TRENDS, ["http_req_duration", "http_req_blocked"])]
@@ -281,37 +334,45 @@ def loadcell_dashboard() -> dict[str, Any]:
     ts = "timeseries"
     by = "GROUP BY time($__interval)"
     panels = [
-        g.panel(
-            "stat", "Requests", [target("A", f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME}')], 4, 4
+        stat(
+            g,
+            "Requests",
+            f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME}',
+            f'SELECT sum("sum") FROM "http_reqs_agg" WHERE {RUN_NAME}',
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Failed requests",
-            [target("A", f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME}')],
-            4,
-            4,
+            f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME}',
+            f'SELECT {AGG_RATE} FROM "http_req_failed_agg" WHERE {RUN_NAME}',
             "percentunit",
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "p95 duration",
-            [target("A", f'SELECT percentile("value", 95) FROM "http_req_duration" WHERE {RUN_NAME}')],
-            4,
-            4,
+            f'SELECT percentile("value", 95) FROM "http_req_duration" WHERE {RUN_NAME}',
+            f'SELECT max("p95") FROM "http_req_duration_agg" WHERE {RUN_NAME}',
             "ms",
         ),
-        g.panel(
-            "stat",
+        stat(
+            g,
             "Checks passed",
-            [target("A", f'SELECT mean("value") FROM "checks" WHERE {RUN}')],
-            4,
-            4,
+            f'SELECT mean("value") FROM "checks" WHERE {RUN}',
+            f'SELECT {AGG_RATE} FROM "checks_agg" WHERE {RUN}',
             "percentunit",
         ),
-        g.panel(
-            "stat", "Iterations", [target("A", f'SELECT sum("value") FROM "iterations" WHERE {RUN}')], 4, 4
+        stat(
+            g,
+            "Iterations",
+            f'SELECT sum("value") FROM "iterations" WHERE {RUN}',
+            f'SELECT sum("sum") FROM "iterations_agg" WHERE {RUN}',
         ),
-        g.panel("stat", "Max VUs", [target("A", f'SELECT max("value") FROM "vus" WHERE {RUN}')], 4, 4),
+        stat(
+            g,
+            "Max VUs",
+            f'SELECT max("value") FROM "vus" WHERE {RUN}',
+            f'SELECT max("max") FROM "vus_agg" WHERE {RUN}',
+        ),
         g.panel(
             ts,
             "VUs and requests",
@@ -321,6 +382,12 @@ def loadcell_dashboard() -> dict[str, Any]:
                     "B",
                     f'SELECT sum("value") FROM "http_reqs" WHERE {RUN_NAME} {by}, "status" fill(none)',
                     "requests, status $tag_status",
+                ),
+                target("C", f'SELECT mean("last") FROM "vus_agg" WHERE {RUN} {by} fill(none)', "VUs (agg)"),
+                target(
+                    "D",
+                    f'SELECT sum("sum") FROM "http_reqs_agg" WHERE {RUN_NAME} {by}, "status" fill(none)',
+                    "requests, status $tag_status (agg)",
                 ),
             ],
             12,
@@ -338,6 +405,15 @@ def loadcell_dashboard() -> dict[str, Any]:
                     f"$tag_name p{p}",
                 )
                 for ref, p in (("A", 50), ("B", 95), ("C", 99))
+            ]
+            + [
+                target(
+                    ref,
+                    f'SELECT max("p{p}") FROM "http_req_duration_agg" WHERE {RUN_NAME} '
+                    f'{by}, "name" fill(none)',
+                    f"$tag_name p{p} (agg)",
+                )
+                for ref, p in (("D", 50), ("E", 95), ("F", 99))
             ],
             12,
             8,
@@ -352,7 +428,12 @@ def loadcell_dashboard() -> dict[str, Any]:
                     "A",
                     f'SELECT mean("value") FROM "http_req_failed" WHERE {RUN_NAME} {by}, "name" fill(none)',
                     "$tag_name",
-                )
+                ),
+                target(
+                    "B",
+                    f'SELECT {AGG_RATE} FROM "http_req_failed_agg" WHERE {RUN_NAME} {by}, "name" fill(none)',
+                    "$tag_name (agg)",
+                ),
             ],
             12,
             8,
@@ -367,7 +448,12 @@ def loadcell_dashboard() -> dict[str, Any]:
                     "A",
                     f'SELECT mean("value") FROM "checks" WHERE {RUN} {by}, "check" fill(none)',
                     "$tag_check",
-                )
+                ),
+                target(
+                    "B",
+                    f'SELECT {AGG_RATE} FROM "checks_agg" WHERE {RUN} {by}, "check" fill(none)',
+                    "$tag_check (agg)",
+                ),
             ],
             12,
             8,
@@ -381,6 +467,14 @@ def loadcell_dashboard() -> dict[str, Any]:
                 target("A", f'SELECT sum("value") FROM "data_sent" WHERE {RUN} {by} fill(none)', "sent"),
                 target(
                     "B", f'SELECT sum("value") FROM "data_received" WHERE {RUN} {by} fill(none)', "received"
+                ),
+                target(
+                    "C", f'SELECT sum("sum") FROM "data_sent_agg" WHERE {RUN} {by} fill(none)', "sent (agg)"
+                ),
+                target(
+                    "D",
+                    f'SELECT sum("sum") FROM "data_received_agg" WHERE {RUN} {by} fill(none)',
+                    "received (agg)",
                 ),
             ],
             12,
@@ -397,7 +491,13 @@ def loadcell_dashboard() -> dict[str, Any]:
                     f'SELECT percentile("value", 95) FROM "iteration_duration" WHERE {RUN} '
                     f'{by}, "scenario" fill(none)',
                     "$tag_scenario p95",
-                )
+                ),
+                target(
+                    "B",
+                    f'SELECT max("p95") FROM "iteration_duration_agg" WHERE {RUN} {by}, "scenario" '
+                    "fill(none)",
+                    "$tag_scenario p95 (agg)",
+                ),
             ],
             12,
             8,
@@ -414,7 +514,14 @@ def loadcell_dashboard() -> dict[str, Any]:
                     'percentile("value", 95) AS "p95", max("value") AS "max" FROM "http_req_duration" '
                     f'WHERE {RUN_NAME} GROUP BY "name", "method", "status"',
                     fmt="table",
-                )
+                ),
+                target(
+                    "B",
+                    'SELECT sum("count") AS "requests", sum("sum") / sum("count") AS "avg", '
+                    'max("p95") AS "p95", max("max") AS "max" FROM "http_req_duration_agg" '
+                    f'WHERE {RUN_NAME} GROUP BY "name", "method", "status"',
+                    fmt="table",
+                ),
             ],
             24,
             8,
@@ -453,7 +560,17 @@ def loadcell_dashboard() -> dict[str, Any]:
         ),
     ]
     variables = [
-        query_var("testid", 'SHOW TAG VALUES FROM /^http_reqs(_agg)?$/ WITH KEY = "testid"', multi=False),
+        # The runs with points in the time range (SHOW TAG VALUES ignores time), as the only column, a
+        # string, which is what Grafana takes from each series; loadcell's default testid starts with the
+        # start time (YYYYmmdd-HHMMSS-...), so sorted descending the newest run comes first, the default.
+        query_var(
+            "testid",
+            'SELECT "run" FROM (SELECT last("value"), "testid" AS "run" FROM "http_reqs" '
+            'WHERE $timeFilter GROUP BY "testid"), (SELECT last("sum"), "testid" AS "run" '
+            'FROM "http_reqs_agg" WHERE $timeFilter GROUP BY "testid")',
+            multi=False,
+            sort=2,
+        ),
         query_var(
             "name",
             'SHOW TAG VALUES FROM /^http_reqs(_agg)?$/ WITH KEY = "name" WHERE "testid" =~ /^$testid$/',

@@ -16,8 +16,7 @@ class ExitCode:
     SCRIPT_EXCEPTION = 107
     SCRIPT_ABORTED = 108
     MARKED_AS_FAILED = 110
-    # k6 gives a bad command-line flag no code of its own: its process exits -1, seen as 255.
-    BAD_FLAG = 255
+    UNCODED = 255  # k6's -1: an error with no code of its own, e.g. an output that cannot open its file
 
 
 class LoadcellError(Exception):
@@ -35,7 +34,7 @@ class InvalidConfigError(LoadcellError):
 class FlagError(LoadcellError):
     """A command-line flag's value is wrong (`-s 10x:5`); k6 exits 255 for these, not 104."""
 
-    exit_code = ExitCode.BAD_FLAG
+    exit_code = ExitCode.UNCODED
 
 
 class ScriptError(LoadcellError):
@@ -48,3 +47,10 @@ class ScriptAbortedError(LoadcellError):
     """Raised by abort(): stops the whole test (k6's exec.test.abort())."""
 
     exit_code = ExitCode.SCRIPT_ABORTED
+
+
+class ResultPathError(LoadcellError):
+    """A result file or folder cannot be written: refused before any load, as k6 refuses an output
+    file it cannot open."""
+
+    exit_code = ExitCode.UNCODED

@@ -4,7 +4,8 @@ Import the fixtures explicitly in a test module:
     from tests.integration.influx_fixtures import influxd, make_influxd  # noqa: F401
 
 `influxd` is shared by a module's tests (use a distinct database per test); `make_influxd()` gives a
-private server that a test may stop and restart (same port, same data dir) to simulate an outage.
+private server that a test may stop and restart (same port, same data dir) to simulate an outage;
+`Influxd(dir, admin=(user, password))` starts one with authentication on and that admin user.
 If `influxd` is not installed the fixtures FAIL (they never skip): install it with
 `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y influxdb influxdb-client`
 (that is what `.ci/run` does).
@@ -12,6 +13,7 @@ If `influxd` is not installed the fixtures FAIL (they never skip): install it wi
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import signal
@@ -49,7 +51,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   store-enabled = false
 [http]
   bind-address = "127.0.0.1:{port}"
-  auth-enabled = false
+  auth-enabled = {auth}
   log-enabled = false
   suppress-write-log = true
 [continuous_queries]
@@ -72,16 +74,28 @@ class Influxd:
     port: int = field(default_factory=free_port)
     rpc_port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    # With auth on, the first user created must be an admin; query()/write() then use `credentials`.
+    auth: bool = False
+    credentials: tuple[str, str] | None = None
+    admin: tuple[str, str] | None = None  # auth on, with this admin created at start, then sent
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def _request(self, url: str, data: bytes | None = None) -> urllib.request.Request:
+        req = urllib.request.Request(url, data=data, method="POST")
+        if self.credentials:
+            token = base64.b64encode(":".join(self.credentials).encode()).decode()
+            req.add_header("Authorization", f"Basic {token}")
+        return req
+
     def start(self, timeout: float = 20.0) -> None:
         binary = influxd_binary()
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf = self.workdir / "influxdb.conf"
-        conf.write_text(CONFIG.format(dir=self.workdir, port=self.port, rpc_port=self.rpc_port))
+        auth = str(self.auth or self.admin is not None).lower()
+        conf.write_text(CONFIG.format(dir=self.workdir, port=self.port, rpc_port=self.rpc_port, auth=auth))
         log = (self.workdir / "influxd.log").open("ab")
         self.proc = subprocess.Popen([binary, "run", "-config", str(conf)], stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
@@ -90,6 +104,10 @@ class Influxd:
                 tail = (self.workdir / "influxd.log").read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"influxd exited with {self.proc.returncode}:\n{tail}")
             if self.ping():
+                if self.admin:  # InfluxDB takes the first admin user without credentials
+                    user, password = self.admin
+                    self.query(f"CREATE USER \"{user}\" WITH PASSWORD '{password}' WITH ALL PRIVILEGES")
+                    self.credentials = self.admin
                 return
             time.sleep(0.05)
         self.stop()
@@ -116,8 +134,7 @@ class Influxd:
     def query(self, q: str, db: str = "") -> list[dict[str, Any]]:
         """The `series` of the first statement's result (empty list if none); raises on an error."""
         params = urllib.parse.urlencode({"db": db, "q": q, "epoch": "ns"})
-        req = urllib.request.Request(f"{self.url}/query?{params}", method="POST")
-        with urllib.request.urlopen(req, timeout=30) as resp:
+        with urllib.request.urlopen(self._request(f"{self.url}/query?{params}"), timeout=30) as resp:
             doc = json.loads(resp.read())
         result = doc["results"][0]
         if "error" in result:
@@ -126,9 +143,10 @@ class Influxd:
 
     def write(self, db: str, lines: str, precision: str = "ns") -> tuple[int, str]:
         params = urllib.parse.urlencode({"db": db, "precision": precision})
-        req = urllib.request.Request(f"{self.url}/write?{params}", data=lines.encode(), method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
+            with urllib.request.urlopen(
+                self._request(f"{self.url}/write?{params}", lines.encode()), timeout=30
+            ) as resp:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()

@@ -134,27 +134,31 @@ def test_losing_an_agent_mid_run_fails_the_run(tmp_path: Path, target: Server) -
     assert re.search(r"agent [01] was lost mid-run", out + err)  # numbered in order of arrival
 
 
-async def _fake_agent(port: int, tamper: bool) -> dict:
-    """Dial like an agent, read the spec, then (optionally) send a frame with a forged tag."""
-    reader, writer, key = await agents_mod.connect("127.0.0.1", port, TOKEN, 20)
-    channel = Channel(reader, writer, key)
-    kind, spec = await channel.read()
-    if tamper:
+async def _fake_agent(port: int, mode: str) -> dict:
+    """Dial like an agent and read the spec; then leave honestly ("leave"), send a frame with a forged
+    tag ("forge"), or send the coordinator's own spec frame back to it byte for byte ("reflect")."""
+    reader, writer, keys = await agents_mod.connect("127.0.0.1", port, TOKEN, 20)
+    header = await reader.readexactly(4)
+    frame = header + await reader.readexactly(struct.unpack("!I", header)[0])
+    kind, spec = pickle.loads(frame[4:-32])  # the tag is checked by the coordinator, not here
+    if mode == "forge":
         body = pickle.dumps(("ready", 1))
         writer.write(struct.pack("!I", len(body) + 32) + body + b"\0" * 32)
+    elif mode == "reflect":
+        writer.write(frame)
     else:
-        channel.send("failed", 107, "fake agent leaves")
+        Channel(reader, writer, keys).send("failed", 107, "fake agent leaves")
     await writer.drain()
     await asyncio.sleep(0.5)
     writer.close()
     return {"kind": kind, "env": spec.env}
 
 
-def test_agents_get_the_e_values_but_never_the_token_and_forged_frames_are_refused(
+def test_agents_get_the_e_values_but_never_the_token_and_forged_or_reflected_frames_are_refused(
     tmp_path: Path, target: Server
 ) -> None:
     script = write_script(tmp_path, SCRIPT.format(p95_limit=1000, delay=0))
-    for tamper in (False, True):
+    for mode in ("leave", "forge", "reflect"):
         port = free_port()
         coordinator = subprocess.Popen(
             [*LOADCELL, "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "-e", "COLOUR=blue",
@@ -162,12 +166,12 @@ def test_agents_get_the_e_values_but_never_the_token_and_forged_frames_are_refus
             cwd=ROOT, env={**os.environ, "LOADCELL_AGENT_TOKEN": TOKEN, "SECRET_ONLY_HERE": "x"},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        seen = asyncio.run(_fake_agent(port, tamper))
+        seen = asyncio.run(_fake_agent(port, mode))
         out, err = coordinator.communicate(timeout=60)
         assert seen["kind"] == "spec"
         assert seen["env"] == {"BASE_URL": target.url, "COLOUR": "blue"}  # no token, no host environment
         assert coordinator.returncode != 0
-        if tamper:
-            assert "integrity check" in out + err
-        else:
+        if mode == "leave":
             assert "fake agent leaves" in out + err
+        else:  # a frame the coordinator sent is not valid as one from an agent
+            assert "integrity check" in out + err, out + err

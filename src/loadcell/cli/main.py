@@ -12,9 +12,11 @@ from typing import Any
 
 import click
 
+from loadcell import masking
 from loadcell.cli.logs import logfmt_value, setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
+from loadcell.cli.reports import compare_command, dashboard_options, dashboard_settings, report_command
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
 from loadcell.errors import ExitCode, FlagError, InvalidConfigError, LoadcellError
@@ -166,6 +168,15 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option("--no-results", is_flag=True, help="do not write a results folder")
 @click.option("-v", "--verbose", is_flag=True, help="debug logs")
 @click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="NAME",
+    help="mask the value of environment variable NAME in everything written (repeatable; also"
+    f" {masking.MARK_ENV}=NAME,NAME); credential variables (*TOKEN*, *SECRET*, *PASSWORD*...)"
+    " are masked anyway",
+)
+@click.option(
     "-w",
     "--workers",
     type=click.IntRange(min=1),
@@ -189,6 +200,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--agents-timeout", type=float, default=300.0, show_default=True, help="seconds to wait for the agents"
 )
+@dashboard_options
 def run(
     script: str,
     outputs: tuple[str, ...],
@@ -203,6 +215,7 @@ def run(
     agents_timeout: float,
     results_dir: str,
     no_results: bool,
+    secrets: tuple[str, ...],
     **kw: Any,
 ) -> None:
     """Run a test script (k6 run)."""
@@ -211,7 +224,13 @@ def run(
 
     cli_env = _kv(kw.get("env") or (), "--env")
     env = {**_env_file(), **cli_env}
-    setup_logging(verbose, {**env})
+    if secrets:  # workers and agents learn the marked names with the environment they are sent
+        marked = ",".join(
+            filter(None, [os.environ.get(masking.MARK_ENV), env.get(masking.MARK_ENV), *secrets])
+        )
+        env[masking.MARK_ENV] = cli_env[masking.MARK_ENV] = marked
+    masking.configure({**os.environ, **env})
+    setup_logging(verbose)
     settings = RunSettings(
         script=script,
         cli_options=_cli_options(kw),
@@ -228,6 +247,7 @@ def run(
         listen=listen,
         agents_timeout=agents_timeout,
         results_dir=None if no_results else results_dir,
+        dashboard=dashboard_settings(kw, no_results),
     )
     test = TestRun(settings)
     test.prepare()
@@ -262,7 +282,8 @@ def inspect(script: str, **kw: Any) -> None:
     from loadcell.engine.run import RunSettings, TestRun
 
     env = {**_env_file(), **_kv(kw.get("env") or (), "--env")}
-    setup_logging(False, env)
+    masking.configure({**os.environ, **env})
+    setup_logging(False)
     test = TestRun(RunSettings(script=script, cli_options=_cli_options(kw), env=env))
     resolved = test.prepare()
     out = {
@@ -289,7 +310,8 @@ def agent(coordinator: str, connect_timeout: float, verbose: bool) -> None:
     from loadcell.engine.worker import agent as run_agent
 
     env = {**os.environ, **_env_file()}
-    setup_logging(verbose, env)
+    masking.configure(env)
+    setup_logging(verbose)
     host, port = parse_address(coordinator, "--coordinator")
     token = require_token(env)
     sys.exit(_run_loop(run_agent(host, port, token, connect_timeout, env)))
@@ -309,6 +331,17 @@ def _mount_standins() -> None:
 
 
 _mount_standins()
+cli.add_command(report_command)
+cli.add_command(compare_command)
+
+
+def _mount_convert() -> None:
+    from loadcell.convert.command import convert_command
+
+    cli.add_command(convert_command)
+
+
+_mount_convert()
 
 
 def main() -> None:
@@ -316,7 +349,8 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except LoadcellError as exc:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        click.echo(f'time="{stamp}" level=error msg={logfmt_value(str(exc))}', err=True)
+        message = masking.current().mask(str(exc))
+        click.echo(f'time="{stamp}" level=error msg={logfmt_value(message)}', err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -324,7 +358,7 @@ def main() -> None:
         sys.exit(ExitCode.EXTERNAL_ABORT)
     except click.UsageError as exc:  # an unknown flag or a flag's bad value (`-u abc`): 255, as k6
         exc.show()
-        sys.exit(ExitCode.BAD_FLAG)
+        sys.exit(ExitCode.UNCODED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.INVALID_CONFIG)

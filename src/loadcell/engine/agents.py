@@ -3,13 +3,15 @@
 The messages after the handshake are the length-prefixed pickles that local workers use
 (`loadcell.engine.protocol`), and unpickling runs code, so nothing is unpickled before both sides have
 proved they hold the shared token (LOADCELL_AGENT_TOKEN), and every later frame carries an HMAC tag
-under a session key derived from the token and both nonces (checked before unpickling). The proof is
-a mutual HMAC challenge on plain lines; the token itself never crosses the wire:
+under the key of its direction, derived from the token, the direction and both nonces (checked before
+unpickling; a frame one side sent is never valid as one the other side sent). The proof is a mutual
+HMAC challenge on plain lines; the token itself never crosses the wire:
 
     agent        -> coordinator   LOADCELL/1 <agent nonce>
     coordinator  -> agent         <HMAC(token, "coordinator" + agent nonce)> <coordinator nonce>
     agent        -> coordinator   <HMAC(token, "agent" + coordinator nonce)>
-    session key                   HMAC(token, "session" + agent nonce + coordinator nonce)
+    frame keys                    HMAC(token, "session coordinator->agent" + agent nonce + coordinator nonce)
+                                  HMAC(token, "session agent->coordinator" + agent nonce + coordinator nonce)
 
 The channel is authenticated, not encrypted. Agents are sent only the `-e` values (never the token);
 each agent reads its own environment and .env for the rest. Keep the port inside a private network
@@ -24,6 +26,7 @@ import hmac
 import logging
 import secrets
 
+from loadcell.engine.protocol import Keys
 from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
 
 log = logging.getLogger("loadcell")
@@ -32,7 +35,7 @@ HANDSHAKE_TIMEOUT = 10.0
 _LINE_LIMIT = 256
 TOKEN_ENV = "LOADCELL_AGENT_TOKEN"
 
-Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]  # reader, writer, session key
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter, Keys]  # reader, writer, this side's frame keys
 
 
 class AgentError(LoadcellError):
@@ -51,8 +54,14 @@ def _mac(token: str, role: bytes, nonce: bytes) -> bytes:
     return hmac.new(token.encode(), role + nonce, hashlib.sha256).hexdigest().encode()
 
 
-def _session_key(token: str, agent_nonce: bytes, coordinator_nonce: bytes) -> bytes:
-    return hmac.new(token.encode(), b"session" + agent_nonce + coordinator_nonce, hashlib.sha256).digest()
+def _frame_keys(token: str, agent_nonce: bytes, coordinator_nonce: bytes, *, coordinator: bool) -> Keys:
+    """One key per direction, so a frame reflected back to the side that sent it fails its check."""
+    nonces = agent_nonce + coordinator_nonce
+    down, up = (
+        hmac.new(token.encode(), b"session " + label + nonces, hashlib.sha256).digest()
+        for label in (b"coordinator->agent", b"agent->coordinator")
+    )
+    return Keys(send=down, receive=up) if coordinator else Keys(send=up, receive=down)
 
 
 def require_token(env: dict[str, str]) -> str:
@@ -111,7 +120,9 @@ class AgentListener:
             writer.close()
             return
         log.info("agent connected from %s", peer)
-        await self._arrived.put((reader, writer, _session_key(self.token, agent_nonce, nonce)))
+        await self._arrived.put(
+            (reader, writer, _frame_keys(self.token, agent_nonce, nonce, coordinator=True))
+        )
 
     async def accept(self, count: int, stop: asyncio.Event) -> list[Stream]:
         """`count` proven agents; AgentError after the timeout, AgentsStopped if `stop` is set first."""
@@ -179,4 +190,4 @@ async def connect(host: str, port: int, token: str, timeout: float) -> Stream:
     except (TimeoutError, OSError, ConnectionError) as exc:
         writer.close()
         raise AgentError(f"handshake with coordinator {host}:{port} failed: {exc or 'timeout'}") from None
-    return reader, writer, _session_key(token, nonce, coordinator_nonce)
+    return reader, writer, _frame_keys(token, nonce, coordinator_nonce, coordinator=False)

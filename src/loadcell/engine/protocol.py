@@ -1,8 +1,9 @@
 """Coordinator <-> worker messages: length-prefixed pickles, over pipes (local workers) or TCP (agents).
 
-Over TCP every frame also carries an HMAC-SHA256 tag under the session key both sides derived in the
-handshake (loadcell.engine.agents), over the frame's sequence number and body; it is checked before
-the body is unpickled, so nobody on the path can inject, replay or reorder a message.
+Over TCP every frame also carries an HMAC-SHA256 tag over the frame's sequence number and body, under
+the key of its direction: both sides derive one key per direction in the handshake
+(loadcell.engine.agents). The tag is checked before the body is unpickled, so nobody on the path can
+inject, replay or reorder a message, nor reflect one back to the side that sent it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ class Writer(Protocol):
     def write(self, data: bytes) -> None: ...
 
     def is_closing(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Keys:
+    """A channel's two HMAC keys: one tags what this side sends, the other checks what it reads."""
+
+    send: bytes
+    receive: bytes
 
 
 @dataclass
@@ -68,21 +77,22 @@ class Report:
 class Channel:
     """One side of a coordinator <-> worker connection."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: Writer, key: bytes | None = None) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: Writer, keys: Keys | None = None) -> None:
         self.reader = reader
         self.writer = writer
-        self.key = key
+        self.keys = keys
         self._sent = self._received = 0
 
-    def _tag(self, seq: int, body: bytes) -> bytes:
-        return hmac.new(self.key, _SEQ.pack(seq) + body, hashlib.sha256).digest()  # type: ignore[arg-type]
+    @staticmethod
+    def _tag(key: bytes, seq: int, body: bytes) -> bytes:
+        return hmac.new(key, _SEQ.pack(seq) + body, hashlib.sha256).digest()
 
     def send(self, *message: object) -> None:
         if self.writer.is_closing():
             return
         body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        if self.key is not None:
-            body += self._tag(self._sent, body)
+        if self.keys is not None:
+            body += self._tag(self.keys.send, self._sent, body)
             self._sent += 1
         self.writer.write(_HEADER.pack(len(body)) + body)
 
@@ -93,9 +103,11 @@ class Channel:
             body = await self.reader.readexactly(size)
         except asyncio.IncompleteReadError:
             return None
-        if self.key is not None:
+        if self.keys is not None:
             body, tag = body[:-_TAG], body[-_TAG:]
-            if size < _TAG or not hmac.compare_digest(tag, self._tag(self._received, body)):
+            if size < _TAG or not hmac.compare_digest(
+                tag, self._tag(self.keys.receive, self._received, body)
+            ):
                 raise ProtocolError("a message failed its integrity check")
             self._received += 1
         return pickle.loads(body)

@@ -20,8 +20,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from loadcell import masking
 from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
 from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
@@ -48,7 +49,11 @@ from loadcell.metrics.engine import MetricsEngine, Source
 from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.output.files import require_writable
 from loadcell.report.recorder import ResultsRecorder
+
+if TYPE_CHECKING:  # the dashboard (and aiohttp) is imported only when asked for
+    from loadcell.report.dashboard import Dashboard, DashboardSettings
 
 log = logging.getLogger("loadcell")
 
@@ -83,6 +88,7 @@ class RunSettings:
     agents: int = 0  # > 0: no local workers; this many `loadcell agent`s dial in to `listen`
     listen: str = "127.0.0.1:6565"
     agents_timeout: float = 300.0  # how long to wait for all agents to dial in
+    dashboard: DashboardSettings | None = None  # None: no live page
     test_id: str = ""
 
     def __post_init__(self) -> None:
@@ -106,6 +112,7 @@ class TestRun:
         self.settings = settings
         self.print = printer
         self.ctx = RunContext(env={**os.environ, **settings.env})
+        masking.configure(self.ctx.env)  # what this run must never write (the CLI's list, or a test's)
         set_context(self.ctx)
         self.script: Script | None = None
         self.resolved: Resolved | None = None
@@ -117,6 +124,10 @@ class TestRun:
         self._teardown_task: asyncio.Future[Any] | None = None
         self.worker_pool: WorkerPool | None = None
         self.progress_hook: Callable[[TestRun, bool], None] | None = None
+        self.dashboard: Dashboard | None = None
+        self.start_time: float | None = None
+        # The failing thresholds of the last evaluation; None before the first one.
+        self.threshold_failures: list[tuple[Any, Any]] | None = None
 
     # init phase --------------------------------------------------------------------------------------
     def prepare(self) -> Resolved:
@@ -140,6 +151,10 @@ class TestRun:
         assert self.resolved is not None and self.engine is not None and self.script is not None
         loop = asyncio.get_running_loop()
         ctx, engine, opts = self.ctx, self.engine, self.resolved.options
+        pool = VUPool(ctx)
+        state = ExecutionState(ctx, pool, self.functions)
+        self.state = state
+        self._install_signals(loop)  # from here on a Ctrl-C stops the run and still gets its summary
         self.outputs = make_outputs(self) if make_outputs else []
         self.recorder: ResultsRecorder | None = None
         if self.settings.results_dir is not None:
@@ -150,25 +165,35 @@ class TestRun:
             str(Path(self.settings.results_dir) / self.settings.test_id) if self.settings.results_dir else ""
         )
         info = RunInfo(self.settings.test_id, str(self.script.path), results, opts.thresholds)
-        for output in self.outputs:
-            await output.start(info)
+        if self.settings.summary_export:
+            require_writable(self.settings.summary_export, "--summary-export")
+        for started, output in enumerate(self.outputs):
+            try:
+                await output.start(info)
+            except BaseException:
+                for ready in self.outputs[:started]:  # a refused start leaves nothing half-open behind
+                    await ready.stop()
+                raise
+        if self.settings.dashboard is not None:
+            from loadcell.report.dashboard import Dashboard
+
+            self.dashboard = Dashboard(self.settings.dashboard, self)
+            await self.dashboard.start()
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
-        pool = VUPool(ctx)
-        state = ExecutionState(ctx, pool, self.functions)
-        self.state = state
         self.scheduler = ctx.scheduler = Scheduler(self.resolved.scenarios, state)
         self.workers_note = ""
         if self.settings.workers <= 0:
             self.settings.workers, self.workers_note = auto_workers(self.scheduler, usable_cores())
-        self._install_signals(loop)
         self.print_header()
         try:
             await self._prepare_workers()
         except LoadcellError:
             for output in self.outputs:
                 await output.stop()
+            if self.dashboard is not None:
+                await self.dashboard.stop()
             raise
         ctx.running = True
         ctx.loop_tick = now()
@@ -181,11 +206,21 @@ class TestRun:
         ]
         if self.progress_hook is not None:
             background.append(loop.create_task(self._every(1.0, lambda: self.progress_hook(self, False))))
+        if self.dashboard is not None:
+            background.append(
+                loop.create_task(self._every(self.dashboard.settings.period, self.dashboard.tick))
+            )
         exit_code = ExitCode.OK
         setup_ok = False
         try:
-            setup_ok = await self._setup(opts.setupTimeout)
-            await self._run_scenarios()
+            # A stop before the start (Ctrl-C while workers import the script or setup() runs) skips
+            # what has not begun, as k6: no setup() after it, no VU started after it.
+            if not state.hard_stop.is_set():
+                setup_ok = await self._setup(opts.setupTimeout)
+            if not state.hard_stop.is_set():
+                await self._run_scenarios()
+            elif self.worker_pool is not None:
+                await self.worker_pool.dismiss()
         except LoadcellError as exc:
             exit_code = exc.exit_code
             self._log_abort(exc)
@@ -232,6 +267,10 @@ class TestRun:
         await self._summary(result, elapsed, output_stats)
         if crossed:  # after the summary, as k6 logs it
             log.error("thresholds on metrics '%s' have been crossed", crossed)
+        if self.dashboard is not None:
+            report = self.recorder.folder / "report.html" if self.recorder is not None else None
+            status = f"{'PASSED' if result.exit_code == 0 else 'FAILED'} (exit {result.exit_code})"
+            await self.dashboard.finish(report, status)
         return result
 
     async def _run_scenarios(self) -> None:
@@ -326,10 +365,17 @@ class TestRun:
         planned = self.scheduler.planned_vus() if self.scheduler else 0
         row(R.VUS_MAX.id, tid, t, float(max(initialized, planned)))
 
+    def elapsed(self) -> float:
+        """Seconds since the scenarios started (0 before)."""
+        if self.start_time is None:
+            return 0.0
+        return asyncio.get_event_loop().time() - self.start_time
+
     def _check_thresholds(self) -> None:
         self.flush()
-        elapsed = asyncio.get_event_loop().time() - self.start_time
+        elapsed = self.elapsed()
         failed = self.engine.evaluate_thresholds(elapsed, final=False)  # type: ignore[union-attr]
+        self.threshold_failures = failed
         aborting = [
             (g, th)
             for g, th in failed
@@ -453,6 +499,7 @@ class TestRun:
             f"     execution: {execution}",
             f"        script: {self.settings.script}",
             f"        output: {outputs}",
+            *([f" web dashboard: {self.dashboard.url}"] if self.dashboard and self.dashboard.url else []),
             "",
             *self.scheduler.header(),  # type: ignore[union-attr]
             "",
@@ -474,16 +521,23 @@ class TestRun:
         }
         if user_outputs:
             extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
-        data = build_summary_data(
-            self.engine,
-            elapsed,
-            opts.summaryTrendStats,
-            opts.summaryTimeUnit,  # type: ignore[arg-type]
-            self.setup_data,
-            extra,
+        # Everything at the end (the printed summary, the export, handle_summary(), the results folder)
+        # is made from this data: masked once here, a secret in an error or in setup()'s data stays out.
+        data = masking.current().mask_data(
+            build_summary_data(
+                self.engine,
+                elapsed,
+                opts.summaryTrendStats,
+                opts.summaryTimeUnit,  # type: ignore[arg-type]
+                self.setup_data,
+                extra,
+            )
         )
         result.summary_data = data
         observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
+        # What loadcell's own results (report, JUnit verdicts) add to k6's data: the iteration errors,
+        # and the stats thresholds name outside summaryTrendStats.
+        record = {**data, "iteration_errors": dict(self.ctx.errors), "threshold_stats": observed}
         if self.settings.summary_mode == "legacy":
             result.summary_text = render_legacy(data)
         else:
@@ -506,7 +560,8 @@ class TestRun:
                     "".join(traceback.format_exception(exc)).rstrip(),
                 )
                 handler = None
-        # Files first: a closed stdout (`| head`) must not cost the export or the results folder.
+        # Files first: a closed stdout (`| head`) must not cost the export or the results folder. A file
+        # that cannot be written (a full disk) is logged, as k6 does; the summary is printed anyway.
         to_print: list[str] = []
         for target, content in (produced or {}).items():
             text = content if isinstance(content, str) else json.dumps(content, indent=2)
@@ -515,18 +570,18 @@ class TestRun:
             elif target == "stderr":
                 sys.stderr.write(text if text.endswith("\n") else text + "\n")
             else:
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
-                Path(target).write_text(text)
+                _save_summary(target, text)
         export = export_json(data)
         if self.settings.summary_export:
-            path = Path(self.settings.summary_export)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(export, indent=4))
+            _save_summary(self.settings.summary_export, json.dumps(export, indent=4))
         report = None
         if self.recorder is not None:
-            report = self.recorder.finalize(
-                data, result.summary_text, export, result.exit_code, observed, dict(self.ctx.errors)
-            )
+            report = self.recorder.finalize(record, result.summary_text, export, result.exit_code)
+        for output in self.outputs:
+            try:
+                output.conclude(record, result.exit_code)
+            except Exception as exc:
+                log.error("output %s failed to write the verdicts: %s", output.description(), exc)
         if handler is None and not self.settings.no_summary:
             to_print.append(result.summary_text)
         try:
@@ -534,6 +589,8 @@ class TestRun:
                 self.print(text)
         except BrokenPipeError:  # the reader went away; what is left goes nowhere, quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if self.recorder is not None and self.recorder.stats.dropped:  # the results folder lost rows
+            user_outputs[self.recorder.description()] = self.recorder.stats
         for name, stats in user_outputs.items():
             line = (
                 f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
@@ -541,9 +598,21 @@ class TestRun:
             )
             if stats.reasons:
                 line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
-            (log.error if stats.dropped else log.info)(line)
+            if stats.unknown:
+                line += f", {stats.unknown} unknown (sent, never answered: possibly stored)"
+            (log.error if stats.dropped or stats.unknown else log.info)(line)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
+
+
+def _save_summary(target: str, text: str) -> None:
+    """One end-of-test file (the export, a handle_summary() file); a failure is logged, as k6 logs
+    "failed to handle the end-of-test summary", and costs neither the summary nor the exit code."""
+    try:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text)
+    except OSError as exc:
+        log.error("failed to handle the end-of-test summary: could not save %r: %s", target, exc)
 
 
 class LoadcellSetupTimeout(LoadcellError):

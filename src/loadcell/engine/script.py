@@ -72,7 +72,7 @@ def load_script(path: str | Path) -> Script:
     awaits.install()
     try:
         spec.loader.exec_module(module)
-    except SystemExit:
+    except (SystemExit, KeyboardInterrupt):  # a Ctrl-C while the script imports is no script error
         raise
     except BaseException as exc:
         detail = "".join(traceback.format_exception(exc)).rstrip()

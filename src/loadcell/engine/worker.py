@@ -14,6 +14,7 @@ import signal
 import sys
 from collections import Counter
 
+from loadcell import masking
 from loadcell.cli.logs import setup_logging
 from loadcell.config.resolve import resolve
 from loadcell.engine.agents import connect
@@ -50,7 +51,8 @@ class Worker:
         # An agent runs with its own machine's environment under the coordinator's -e values.
         env = {**base_env, **spec.env} if base_env is not None else spec.env
         self.ctx = RunContext(env=env, log_errors=False)
-        setup_logging(False, env)  # k6's log lines, secrets masked, as the coordinator writes them
+        masking.configure(env)
+        setup_logging(False)  # k6's log lines, secrets masked, as the coordinator writes them
         self.coordinator_gone = False
         set_context(self.ctx)
         self._sent_errors: Counter[str] = Counter()
@@ -178,9 +180,9 @@ async def main() -> None:
 
 async def agent(host: str, port: int, token: str, connect_timeout: float, env: dict[str, str]) -> int:
     """`loadcell agent`: dial the coordinator, then serve one run on that connection."""
-    reader, writer, key = await connect(host, port, token, connect_timeout)
+    reader, writer, keys = await connect(host, port, token, connect_timeout)
     try:
-        return await serve(Channel(reader, writer, key), env)
+        return await serve(Channel(reader, writer, keys), env)
     finally:
         writer.close()
         with contextlib.suppress(OSError):

@@ -141,6 +141,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         read_fd, write_fd = os.pipe()
         env = {**os.environ, "LOADCELL_WORKER_FD": str(write_fd)}
+        # A session of its own: a Ctrl-C at the terminal reaches the coordinator alone, which stops
+        # the workers itself (one still importing Python would die of it, as a failed init).
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -148,21 +150,55 @@ class WorkerPool:
             stdin=asyncio.subprocess.PIPE,
             pass_fds=(write_fd,),
             env=env,
+            start_new_session=True,
         )
         os.close(write_fd)
         reader = asyncio.StreamReader(limit=2**30)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb"))
         return _Handle(index, Channel(reader, proc.stdin), self.new_source(), proc)  # type: ignore[arg-type]
 
-    async def _connect(self) -> list[_Handle]:
+    async def _connect(self) -> None:
         """Local worker processes, or the agents that dial in (in the order they arrive)."""
         if self.listener is None:
-            return list(await asyncio.gather(*(self._spawn(i) for i in range(self.count))))
+            for i in range(self.count):  # each kept at once, so a stop meanwhile can end it
+                self.handles.append(await self._spawn(i))
+            return
         streams = await self.listener.accept(self.count, self.state.hard_stop)
-        return [_Handle(i, Channel(r, w, key), self.new_source()) for i, (r, w, key) in enumerate(streams)]
+        self.handles = [
+            _Handle(i, Channel(r, w, keys), self.new_source()) for i, (r, w, keys) in enumerate(streams)
+        ]
 
     async def prepare(self) -> None:
-        """Spawn the workers and wait until each has imported the script and built its executors."""
+        """Spawn the workers and wait until each has imported the script and built its executors.
+
+        A stop meanwhile (Ctrl-C, SIGTERM) ends the wait at once and dismisses the workers: nothing
+        waits on a worker that is still importing the script."""
+        init = asyncio.ensure_future(self._init())
+        stopper = asyncio.ensure_future(self.state.hard_stop.wait())
+        try:
+            await asyncio.wait({init, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not self.state.hard_stop.is_set():
+            init.result()  # the workers are ready, or why not
+            return
+        init.cancel()
+        await asyncio.gather(init, return_exceptions=True)
+        await self.dismiss()
+
+    async def dismiss(self) -> None:
+        """End workers that were never started: local ones are killed (a script's import cannot be
+        interrupted otherwise), agents are told to stop; none of them has run any load."""
+        reason = self.state.ctx.abort_reason
+        for handle in self.handles:
+            if handle.proc is not None:
+                if handle.proc.returncode is None:
+                    handle.proc.kill()
+            else:
+                handle.send("stop", getattr(reason, "exit_code", ExitCode.EXTERNAL_ABORT), str(reason))
+            await handle.finish()
+
+    async def _init(self) -> None:
         segments, sequence = split(self.count)
         seg_texts, seq_text = [str(s) for s in segments], str(sequence)
         firsts = self._first_vu_ids(seg_texts, seq_text)
@@ -176,7 +212,7 @@ class WorkerPool:
             )
             for i in range(self.count)
         ]
-        self.handles = await self._connect()
+        await self._connect()
         for handle, spec in zip(self.handles, specs, strict=True):
             handle.send("spec", spec)
         for handle in self.handles:

@@ -19,13 +19,13 @@ from loadcell.config.durations import parse_duration
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar, ReplacingJar, request_cookie_header
-from loadcell.http.errors import INVALID_URL, REQUEST_TIMEOUT, TCP_RESET, RequestError, classify
+from loadcell.http.errors import DEFAULT, INVALID_URL, REQUEST_TIMEOUT, TCP_RESET, RequestError, classify
 from loadcell.http.h2 import PROTO as H2_PROTO
 from loadcell.http.h2 import H2Connection, Unprocessed
 from loadcell.http.h2 import body_of as h2_body
 from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.params import is_k6_params, k6_params_kwargs
-from loadcell.http.request import build_head, encode_body, header_fields
+from loadcell.http.request import build_head, encode_body, head_error, header_fields
 from loadcell.http.response import ZERO_TIMINGS, Response
 from loadcell.http.tagged import TaggedURL
 from loadcell.http.timeouts import TimeoutSweeper
@@ -270,6 +270,9 @@ class HttpClient:
                 return _ready(
                     self._record_error(method, url, tags, RequestError(INVALID_URL, str(exc)), expected)
                 )
+        problem = head_error(method, headers)
+        if problem is not None:  # a failed request, as Go's client refuses it (k6's code 1000)
+            return _ready(self._record_error(method, url, tags, RequestError(DEFAULT, problem), expected))
         if body is None and json is None and data is None:
             payload = content_type = None
         else:
@@ -489,7 +492,10 @@ class HttpClient:
     ) -> Response:
         """One request as an HTTP/2 stream; its sample goes through the same Ledger as HTTP/1.1's."""
         host, fields = header_fields(target, headers, content_type, cookie)
-        stream = conn.open_stream(method, target, host, fields, payload, keep, timeout)
+        try:
+            stream = conn.open_stream(method, target, host, fields, payload, keep, timeout)
+        except RequestError as exc:  # a header value HTTP/2 cannot carry
+            return self._record_error(method, target.url, tags, exc, expected)
         inflight = self.inflight
         inflight.add(stream)
         if self.sweeper.task is None:

@@ -60,3 +60,21 @@ def classify(exc: BaseException, connecting: bool) -> RequestError:
         text = (exc.strerror or type(exc).__name__).lower()
         return RequestError(TCP_DIAL if connecting else TCP, f"{'dial' if connecting else 'read'}: {text}")
     return RequestError(DEFAULT, f"{type(exc).__name__}: {exc}")
+
+
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def go_quote(text: str) -> str:
+    """Go's %q of a string, as its error messages quote names and URLs (`"X-A\\r\\n"`)."""
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

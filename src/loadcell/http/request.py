@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
 
+from loadcell.errors import InvalidConfigError
+from loadcell.http.errors import go_quote
 from loadcell.http.url import Target, forget_heads
 
 USER_AGENT = "loadcell/0.1.0"
@@ -15,11 +18,47 @@ USER_AGENT = "loadcell/0.1.0"
 # (they are decoded either way).
 _DEFAULTS: tuple[tuple[str, str], ...] = (("User-Agent", USER_AGENT),)
 _json_encode = msgspec.json.Encoder().encode
+# Go's net/http (httpguts): a field name is an RFC 7230 token; a value has no control byte but HTAB.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_checked_names: set[str] = set()  # names seen valid: a script sends the same few on every request
+
+
+def head_error(method: str, headers: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) -> str | None:
+    """Why Go's client would refuse to send this method and these headers, in its words, or None.
+
+    Only what a script passes is checked (once per request that has any): a CR LF in a value would
+    otherwise end the head and smuggle a second request onto the connection. The error names the
+    field, never the value (it may be a credential), as Go's does.
+    """
+    if method not in _METHODS and not _TOKEN.fullmatch(method):
+        return f"net/http: invalid method {go_quote(method)}"
+    if not headers:
+        return None
+    items = headers.items() if type(headers) is dict or isinstance(headers, Mapping) else headers
+    for name, value in items:
+        if name not in _checked_names:
+            if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+                return f"net/http: invalid header field name {go_quote(str(name))}"
+            if len(_checked_names) < 10_000:
+                _checked_names.add(name)
+        text = value if isinstance(value, str) else str(value)
+        if not text.isprintable() and _CONTROL.search(text):  # isprintable(): the fast common case
+            return f"net/http: invalid header field value for {go_quote(name)}"
+    return None
 
 
 def set_user_agent(user_agent: str | None) -> None:
-    """k6's `userAgent` option, test-wide: None keeps loadcell's, "" sends none."""
+    """k6's `userAgent` option, test-wide: None keeps loadcell's, "" sends none.
+
+    A control character is refused here, before the load: k6 would fail every request with it."""
     global _DEFAULTS
+    if user_agent and _CONTROL.search(user_agent):
+        raise InvalidConfigError(
+            f"userAgent {go_quote(user_agent)} contains a control character (CR, LF, NUL...), which"
+            " would end the request head; remove it"
+        )
     agent = USER_AGENT if user_agent is None else user_agent
     defaults = (("User-Agent", agent),) if agent else ()
     if defaults != _DEFAULTS:
@@ -82,4 +121,5 @@ def build_head(
     if body_len is not None and not any(name.lower() == "content-length" for name, _ in fields):
         lines.append(f"Content-Length: {body_len}")
     lines.append("\r\n")
-    return "\r\n".join(lines).encode("latin-1")
+    # UTF-8 as Go sends a string's bytes; a lone surrogate passes through rather than crash the VU.
+    return "\r\n".join(lines).encode("utf-8", "surrogatepass")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from loadcell import masking
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
 from loadcell.metrics.registry import Metric, MetricType, Registry, ValueType
@@ -69,6 +70,7 @@ class MetricsEngine:
         if key in self.submetrics:
             return self.submetrics[key]
         metric = self.registry.by_name[metric_name]
+        selector = {k: masking.current().mask(v) for k, v in selector.items()}  # as the tags it matches
         sub = Submetric(key, metric, selector, new_sink(metric.type))
         self.submetrics[key] = sub
         self._subs_by_metric.setdefault(metric.id, []).append(sub)
@@ -85,8 +87,9 @@ class MetricsEngine:
         for name, mtype, contains in batch.new_metrics:
             metric = self.registry.get_or_create(name, MetricType(mtype), ValueType(contains))
             source.metric_map.append(metric.id)
-        for pairs in batch.new_tagsets:
-            source.tid_map.append(self.tagsets.intern(tuple(pairs)))
+        secrets = masking.current()
+        for pairs in batch.new_tagsets:  # masked here, once per tag set, for every output at once
+            source.tid_map.append(self.tagsets.intern(secrets.mask_pairs(tuple(pairs))))
         metric_map, tid_map = source.metric_map, source.tid_map
         translated = []
         for mid, tid, sink in batch.deltas:

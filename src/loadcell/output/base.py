@@ -22,12 +22,17 @@ _HTTP_ROW_METRICS: tuple[Metric, ...] = (*R.HTTP_TREND_COLUMNS, R.HTTP_REQ_FAILE
 
 @dataclass
 class OutputStats:
-    """Points produced, delivered and dropped (with why), for the summary and its export."""
+    """Points produced, delivered, dropped (with why) and unknown, for the summary and its export.
+
+    `unknown` counts points that were sent but never answered (a write that timed out): the remote
+    end may have stored them, so they are neither delivered nor dropped.
+    """
 
     produced: int = 0
     delivered: int = 0
     dropped: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    unknown: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +40,7 @@ class OutputStats:
             "delivered": self.delivered,
             "dropped": self.dropped,
             "dropped_reasons": dict(self.reasons),
+            "unknown": self.unknown,
         }
 
 
@@ -71,6 +77,9 @@ class Output:
 
     async def stop(self) -> OutputStats:
         raise NotImplementedError
+
+    def conclude(self, summary_data: dict[str, Any], exit_code: int) -> None:
+        """The run's verdicts are known (after stop()): outputs that report verdicts write them here."""
 
     def hurry(self) -> None:
         """A second Ctrl-C: stop() must not wait on a remote end any longer. Local files need nothing."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO
 
 from loadcell.config.durations import parse_duration
 from loadcell.errors import InvalidConfigError
@@ -14,7 +13,7 @@ from loadcell.metrics.buffer import MetricBatch
 from loadcell.metrics.registry import Registry
 from loadcell.metrics.tags import TagSets
 from loadcell.output.base import Output, OutputStats, RunInfo
-from loadcell.output.files import open_text
+from loadcell.output.files import PointFile
 from loadcell.output.json import rfc3339_ns
 
 COLUMNS = [
@@ -116,8 +115,8 @@ class CSVOutput(Output):
         return f"csv ({self.settings.file_name})"
 
     async def start(self, info: RunInfo) -> None:
-        self.file: IO[str] = open_text(self.settings.file_name)
-        self.file.write(",".join(COLUMNS) + "\n")
+        self.file = PointFile(self.settings.file_name, f"--out csv={self.arg}", self.stats)
+        self.file.write(",".join(COLUMNS) + "\n", 0)
         self._cells: dict[int, str] = {}
 
     def _tag_cells(self, tid: int) -> str:
@@ -154,9 +153,7 @@ class CSVOutput(Output):
                 cells = cache.get(tid) or cells_of(tid)
                 app(f"{metrics[int(mid)].name},{stamp(t)},{value:.6f}{cells}")
         if rows:
-            self.file.write("".join(rows))
-            self.stats.produced += len(rows)
-            self.stats.delivered += len(rows)
+            self.file.write("".join(rows), len(rows))
 
     async def stop(self) -> OutputStats:
         self.file.close()

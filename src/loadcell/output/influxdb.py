@@ -10,7 +10,13 @@ formats lines into a bounded in-memory queue of chunks (spilling the newest chun
 is full), and a background task posts them every push interval, oldest first, with up to `concurrentWrites`
 requests in flight. A refused connection, a timeout, a 5xx or a 429 is retried with exponential backoff;
 a 4xx is reported with InfluxDB's message and counted as dropped (a partial write drops only `dropped=N`).
-At stop the queue is flushed within a bounded wait; what is left stays on disk and is counted as dropped.
+At stop the queue is flushed within a bounded wait; what is left stays on disk and is counted as dropped,
+except points whose last write was sent and never answered (a timeout): InfluxDB may have stored them,
+so they are counted as unknown. Retrying such a write is safe: InfluxDB 1.x overwrites a point with an
+identical one (same measurement, tags and timestamp).
+
+Before the load, a write of zero points checks the credentials and the write permission: a 401 or 403
+stops the run with exit code 104 instead of dropping every point.
 
 Aggregated mode (`mode=aggregated`) writes, per push interval and per (metric, tag set), one point to
 the measurement `<metric>_agg` with count/sum/min/max/mean/p50/p90/p95/p99 (trends), count/sum/rate
@@ -581,13 +587,25 @@ _SINKS: dict[MetricType, type] = {
 class _Chunk:
     """Up to batch_points lines, in memory (`data`) or spilled to a file (`path`)."""
 
-    __slots__ = ("data", "db_retries", "n", "path")
+    __slots__ = ("data", "db_retries", "n", "path", "unanswered")
 
     def __init__(self, data: bytes | None, n: int, path: Path | None = None) -> None:
         self.data = data
         self.n = n
         self.path = path
         self.db_retries = 0
+        self.unanswered = False  # its body went out and no HTTP answer came back since: maybe stored
+
+
+async def _on_chunk_sent(_session: Any, trace: Any, _params: Any) -> None:
+    """aiohttp trace hook: body bytes of a write have left for the socket."""
+    if isinstance(trace.trace_request_ctx, _Chunk):
+        trace.trace_request_ctx.unanswered = True
+
+
+def _is_v2(version: str) -> bool:
+    """An X-Influxdb-Version of InfluxDB 2.x ("v2.7.1" or "2.7.1")."""
+    return version.lstrip("v").startswith("2.")
 
 
 _RETRY, _DONE = "retry", "done"
@@ -672,11 +690,20 @@ class InfluxDBOutput(Output):
             token = base64.b64encode(f"{s.username}:{s.password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
         connector = aiohttp.TCPConnector(limit=s.concurrent_writes + 1, ssl=not s.insecure)
+        trace = aiohttp.TraceConfig()
+        trace.on_request_chunk_sent.append(_on_chunk_sent)
         self._session = aiohttp.ClientSession(
             connector=connector,
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=s.timeout),
+            trace_configs=[trace],
         )
+        self._version = ""  # X-Influxdb-Version of the last answer
+        try:
+            await self._preflight()
+        except BaseException:
+            await self._session.close()
+            raise
         self._task = asyncio.get_running_loop().create_task(self._writer(), name="influxdb-writer")
 
     def add(self, batch: MetricBatch) -> None:
@@ -805,7 +832,6 @@ class InfluxDBOutput(Output):
     # writing ---------------------------------------------------------------------------------------------
     async def _writer(self) -> None:
         """The background task; a bug in it must not silently stop delivery, so it restarts its loop."""
-        await self._create_database()
         while True:
             try:
                 await self._write_loop()
@@ -848,6 +874,56 @@ class InfluxDBOutput(Output):
                 if self._stopping:
                     retry_at = min(retry_at, loop_time())
 
+    async def _preflight(self) -> None:
+        """Create the database, then write zero points: InfluxDB checks the credentials and the write
+        permission before it looks at the body, so a 401 or 403 shows now, before any load, and stops
+        the run (k6 would drop every point and exit 0). An unreachable or slow InfluxDB is left to the
+        writer's retries, as an outage during the run is."""
+        s = self.settings
+        try:
+            status, body = await asyncio.wait_for(self._write_nothing(), min(s.timeout, 5.0))
+        except Exception as exc:
+            log.warning("influxdb output: could not check the write permission (%s)", _describe(exc))
+            return
+        if status not in (401, 403):
+            return
+        message = _influx_message(body) or f"HTTP {status}"
+        who = f"user {s.username!r}" if s.username else "no user (the --out URL has no credentials)"
+        if status == 401:
+            fix = (
+                "set the right user and password in the --out URL (http://USER:PASSWORD@host:8086/DB) or in"
+                " K6_INFLUXDB_USERNAME and K6_INFLUXDB_PASSWORD"
+            )
+        else:
+            grant = f'GRANT WRITE ON "{s.db}" TO "{s.username}"'
+            fix = f"give the user write access ({grant}) or use one that has it"
+        raise InvalidConfigError(
+            f"--out influxdb: InfluxDB at {s.addr} refused a write to database {s.db!r} by {who}:"
+            f" {status} {message}{self._v2_hint()}; {fix}"
+        )
+
+    async def _write_nothing(self) -> tuple[int, str]:
+        """CREATE DATABASE (a 403 there, for a user who is not an admin, is fine), then a write of zero
+        points: its status and body."""
+        s = self.settings
+        await self._create_database()
+        async with self._session.post(
+            f"{s.addr}/write", params=self._write_params, data=b"", proxy=s.proxy or None
+        ) as resp:
+            self._note_version(resp)
+            return resp.status, await resp.text()
+
+    def _note_version(self, resp: Any) -> None:
+        self._version = resp.headers.get("X-Influxdb-Version", self._version)
+
+    def _v2_hint(self) -> str:
+        if not _is_v2(self._version):
+            return ""
+        return (
+            f" (this is InfluxDB {self._version}: it needs its v1 compatibility API with a DBRP mapping"
+            " and v1 credentials)"
+        )
+
     async def _create_database(self) -> bool:
         db = self.settings.db
         name = db if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", db) else '"' + db.replace('"', '\\"') + '"'
@@ -859,6 +935,7 @@ class InfluxDBOutput(Output):
                 proxy=self.settings.proxy or None,
                 timeout=_short_timeout(5.0),
             ) as resp:
+                self._note_version(resp)
                 text = await resp.text()
                 if resp.status >= 300:
                     log.debug("influxdb output: couldn't create database (most likely harmless): %s", text)
@@ -913,14 +990,23 @@ class InfluxDBOutput(Output):
         started = time.monotonic()
         try:
             async with self._session.post(
-                f"{s.addr}/write", params=self._write_params, data=data, proxy=s.proxy or None
+                f"{s.addr}/write",
+                params=self._write_params,
+                data=data,
+                proxy=s.proxy or None,
+                trace_request_ctx=chunk,
             ) as resp:
+                chunk.unanswered = False
+                self._note_version(resp)
                 status = resp.status
                 body = await resp.text()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return self._retryable(chunk, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            error = _describe(exc)
+            if chunk.unanswered:
+                error += "; sent but not answered: InfluxDB may have stored it, and a retry is safe"
+            return self._retryable(chunk, error)
         took = time.monotonic() - started
         if status in (200, 204):
             self._delivered(chunk)
@@ -947,9 +1033,7 @@ class InfluxDBOutput(Output):
             dropped = min(chunk.n, max(int(match.group(1)) if match else 0, parse_failures))
             if dropped == 0 and not match:
                 dropped = chunk.n
-        hint = ""
-        if "unauthorized access" in message or "authorization" in message:
-            hint = " (InfluxDB v2.x needs its v1 compatibility API with a DBRP mapping and v1 credentials)"
+        hint = self._v2_hint() if status in (401, 403) else ""
         self._log_once(
             _reason(status, message),
             f"Couldn't write stats: InfluxDB answered {status}: {message}{hint};"
@@ -998,7 +1082,8 @@ class InfluxDBOutput(Output):
         left = list(self._queue)
         self._queue.clear()
         if left:
-            n = sum(c.n for c in left)
+            n = sum(c.n for c in left if not c.unanswered)
+            unknown = sum(c.n for c in left if c.unanswered)
             for chunk in left:
                 if chunk.path is None and chunk.data is not None:
                     self._mem_points -= chunk.n
@@ -1011,15 +1096,20 @@ class InfluxDBOutput(Output):
                     except OSError as exc:
                         log.error("influxdb output: could not save undelivered points: %s", exc)
             why = self._failing or ("second signal" if self._hurried.is_set() else "stop timeout")
-            self._drop(n, f"undelivered at stop ({_shorten(why)})")
+            if n:
+                self._drop(n, f"undelivered at stop ({_shorten(why)})")
+            self.stats.unknown += unknown
             wire = self._write_params["precision"]
             log.error(
-                "influxdb output: %d points could not be delivered within %.3gs (%s); they are kept in %s as"
-                " line protocol (precision=%s). Replay: for f in %s/*.lp; do curl -sS -XPOST"
-                " '%s/write?db=%s&precision=%s' --data-binary @$f; done",
-                n,
+                "influxdb output: %d points could not be delivered within %.3gs (%s), %d of them"
+                " unknown/possibly stored (sent, never answered); they are kept in %s as line protocol"
+                " (precision=%s). Replay (safe for points InfluxDB already has: identical points"
+                " overwrite): for f in %s/*.lp; do curl -sS -XPOST '%s/write?db=%s&precision=%s'"
+                " --data-binary @$f; done",
+                n + unknown,
                 time.monotonic() - self._stop_started,
                 why,
+                unknown,
                 self.spill_dir,
                 wire,
                 self.spill_dir,
@@ -1034,6 +1124,10 @@ class InfluxDBOutput(Output):
 def _shorten(text: str, width: int = 80) -> str:
     """A reason short enough to be a summary key, cut at a word, never mid-word."""
     return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _short_timeout(seconds: float) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any
 
 import msgspec
 
@@ -18,7 +18,7 @@ from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
 from loadcell.metrics.registry import Metric
 from loadcell.output.base import Output, OutputStats, RunInfo
-from loadcell.output.files import open_text
+from loadcell.output.files import PointFile
 
 _encode = msgspec.json.Encoder().encode
 # Built-in time metrics whose k6 values are whole nanoseconds (6 decimals in ms).
@@ -94,7 +94,7 @@ class JSONOutput(Output):
     name = "json"
 
     async def start(self, info: RunInfo) -> None:
-        self.file: IO[str] = open_text(self.arg)
+        self.file = PointFile(self.arg, f"--out json={self.arg}", self.stats)
         self.thresholds, self.submetrics = metric_records(info.thresholds)
         self._prefix: dict[int, str] = {}
         self.records = 0
@@ -183,10 +183,7 @@ class JSONOutput(Output):
                     value = round(value, 6)
                 app(f'{pre},"data":{{"time":"{when(t)}","value":{fmt(value)},"tags":{tags}}}}}')
         if lines:
-            self.file.write("\n".join(lines) + "\n")
-            points = len(lines) - (self.records - before)
-            self.stats.produced += points
-            self.stats.delivered += points
+            self.file.write("\n".join(lines) + "\n", len(lines) - (self.records - before))
 
     async def stop(self) -> OutputStats:
         self.file.close()

@@ -9,8 +9,14 @@ from loadcell.output.base import Output
 from loadcell.output.csv import CSVOutput
 from loadcell.output.influxdb import InfluxDBOutput
 from loadcell.output.json import JSONOutput
+from loadcell.report.junit import JUnitOutput
 
-OUTPUTS: dict[str, type[Output]] = {"json": JSONOutput, "csv": CSVOutput, "influxdb": InfluxDBOutput}
+OUTPUTS: dict[str, type[Output]] = {
+    "json": JSONOutput,
+    "csv": CSVOutput,
+    "influxdb": InfluxDBOutput,
+    "junit": JUnitOutput,
+}
 
 
 def register(name: str, cls: type[Output]) -> None:

@@ -2,19 +2,31 @@
 
 Built from the coordinator's sink deltas (not raw samples), so it costs nothing on the hot path and
 nothing extra to ship from workers; a crash mid-run still leaves every closed second on disk.
+Besides each metric's seconds it keeps request durations per request name and per group, failed
+requests per status and per error_code (the report's charts), whole-run aggregates of all of them
+(what `loadcell compare` compares) and a latency histogram.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import math
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
+from loadcell.metrics.histogram import GAMMA
+from loadcell.metrics.registry import MetricType
 from loadcell.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadcell.output.base import Output, OutputStats, RunInfo
+from loadcell.output.files import unwritable
+
+log = logging.getLogger("loadcell")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (key TEXT PRIMARY KEY, value TEXT);
@@ -23,6 +35,17 @@ CREATE TABLE IF NOT EXISTS series (
     count REAL, sum REAL, min REAL, max REAL, mean REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, value REAL,
     PRIMARY KEY (ts, metric)
 );
+CREATE TABLE IF NOT EXISTS tagged (
+    ts INTEGER NOT NULL, metric TEXT NOT NULL, tag TEXT NOT NULL, tag_value TEXT NOT NULL, type TEXT NOT NULL,
+    count REAL, sum REAL, min REAL, max REAL, mean REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, value REAL,
+    PRIMARY KEY (ts, metric, tag, tag_value)
+);
+CREATE TABLE IF NOT EXISTS aggregates (
+    metric TEXT NOT NULL, tag TEXT NOT NULL, tag_value TEXT NOT NULL, type TEXT NOT NULL,
+    count REAL, sum REAL, min REAL, max REAL, mean REAL, p50 REAL, p90 REAL, p95 REAL, p99 REAL, value REAL,
+    PRIMARY KEY (metric, tag, tag_value)
+);
+CREATE TABLE IF NOT EXISTS histogram (metric TEXT NOT NULL, lo REAL, hi REAL, count INTEGER);
 CREATE TABLE IF NOT EXISTS endpoints (
     name TEXT, method TEXT, status TEXT, count INTEGER, failed INTEGER,
     avg REAL, p50 REAL, p95 REAL, p99 REAL, max REAL
@@ -30,6 +53,15 @@ CREATE TABLE IF NOT EXISTS endpoints (
 """
 # Seconds kept open for late deltas (workers report every 100 ms) before a second is written.
 _OPEN_SECONDS = 2
+# The (metric, tag) pairs kept per tag value: durations per request name and group, failures per
+# name, group, status and error_code. Each is a low-cardinality tag k6 documents.
+TAGGED: dict[str, tuple[str, ...]] = {
+    "http_req_duration": ("name", "group"),
+    "http_req_failed": ("name", "group", "status", "error_code"),
+}
+# Histogram bins: ten per decade, wide enough to read, narrow enough to show two modes apart.
+BINS_PER_DECADE = 10
+TaggedKey = tuple[str, str, str]  # (metric, tag, tag value)
 
 
 def _row(ts: int, name: str, sink: Sink) -> tuple:
@@ -58,6 +90,13 @@ def _row(ts: int, name: str, sink: Sink) -> tuple:
     return (ts, name, "gauge", None, None, sink.min, sink.max, None, None, None, None, None, sink.last)
 
 
+def _merge_into(sinks: dict, key: object, mtype: MetricType, sink: Sink) -> None:
+    own = sinks.get(key)
+    if own is None:
+        own = sinks[key] = new_sink(mtype)
+    own.merge(sink)  # type: ignore[arg-type]
+
+
 class ResultsRecorder(Output):
     name = "results"
     wants_raw = False
@@ -67,15 +106,24 @@ class ResultsRecorder(Output):
 
     async def start(self, info: RunInfo) -> None:
         self.folder = Path(self.arg)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.folder / "metrics.sqlite")
-        self.db.executescript(SCHEMA)
-        self.db.executemany(
-            "INSERT OR REPLACE INTO run VALUES (?, ?)",
-            [("test_id", info.test_id), ("script", info.script)],
-        )
-        self.db.commit()
+        self.failed: str | None = None  # why the database took no more rows
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.folder / "metrics.sqlite")
+            self.db.executescript(SCHEMA)
+            self.db.executemany(
+                "INSERT OR REPLACE INTO run VALUES (?, ?)",
+                [("test_id", info.test_id), ("script", info.script)],
+            )
+            self.db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            error = exc if isinstance(exc, OSError) else OSError(str(exc))
+            raise unwritable(self.arg, "the results folder (--results DIR, or --no-results)", error) from None
         self.open: dict[int, dict[int, Sink]] = {}
+        self.open_tagged: dict[int, dict[TaggedKey, Sink]] = {}
+        self.totals: dict[int, Sink] = {}
+        self.tagged_totals: dict[TaggedKey, Sink] = {}
+        self._tagged_keys: dict[tuple[int, int], list[TaggedKey]] = {}
         # (name, method, status) -> [duration trend, failed rate]
         self.endpoints: dict[tuple[str, str, str], list[Sink]] = {}
         self.first_second: int | None = None
@@ -85,20 +133,33 @@ class ResultsRecorder(Output):
         if self.first_second is None:
             self.first_second = second
         bucket = self.open.setdefault(second, {})
+        tagged = self.open_tagged.setdefault(second, {})
         metrics = self.registry.metrics
         for mid, tid, sink in batch.deltas:
-            own = bucket.get(mid)
-            if own is None:
-                own = bucket[mid] = new_sink(metrics[mid].type)
-            own.merge(sink)  # type: ignore[arg-type]
+            mtype = metrics[mid].type
+            _merge_into(bucket, mid, mtype, sink)
+            _merge_into(self.totals, mid, mtype, sink)
             if mid == R.HTTP_REQ_DURATION.id or mid == R.HTTP_REQ_FAILED.id:
+                for key in self._keys(mid, tid):
+                    _merge_into(tagged, key, mtype, sink)
+                    _merge_into(self.tagged_totals, key, mtype, sink)
                 tags = self.tagsets.as_dict(tid)
-                key = (tags.get("name", ""), tags.get("method", ""), tags.get("status", ""))
-                pair = self.endpoints.get(key)
+                endpoint = (tags.get("name", ""), tags.get("method", ""), tags.get("status", ""))
+                pair = self.endpoints.get(endpoint)
                 if pair is None:
-                    pair = self.endpoints[key] = [TrendSink(), RateSink()]
+                    pair = self.endpoints[endpoint] = [TrendSink(), RateSink()]
                 pair[0 if mid == R.HTTP_REQ_DURATION.id else 1].merge(sink)  # type: ignore[arg-type]
         self._write(second - _OPEN_SECONDS)
+
+    def _keys(self, mid: int, tid: int) -> list[TaggedKey]:
+        """The tagged series a (metric, tag set) feeds, looked up once per tag set."""
+        keys = self._tagged_keys.get((mid, tid))
+        if keys is None:
+            name = self.registry.metrics[mid].name
+            tags = self.tagsets.as_dict(tid)
+            keys = [(name, tag, tags[tag]) for tag in TAGGED[name] if tags.get(tag)]
+            self._tagged_keys[(mid, tid)] = keys
+        return keys
 
     def _write(self, upto: int) -> None:
         """Write and forget every second older than `upto`."""
@@ -107,10 +168,56 @@ class ResultsRecorder(Output):
             return
         metrics = self.registry.metrics
         rows = [_row(s, metrics[mid].name, sink) for s in closed for mid, sink in self.open.pop(s).items()]
-        self.db.executemany("INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        self.db.commit()
-        self.stats.produced += len(rows)
-        self.stats.delivered += len(rows)
+        tagged = [
+            (s, metric, tag, value, *_row(s, metric, sink)[2:])
+            for s in closed
+            for (metric, tag, value), sink in self.open_tagged.pop(s, {}).items()
+        ]
+        count = len(rows) + len(tagged)
+        self.stats.produced += count
+        if self._store(
+            "INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
+        ) and self._store("INSERT OR REPLACE INTO tagged VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tagged):
+            self.stats.delivered += count
+        else:
+            self.stats.dropped += count
+            reason = f"not stored: {self.failed}"
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + count
+
+    def _store(self, statement: str, rows: list[tuple]) -> bool:
+        """Insert and commit; False once the database has failed (a full disk): the run goes on, the
+        rows are counted as dropped and the failure is logged once."""
+        if self.failed is None:
+            try:
+                self.db.executemany(statement, rows)
+                self.db.commit()
+                return True
+            except sqlite3.Error as exc:
+                self.failed = str(exc)
+                log.error("results: %s/metrics.sqlite takes no more rows: %s", self.folder, exc)
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.rollback()
+        return False
+
+    def histogram(self, metric: str = "http_req_duration") -> list[tuple[float, float, int]]:
+        """(low, high, count) bins of the whole run's values so far, ten per decade; zeros in (0, 0)."""
+        found = self.registry.by_name.get(metric)
+        sink = self.totals.get(found.id) if found is not None else None
+        if not isinstance(sink, TrendSink) or sink.count == 0:
+            return []
+        bins: dict[int, int] = {}
+        store = sink.hist.pos
+        for offset, count in enumerate(store.counts.tolist()):
+            if count:
+                upper = GAMMA ** (store.offset + offset)  # the bucket's upper bound
+                b = math.ceil(round(math.log10(upper) * BINS_PER_DECADE, 9))
+                bins[b] = bins.get(b, 0) + count
+        out = [(0.0, 0.0, sink.hist.zero)] if sink.hist.zero else []
+        out.extend(
+            (10 ** ((b - 1) / BINS_PER_DECADE), 10 ** (b / BINS_PER_DECADE), n)
+            for b, n in sorted(bins.items())
+        )
+        return out
 
     async def stop(self) -> OutputStats:
         self._write(2**62)
@@ -131,31 +238,42 @@ class ResultsRecorder(Output):
                     trend.stat("max"),
                 )
             )
-        self.db.executemany("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        self.db.commit()
+        self._store("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        metrics = self.registry.metrics
+        aggregates = [
+            (metrics[mid].name, "", "", *_row(0, "", sink)[2:]) for mid, sink in self.totals.items()
+        ]
+        aggregates += [(m, t, v, *_row(0, "", sink)[2:]) for (m, t, v), sink in self.tagged_totals.items()]
+        self._store("INSERT OR REPLACE INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", aggregates)
+        self._store(
+            "INSERT INTO histogram VALUES (?,?,?,?)",
+            [("http_req_duration", lo, hi, n) for lo, hi, n in self.histogram()],
+        )
         return self.stats
 
     def finalize(
-        self,
-        summary_data: dict[str, Any],
-        summary_text: str,
-        export: dict[str, Any],
-        exit_code: int,
-        threshold_stats: dict[str, dict[str, float]],
-        errors: dict[str, int],
-    ) -> Path:
-        """Write the summary files and the HTML report once the run's outcome is known.
-        `threshold_stats` and `errors` are not in k6's summary data, but the report shows them."""
+        self, summary_data: dict[str, Any], summary_text: str, export: dict[str, Any], exit_code: int
+    ) -> Path | None:
+        """Write the summary files and the HTML report once the run's outcome is known; each that
+        cannot be written (a full disk) is logged and skipped. The report's path, if it was written."""
         from loadcell.report.html import render_report
 
-        (self.folder / "summary.json").write_text(json.dumps(export, indent=2))
-        (self.folder / "summary.txt").write_text(summary_text.lstrip("\n"))
-        self.db.executemany(
+        self._save("summary.json", lambda: json.dumps(export, indent=2))
+        self._save("summary.txt", lambda: summary_text.lstrip("\n"))
+        self._store(
             "INSERT OR REPLACE INTO run VALUES (?, ?)",
             [("exit_code", str(exit_code)), ("summary", json.dumps(summary_data, default=str))],
         )
-        self.db.commit()
-        report = self.folder / "report.html"
-        report.write_text(render_report(self.db, summary_data, exit_code, threshold_stats, errors))
-        self.db.close()
+        report = self._save("report.html", lambda: render_report(self.db, summary_data, exit_code))
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
         return report
+
+    def _save(self, name: str, render: Callable[[], str]) -> Path | None:
+        path = self.folder / name
+        try:
+            path.write_text(render())
+        except (OSError, sqlite3.Error) as exc:
+            log.error("results: could not write %s: %s", path, exc)
+            return None
+        return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +16,12 @@ from starlette.routing import Route
 from loadcell.standin.albert.auth import BearerAuthMiddleware, TokenIssuer
 from loadcell.standin.albert.config import StandinConfig
 from loadcell.standin.albert.faults import FaultMiddleware, TokenBucket
+from loadcell.standin.albert.guards import AnsweredErrorMiddleware, BodyLimitMiddleware
 from loadcell.standin.albert.http import JSON, ApiError, Context, error_body
 from loadcell.standin.albert.routes import api_routes
 from loadcell.standin.albert.seed import seed
 from loadcell.standin.albert.store import Store
 
-log = logging.getLogger("loadcell.standin.albert")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -34,11 +33,6 @@ async def _api_error(_request: Request, exc: Exception) -> Response:
 async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     return JSON(error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
-
-
-async def _server_error(_request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error in the Albert stand-in", exc_info=exc)
-    return JSON(error_body(f"Internal error: {type(exc).__name__}"), status_code=500)
 
 
 async def _not_mocked(_request: Request) -> Response:
@@ -87,8 +81,13 @@ def create_app(config: StandinConfig, *, store: Store | None = None) -> Starlett
             *api_routes(),
             Route("/{path:path}", _not_mocked, methods=ALL_METHODS),
         ],
-        middleware=[faults, Middleware(BearerAuthMiddleware, issuer=issuer)],
-        exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
+        middleware=[
+            Middleware(AnsweredErrorMiddleware),
+            Middleware(BodyLimitMiddleware),
+            faults,
+            Middleware(BearerAuthMiddleware, issuer=issuer),
+        ],
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
         lifespan=lifespan,
     )
     app.state.ctx = Context(store=store, config=config)

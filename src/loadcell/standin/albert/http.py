@@ -29,6 +29,31 @@ class ApiError(Exception):
         self.headers = headers
 
 
+MAX_BODY_BYTES = 6 * 1024 * 1024  # the payload limit of a synchronous AWS Lambda invocation
+MAX_JSON_DEPTH = 64  # far deeper than any Albert document
+
+
+def body_too_large() -> ApiError:
+    return ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
+
+
+def too_deep() -> ApiError:
+    return ApiError(413, f"Request body nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+def check_depth(raw: bytes, value: Any) -> None:
+    """413 when decoded JSON nests deeper than MAX_JSON_DEPTH (a body with fewer brackets cannot)."""
+    if not isinstance(value, dict | list) or raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise too_deep()
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
 def bad_request(msg: str) -> ApiError:
     return ApiError(400, msg)
 
@@ -51,14 +76,18 @@ def no_content() -> Response:
 
 
 async def read_json(request: Request) -> Any:
-    """The decoded JSON body; 400 when it is missing or malformed."""
+    """The decoded JSON body; 400 when it is missing or malformed, 413 when nested too deep."""
     body = await request.body()
     if not body:
         raise bad_request("Request body is required")
     try:
-        return msgspec.json.decode(body)
+        value = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise bad_request(f"Invalid JSON body: {exc}") from None
+    except RecursionError:
+        raise too_deep() from None
+    check_depth(body, value)
+    return value
 
 
 async def read_object(request: Request) -> dict[str, Any]:

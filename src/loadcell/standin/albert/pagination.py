@@ -47,6 +47,24 @@ def parse_offset(raw: Any) -> int:
     return value
 
 
+def parse_order(raw: Any, default: str) -> str:
+    """``order``/``orderBy``: a string (``asc`` or anything else for descending); 400 for other JSON."""
+    if raw is None or raw == "":
+        return default
+    if not isinstance(raw, str):
+        raise bad_request(f"order must be asc or desc, got {raw!r}")
+    return raw
+
+
+def parse_text(raw: Any) -> str | None:
+    """The search ``text``: a string, or nothing; 400 for other JSON."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise bad_request(f"text must be a string, got {raw!r}")
+    return raw
+
+
 def encode_key(seq: int) -> str:
     return base64.b64encode(json.dumps({"seq": seq}, separators=(",", ":")).encode()).decode()
 
@@ -57,7 +75,7 @@ def decode_key(raw: str | None) -> int | None:
         return None
     try:
         return int(json.loads(base64.b64decode(raw))["seq"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
         raise bad_request("Invalid startKey") from None
 
 
@@ -67,7 +85,7 @@ def parse_search_after(raw: Any) -> tuple[int, str] | None:
     if isinstance(raw, str):
         try:
             value = json.loads(raw) if raw else []
-        except ValueError:
+        except (ValueError, RecursionError):
             raise bad_request("searchAfter must be a JSON array") from None
     if value in (None, []):
         return None
@@ -75,7 +93,7 @@ def parse_search_after(raw: Any) -> tuple[int, str] | None:
         raise bad_request("searchAfter must be [sortValue, id]")
     try:
         return int(value[0]), str(value[1])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise bad_request("searchAfter sort value must be numeric") from None
 
 
@@ -121,7 +139,12 @@ def list_by_key(
     """A plain ``GET /<collection>`` list in insertion order (``orderBy=desc`` reverses it)."""
     size = parse_limit(limit, KEY_PAGE_SIZE)
     records = store.find(
-        kind, conds, by="seq", order=order or "asc", after_seq=decode_key(start_key), limit=size + 1
+        kind,
+        conds,
+        by="seq",
+        order=parse_order(order, "asc"),
+        after_seq=decode_key(start_key),
+        limit=size + 1,
     )
     return key_page(records, size, to_item)
 
@@ -141,13 +164,14 @@ def search_by_cursor(
 ) -> dict[str, Any]:
     """A SEARCH_AFTER search: only entities past the index lag, newest first by default."""
     size = parse_limit(limit, SEARCH_PAGE_SIZE)
+    text = parse_text(text)
     records = store.find(
         kind,
         conds,
         text=text,
         statuses=statuses,
         searchable=True,
-        order=order or "desc",
+        order=parse_order(order, "desc"),
         after=parse_search_after(search_after),
         limit=size + 1,
     )
@@ -170,13 +194,14 @@ def search_by_offset(
     """An OFFSET search: only entities past the index lag, newest first by default."""
     size = parse_limit(limit, SEARCH_PAGE_SIZE)
     start = parse_offset(offset)
+    text = parse_text(text)
     records = store.find(
         kind,
         conds,
         text=text,
         statuses=statuses,
         searchable=True,
-        order=order or "desc",
+        order=parse_order(order, "desc"),
         limit=size,
         offset=start,
     )

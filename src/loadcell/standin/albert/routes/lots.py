@@ -62,6 +62,11 @@ def _number(field: str, value: Any, *, minimum: float | None = 0.0) -> float:
     return number
 
 
+def _first_50(text: Any) -> Any:
+    """Lot search looks at the first 50 characters of its text (anything else is refused later)."""
+    return text[:50] if isinstance(text, str) else text
+
+
 def _date(field: str, value: Any) -> str:
     if not isinstance(value, str) or not _DATE.match(value):
         raise bad_request(f"{field} must be a YYYY-MM-DD date")
@@ -150,7 +155,11 @@ async def create_lots(request: Request) -> Response:
             created.append(doc)
         except ApiError as exc:
             failed.append(
-                {"index": index, "parentId": (item or {}).get("parentId"), "errors": [{"msg": exc.msg}]}
+                {
+                    "index": index,
+                    "parentId": item.get("parentId") if isinstance(item, dict) else None,
+                    "errors": [{"msg": exc.msg}],
+                }
             )
     if not created:
         raise bad_request("; ".join(f["errors"][0]["msg"] for f in failed[:5]))
@@ -237,7 +246,7 @@ async def search_lots(request: Request) -> Response:
         context.store,
         LOT,
         conds,
-        text=(body.get("text") or "")[:50] or None,
+        text=_first_50(body.get("text")),
         order=body.get("order"),
         search_after=body.get("searchAfter"),
         limit=body.get("limit"),
