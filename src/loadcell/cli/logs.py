@@ -8,7 +8,6 @@ import time
 
 from loadcell import masking
 
-
 _BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
 _GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 _GO_ESCAPES |= {'"': '\\"', "\\": "\\\\"}
