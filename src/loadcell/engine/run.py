@@ -537,7 +537,12 @@ class TestRun:
         observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
         # What loadcell's own results (report, JUnit verdicts) add to k6's data: the iteration errors,
         # and the stats thresholds name outside summaryTrendStats.
-        record = {**data, "iteration_errors": dict(self.ctx.errors), "threshold_stats": observed}
+        record = {
+            **data,
+            **masking.current().mask_data(
+                {"iteration_errors": dict(self.ctx.errors), "threshold_stats": observed}
+            ),
+        }
         if self.settings.summary_mode == "legacy":
             result.summary_text = render_legacy(data)
         else:
