@@ -9,6 +9,7 @@ import os
 import pickle
 import re
 import secrets
+import select
 import struct
 import subprocess
 import time
@@ -121,17 +122,35 @@ def test_losing_an_agent_mid_run_fails_the_run(tmp_path: Path, target: Server) -
     port = free_port()
     agents = [start_agent(port), start_agent(port)]
     coordinator = subprocess.Popen(
-        [*LOADCELL, "run", "-q", str(script), "-e", f"BASE_URL={target.url}", "--agents", "2",
-         "--listen", f"127.0.0.1:{port}", "--no-results"],
+        [*LOADCELL, "run", str(script), "-e", f"BASE_URL={target.url}", "--agents", "2",
+         "--listen", f"127.0.0.1:{port}", "--no-results", "--agents-timeout", "60"],
         cwd=ROOT, env={**os.environ, "LOADCELL_AGENT_TOKEN": TOKEN}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(4)
+    seen = _wait_for_line(coordinator, re.compile(r"running \(.*[1-9]\d* complete"), timeout=60)
     agents[0].kill()
     out, err = coordinator.communicate(timeout=60)
+    out = seen + out
     agents[1].communicate(timeout=60)
     assert coordinator.returncode == 103, out + err
     assert re.search(r"agent [01] was lost mid-run", out + err)  # numbered in order of arrival
+
+
+def _wait_for_line(proc: subprocess.Popen, pattern: re.Pattern[str], timeout: float) -> str:
+    """Read the process's stdout until a line matches (the run is under way); returns what was read."""
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if pattern.search(line):
+                return "".join(seen)
+    raise AssertionError(f"no line matched {pattern.pattern}:\n{''.join(seen)}")
 
 
 async def _fake_agent(port: int, mode: str) -> dict:

@@ -166,3 +166,45 @@ def test_a_thread_the_script_leaves_running_does_not_hold_the_run(tmp_path: Path
     )
     res = run_loadcell("run", "-q", "--workers", "2", str(script), timeout=40)  # the thread waits 60 s
     assert res.code == 0, res.stderr
+
+
+CRASHING_WORKERS = """
+import os
+from loadcell.engine.scheduler import Scheduler
+
+options = {"scenarios": {"s": {"executor": "per-vu-iterations", "vus": 2, "iterations": 1}}}
+
+if "LOADCELL_WORKER_FD" in os.environ:  # in the worker processes only: their run ends in an exception
+    finished = Scheduler.run
+
+    async def crash(self):
+        await finished(self)
+        raise OverflowError("cannot convert float infinity to integer")
+
+    Scheduler.run = crash
+
+async def default(vu):
+    pass
+"""
+
+
+def test_workers_that_die_after_their_last_report_fail_the_run(tmp_path: Path) -> None:
+    """Every worker sends its last report, then dies with a traceback: the run exited 0 before."""
+    script = write_script(tmp_path, CRASHING_WORKERS)
+    res = run_loadcell(
+        "run", "-q", "--workers", "2", "--summary-export", str(tmp_path / "s.json"), str(script)
+    )
+    assert res.code == 103, res.out
+    assert "worker 0 exited with code 1" in res.stderr and "worker 1 exited with code 1" in res.stderr
+    assert "a worker process failed" in res.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["metrics"]["iterations"]["count"] == 2
+
+
+def test_an_infinite_duration_is_refused_before_the_workers_start(tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path, f'options = {{"duration": "{"9" * 400}s"}}\nasync def default(vu): pass\n'
+    )
+    res = run_loadcell("run", "--workers", "2", str(script))
+    assert res.code == 104, res.out
+    assert "option 'duration'" in res.stderr and "out of range" in res.stderr
+    assert "max duration" not in res.stdout  # no header: nothing was planned

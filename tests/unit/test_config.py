@@ -110,3 +110,90 @@ def test_k6_options_spelled_at_their_defaults_are_accepted_without_a_warning() -
 def test_k6_options_that_would_change_the_test_are_refused(key: str, value: object) -> None:
     with pytest.raises(InvalidConfigError, match=f"'{key}'.*not supported"):
         resolve({"iterations": 1, key: value}, {})
+
+
+def _scenario(**fields: object) -> dict:
+    return {"scenarios": {"s": {"executor": "constant-vus", "duration": "2s", **fields}}}
+
+
+def _arrivals(**fields: object) -> dict:
+    base = {"executor": "constant-arrival-rate", "rate": 1, "duration": "2s", "preAllocatedVUs": 1}
+    return {"scenarios": {"s": {**base, **fields}}}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"duration": "9" * 400 + "s"}, "option 'duration' = '9999"),
+        ({"duration": "99999999999h"}, "out of range"),
+        (_scenario(gracefulStop={}), "option 'gracefulStop' = {}: invalid duration"),
+        (_scenario(gracefulStop=[1]), "option 'gracefulStop' = [1]"),
+        ({"scenarios": {"s": {"executor": {}, "duration": "2s"}}}, "option 'executor' = {} must be a string"),
+        ({"scenarios": {"s": {"duration": "2s"}}}, "scenario 's' doesn't have a specified executor type"),
+        ({"vus": 10**4300, "duration": "2s"}, "option 'vus' = <an int of more than 4300 digits>"),
+        (_scenario(startTime=10**4300), "option 'startTime'"),
+        (_arrivals(timeUnit=float("nan")), "option 'timeUnit' = nan"),
+        ({"vus": False, "duration": "2s"}, "option 'vus' = False: expected an integer, got the boolean"),
+        ({"vus": 1.5, "duration": "2s"}, "option 'vus' = 1.5: expected an integer"),
+        ({"vus": 2**63, "duration": "2s"}, "must fit in 64 bits"),
+        ({"setupTimeout": -1}, "setupTimeout must be positive"),
+        ({"teardownTimeout": "0s"}, "teardownTimeout must be positive"),
+        ({"noSetup": "false"}, "option 'noSetup' = 'false': expected true or false"),
+        ({"insecureSkipTLSVerify": 1}, "option 'insecureSkipTLSVerify'"),
+        ({"scenarios": {"a\n": {"executor": "constant-vus", "duration": "2s"}}}, "scenario 'a\\n'"),
+        (
+            {"scenarios": {7: {"executor": "constant-vus", "duration": "2s"}}},
+            "option 'scenarios.7.[key]' = 7",
+        ),
+        (
+            {"stages": [{"duration": "10s", "target": 10**12}]},
+            "target for stage 1 exceeds max limit of 100000000",
+        ),
+        (_scenario(vus=10**9), "the number of VUs exceeds max limit of 100000000"),
+        (
+            {"stages": [{"duration": "2s", "target": 1}, {"duration": "-1s", "target": 2}]},
+            "stage 2 can't be negative",
+        ),
+        (_arrivals(preAllocatedVUs=10**12), "maxVUs exceeds max limit of 100000000"),
+        ({"summaryTrendStats": ["p(N)"]}, "summaryTrendStats: 'p(N)' is not a valid stat"),
+    ],
+)
+def test_hostile_values_are_refused_naming_the_key(options: dict, message: str) -> None:
+    """Each of these crashed (a traceback), hung or was accepted before; now each is a 104."""
+    with pytest.raises(InvalidConfigError) as err:
+        resolve(options, {})
+    assert message in str(err.value)
+    assert err.value.exit_code == 104
+
+
+def test_a_huge_stage_target_is_refused_before_any_planning() -> None:
+    """k6's words; the ramp's per-VU steps (1.2 GB for 10**12 VUs) are never computed."""
+    stages = [{"duration": "10s", "target": 10**12}, {"duration": "10s", "target": 5}]
+    with pytest.raises(InvalidConfigError) as err:
+        resolve({"scenarios": {"r": {"executor": "ramping-vus", "stages": stages}}}, {})
+    assert "target for stage 1 exceeds max limit of 100000000" in str(err.value)
+    assert "target for stage 2" not in str(err.value)
+
+
+def test_null_means_unset_as_in_k6() -> None:
+    """k6 reads a JSON null as 'not set': the default applies (k6 1.1.0 accepts gracefulStop: null)."""
+    cfg = resolve(_scenario(gracefulStop=None, vus=None), {"tags": {"a": "b"}}).scenarios["s"]
+    assert cfg.gracefulStop == 30.0 and cfg.vus == 1
+    assert resolve({"setupTimeout": None, "iterations": 1}, {}).options.setupTimeout == 60.0
+
+
+def test_k6_number_forms_are_accepted() -> None:
+    """As k6's null.Int: a numeric string and a whole float are integers."""
+    assert resolve({"vus": "2", "duration": "2s"}, {}).scenarios["default"].vus == 2
+    assert resolve({"vus": 2.0, "duration": "2s"}, {}).scenarios["default"].vus == 2
+
+
+def test_derived_durations_keep_their_exact_value() -> None:
+    """A shortcut's duration reaches the default scenario unchanged, however small (1e-05 s once failed)."""
+    resolved = resolve({"iterations": 1, "duration": 1500.5}, {})
+    assert resolved.scenarios["default"].maxDuration == pytest.approx(1.5005)
+
+
+def test_cli_tags_over_script_tags_that_are_not_a_mapping() -> None:
+    with pytest.raises(InvalidConfigError, match="option 'tags'"):
+        resolve({"tags": ["a"], "iterations": 1}, {"tags": {"k": "v"}})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,61 @@ def test_evaluation_semantics() -> None:
     slow.add_many(np.full(100, 300.0), np.zeros(100))
     failed = evaluate(groups[2], slow, elapsed=1.0, final=True)
     assert failed and not failed[0].ok and failed[0].last_value == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize(
+    ("expr", "reason"),
+    [
+        (
+            "p(N)<250",
+            "left hand side on metric http_req_duration; reason: malformed percentile value; reason:",
+        ),
+        ("p()<250", "malformed percentile value"),
+        ("p(101)<250", "percentile must be between 0 and 100"),
+        ("p(nan)<250", "percentile must be between 0 and 100"),
+        ("avg<0x10", "right hand side on metric http_req_duration; reason: '0x10' is not a number"),
+        ("avg<1_000", "'1_000' is not a number"),
+        ("avg<1e400", "out of range"),
+        ("", "malformed threshold expression"),
+    ],
+)
+def test_k6_refuses_these_so_do_we(expr: str, reason: str) -> None:
+    """p(N) passed validation and crashed the run after the whole load; k6 refuses it up front."""
+    with pytest.raises(InvalidConfigError) as err:
+        parse_thresholds({"http_req_duration": [expr]}, TYPES)
+    assert reason in str(err.value)
+    assert f'"{expr}"' in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "agg"), [("p(1e1)<5", "p(10)"), ("p( 99.9 )<5", "p(99.9)"), ("p(.5)<5", "p(0.5)")]
+)
+def test_percentiles_in_go_number_forms_become_stats_the_sink_computes(expr: str, agg: str) -> None:
+    [group] = parse_thresholds({"http_req_duration": [expr]}, TYPES)
+    assert group.thresholds[0].aggregation == agg
+    sink = TrendSink()
+    sink.add_many(np.array([1.0, 2.0, 3.0]), np.zeros(3))
+    assert sink.stat(agg) > 0
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ({"threshold": "p(95)<250", "abortOnFail": "false"}, "invalid abortOnFail on 'http_req_duration'"),
+        ({"threshold": "p(95)<250", "delayAbortEval": [1]}, "invalid delayAbortEval on 'http_req_duration'"),
+        ({"threshold": "p(95)<250", "delayAbortEval": 10**4300}, "invalid delayAbortEval"),
+        ({"threshold": 250}, "threshold (a string)"),
+        (5, "invalid threshold 5 on 'http_req_duration'"),
+        (None, "invalid threshold None on 'http_req_duration'"),
+    ],
+)
+def test_wrongly_typed_entries_name_the_metric(entry: object, reason: str) -> None:
+    with pytest.raises(InvalidConfigError, match=re.escape(reason)):
+        parse_thresholds({"http_req_duration": [entry]}, TYPES)
+
+
+def test_null_thresholds_and_null_abort_settings_are_unset() -> None:
+    entry = {"threshold": "p(95)<250", "abortOnFail": None, "delayAbortEval": None}
+    [group] = parse_thresholds({"checks": None, "http_req_duration": [entry]}, TYPES)
+    assert group.key == "http_req_duration"
+    assert group.thresholds[0].abort_on_fail is False and group.thresholds[0].delay_abort_eval == 0.0

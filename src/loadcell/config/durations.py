@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+
+from loadcell.config.values import show
 
 _UNIT_SECONDS = {
     "ns": 1e-9,
@@ -16,14 +19,30 @@ _UNIT_SECONDS = {
     "d": 86400.0,
 }
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)")
+# Go's time.Duration is an int64 of nanoseconds: k6 refuses a longer duration ("time: invalid duration").
+MAX_SECONDS = (2**63 - 1) / 1e9
+_HOW = "use a number with a unit, e.g. '30s', '1m30s', '500ms'"
 
 
-def parse_duration(value: str | int | float) -> float:
+def parse_duration(value: object) -> float:
     """Return seconds. Numbers are milliseconds, as in k6's JSON options; strings use Go's units."""
-    if isinstance(value, bool):
-        raise ValueError(f"invalid duration {value!r}")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"invalid duration {show(value)}: {_HOW}, or a number of milliseconds")
     if isinstance(value, int | float):
-        return float(value) / 1000.0
+        try:
+            return _in_range(float(value) / 1000.0, value)
+        except OverflowError:  # an int too large for a float
+            raise ValueError(f"invalid duration {show(value, 40)}: out of range") from None
+    return _in_range(_parse_text(value), value)
+
+
+def _in_range(seconds: float, value: object) -> float:
+    if not math.isfinite(seconds) or abs(seconds) > MAX_SECONDS:
+        raise ValueError(f"invalid duration {show(value, 40)}: out of range (at most about 292 years)")
+    return seconds
+
+
+def _parse_text(value: str) -> float:
     text = value.strip()
     if not text:
         raise ValueError("empty duration")
@@ -41,9 +60,7 @@ def parse_duration(value: str | int | float) -> float:
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         pos = match.end()
     if pos != len(text) or pos == 0:
-        raise ValueError(
-            f"invalid duration {value!r}: use a number with a unit, e.g. '30s', '1m30s', '500ms'"
-        )
+        raise ValueError(f"invalid duration {show(value)}: {_HOW}")
     return sign * total
 
 

@@ -8,27 +8,44 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from loadcell.config.durations import parse_duration
+from loadcell.config.values import MAX_VUS, as_bool, as_int64, show
 from loadcell.errors import InvalidConfigError
 
-
-def _duration(value: Any) -> float:
-    try:
-        return parse_duration(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(str(exc)) from None
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Int64 = Annotated[int, BeforeValidator(as_int64)]
+Bool = Annotated[bool, BeforeValidator(as_bool)]
+_SCENARIO_NAME = re.compile(r"[0-9a-zA-Z_-]+")
 
 
-Duration = Annotated[float, BeforeValidator(_duration)]
-_SCENARIO_NAME = re.compile(r"^[0-9a-zA-Z_-]+$")
+class K6Model(BaseModel):
+    """A k6 JSON object: a key set to null (None) means the key is unset, as in k6."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_unset(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
 
-class Stage(BaseModel):
+def _vus_limit(what: str, count: int) -> None:
+    if count > MAX_VUS:
+        raise ValueError(f"{what} exceeds max limit of {MAX_VUS}")
+
+
+class Stage(K6Model):
     model_config = ConfigDict(extra="forbid")
     duration: Duration
-    target: int = Field(ge=0)
+    target: Int64 = Field(ge=0)
 
 
-class _Scenario(BaseModel):
+def _check_stages(stages: list[Stage]) -> None:
+    if not stages:
+        raise ValueError("at least one stage has to be specified")
+    for i, stage in enumerate(stages, 1):
+        if stage.duration < 0:
+            raise ValueError(f"the duration for stage {i} can't be negative")
+
+
+class _Scenario(K6Model):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     executor: str
     startTime: Duration = 0.0
@@ -54,14 +71,15 @@ class _Scenario(BaseModel):
 
 class SharedIterations(_Scenario):
     executor: Literal["shared-iterations"]
-    vus: int = 1
-    iterations: int = 1
+    vus: Int64 = 1
+    iterations: Int64 = 1
     maxDuration: Duration = 600.0
 
     @model_validator(mode="after")
     def _check(self) -> SharedIterations:
         if self.vus <= 0:
             raise ValueError("the number of VUs must be more than 0")
+        _vus_limit("the number of VUs", self.vus)
         if self.iterations < self.vus:
             raise ValueError(
                 f"the number of iterations ({self.iterations}) can't be less than"
@@ -80,14 +98,15 @@ class SharedIterations(_Scenario):
 
 class PerVUIterations(_Scenario):
     executor: Literal["per-vu-iterations"]
-    vus: int = 1
-    iterations: int = 1
+    vus: Int64 = 1
+    iterations: Int64 = 1
     maxDuration: Duration = 600.0
 
     @model_validator(mode="after")
     def _check(self) -> PerVUIterations:
         if self.vus <= 0:
             raise ValueError("the number of VUs must be more than 0")
+        _vus_limit("the number of VUs", self.vus)
         if self.iterations <= 0:
             raise ValueError("the number of iterations must be more than 0")
         if self.maxDuration < 1:
@@ -103,13 +122,14 @@ class PerVUIterations(_Scenario):
 
 class ConstantVUs(_Scenario):
     executor: Literal["constant-vus"]
-    vus: int = 1
+    vus: Int64 = 1
     duration: Duration
 
     @model_validator(mode="after")
     def _check(self) -> ConstantVUs:
         if self.vus <= 0:
             raise ValueError("the number of VUs must be more than 0")
+        _vus_limit("the number of VUs", self.vus)
         if self.duration < 1:
             raise ValueError("the duration must be at least 1s")
         return self
@@ -123,14 +143,18 @@ class ConstantVUs(_Scenario):
 
 class RampingVUs(_Scenario):
     executor: Literal["ramping-vus"]
-    startVUs: int = Field(default=1, ge=0)
+    startVUs: Int64 = Field(default=1, ge=0)
     stages: list[Stage]
     gracefulRampDown: Duration = 30.0
 
     @model_validator(mode="after")
     def _check(self) -> RampingVUs:
-        if not self.stages:
-            raise ValueError("at least one stage has to be specified")
+        _check_stages(self.stages)
+        _vus_limit("the startVUs", self.startVUs)
+        for i, stage in enumerate(self.stages, 1):
+            _vus_limit(f"target for stage {i}", stage.target)
+        if self.gracefulRampDown < 0:
+            raise ValueError("the gracefulRampDown can't be negative")
         if self.startVUs == 0 and all(s.target == 0 for s in self.stages):
             raise ValueError("either startVUs or one of the stages' target values must be greater than 0")
         return self
@@ -144,11 +168,11 @@ class RampingVUs(_Scenario):
 
 class ConstantArrivalRate(_Scenario):
     executor: Literal["constant-arrival-rate"]
-    rate: int
+    rate: Int64
     timeUnit: Duration = 1.0
     duration: Duration
-    preAllocatedVUs: int
-    maxVUs: int | None = None
+    preAllocatedVUs: Int64
+    maxVUs: Int64 | None = None
 
     @model_validator(mode="after")
     def _check(self) -> ConstantArrivalRate:
@@ -164,6 +188,7 @@ class ConstantArrivalRate(_Scenario):
             self.maxVUs = self.preAllocatedVUs
         if self.maxVUs < self.preAllocatedVUs:
             raise ValueError("maxVUs can't be less than preAllocatedVUs")
+        _vus_limit("maxVUs", self.maxVUs)
         return self
 
     def max_vus(self) -> int:
@@ -175,16 +200,15 @@ class ConstantArrivalRate(_Scenario):
 
 class RampingArrivalRate(_Scenario):
     executor: Literal["ramping-arrival-rate"]
-    startRate: int = Field(default=0, ge=0)
+    startRate: Int64 = Field(default=0, ge=0)
     timeUnit: Duration = 1.0
     stages: list[Stage]
-    preAllocatedVUs: int
-    maxVUs: int | None = None
+    preAllocatedVUs: Int64
+    maxVUs: Int64 | None = None
 
     @model_validator(mode="after")
     def _check(self) -> RampingArrivalRate:
-        if not self.stages:
-            raise ValueError("at least one stage has to be specified")
+        _check_stages(self.stages)
         if self.timeUnit <= 0:
             raise ValueError("the timeUnit must be more than 0")
         if self.preAllocatedVUs < 0:
@@ -193,6 +217,7 @@ class RampingArrivalRate(_Scenario):
             self.maxVUs = self.preAllocatedVUs
         if self.maxVUs < self.preAllocatedVUs:
             raise ValueError("maxVUs can't be less than preAllocatedVUs")
+        _vus_limit("maxVUs", self.maxVUs)
         if self.maxVUs == 0:
             raise ValueError("either preAllocatedVUs or maxVUs must be more than 0")
         return self
@@ -217,34 +242,42 @@ EXECUTORS: dict[str, type[_Scenario]] = {
 }
 
 
-def _explain(where: str, exc: ValidationError, raw: dict[str, Any]) -> InvalidConfigError:
+def _explain(where: str, exc: ValidationError) -> InvalidConfigError:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            parts.append(
-                f"unknown option {loc!r} (value {err.get('input')!r}); check the spelling against k6's docs"
-            )
+            value = show(err.get("input"))
+            parts.append(f"unknown option {loc!r} (value {value}); check the spelling against k6's docs")
         elif err["type"] == "missing":
             parts.append(f"option {loc!r} is required")
         elif loc:
-            value = raw.get(str(err["loc"][0]), err.get("input")) if err["loc"] else err.get("input")
-            parts.append(f"option {loc!r} = {value!r}: {msg}")
+            parts.append(f"option {loc!r} = {show(err.get('input'))}: {msg}")
         else:
             parts.append(msg)
     return InvalidConfigError(f"{where}: " + "; ".join(parts))
 
 
-def parse_scenario(name: str, raw: Any) -> ScenarioConfig:
-    if not _SCENARIO_NAME.match(name):
+def parse_scenario(name: Any, raw: Any) -> ScenarioConfig:
+    if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
         raise InvalidConfigError(
-            f"scenario {name!r}: the scenario name should contain only numbers, latin letters, underscores,"
-            " and dashes"
+            f"scenario {show(name)}: the scenario name should contain only numbers, latin letters,"
+            " underscores, and dashes"
         )
     if not isinstance(raw, dict):
-        raise InvalidConfigError(f"scenario {name!r}: expected a mapping of options, got {raw!r}")
+        raise InvalidConfigError(f"scenario {name!r}: expected a mapping of options, got {show(raw)}")
     executor = raw.get("executor")
+    if executor is None:
+        raise InvalidConfigError(
+            f"scenario {name!r} doesn't have a specified executor type; set 'executor' to one of:"
+            f" {', '.join(EXECUTORS)}"
+        )
+    if not isinstance(executor, str):
+        raise InvalidConfigError(
+            f"scenario {name!r}: option 'executor' = {show(executor)} must be a string, one of:"
+            f" {', '.join(EXECUTORS)}"
+        )
     if executor == "externally-controlled":
         raise InvalidConfigError(
             f"scenario {name!r}: k6's externally-controlled executor is not supported by loadcell yet;"
@@ -252,9 +285,9 @@ def parse_scenario(name: str, raw: Any) -> ScenarioConfig:
         )
     if executor not in EXECUTORS:
         raise InvalidConfigError(
-            f"scenario {name!r}: executor {executor!r} is not valid; use one of: {', '.join(EXECUTORS)}"
+            f"scenario {name!r}: executor {show(executor)} is not valid; use one of: {', '.join(EXECUTORS)}"
         )
     try:
         return EXECUTORS[executor].model_validate(raw)  # type: ignore[return-value]
     except ValidationError as exc:
-        raise _explain(f"scenario {name!r} ({executor})", exc, raw) from None
+        raise _explain(f"scenario {name!r} ({executor})", exc) from None

@@ -7,10 +7,20 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from loadcell.config.durations import parse_duration
-from loadcell.config.options import Duration, ScenarioConfig, Stage, _explain, parse_scenario
+from loadcell.config.options import (
+    Bool,
+    Duration,
+    Int64,
+    K6Model,
+    ScenarioConfig,
+    Stage,
+    _explain,
+    parse_scenario,
+)
+from loadcell.config.values import show
 from loadcell.errors import FlagError, InvalidConfigError
 from loadcell.http.tls import TLSSettings, parse_settings
 from loadcell.metrics.sinks import is_valid_trend_stat
@@ -21,13 +31,13 @@ DEFAULT_TREND_STATS = ["avg", "min", "med", "max", "p(90)", "p(95)"]
 _SHORTCUTS = ("duration", "iterations", "stages")
 
 
-class TestOptions(BaseModel):
+class TestOptions(K6Model):
     """Top-level options. Unknown keys are kept and warned about, as k6 tolerates them."""
 
     model_config = ConfigDict(extra="allow")
-    vus: int | None = Field(default=None, ge=0)
+    vus: Int64 | None = Field(default=None, ge=0)
     duration: Duration | None = None
-    iterations: int | None = Field(default=None, ge=0)
+    iterations: Int64 | None = Field(default=None, ge=0)
     stages: list[Stage] | None = None
     scenarios: dict[str, Any] | None = None
     thresholds: dict[str, Any] = Field(default_factory=dict)
@@ -36,20 +46,28 @@ class TestOptions(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     setupTimeout: Duration = 60.0
     teardownTimeout: Duration = 60.0
-    insecureSkipTLSVerify: bool = False
+    insecureSkipTLSVerify: Bool = False
     # k6's TLS options, checked by loadcell.http.tls.parse_settings; tlsCABundle and noHTTP2 are loadcell's.
-    tlsVersion: str | dict[str, Any] | None = None
-    tlsCipherSuites: list[Any] | None = None
-    tlsAuth: list[Any] | None = None
+    # Typed as k6 decodes them, so that only strings reach the checks there.
+    tlsVersion: str | dict[str, str] | None = None
+    tlsCipherSuites: list[str] | None = None
+    tlsAuth: list[dict[str, Any]] | None = None
     tlsCABundle: str | None = None
-    noHTTP2: bool = False
-    noSetup: bool = False
-    noTeardown: bool = False
-    maxRedirects: int = Field(default=10, ge=0)
+    noHTTP2: Bool = False
+    noSetup: Bool = False
+    noTeardown: Bool = False
+    maxRedirects: Int64 = Field(default=10, ge=0)
     userAgent: str | None = None  # None: loadcell's own; "" sends no User-Agent
-    rps: int | None = Field(default=None, ge=0)  # requests per second for the whole test; 0 = no cap
+    rps: Int64 | None = Field(default=None, ge=0)  # requests per second for the whole test; 0 = no cap
     minIterationDuration: Duration = 0.0
-    discardResponseBodies: bool = False
+    discardResponseBodies: Bool = False
+
+    @model_validator(mode="after")
+    def _positive_timeouts(self) -> TestOptions:
+        for key in ("setupTimeout", "teardownTimeout"):
+            if getattr(self, key) <= 0:
+                raise ValueError(f"{key} must be positive")
+        return self
 
 
 # k6 options that change what a test does and that loadcell does not implement yet: a script that
@@ -123,13 +141,15 @@ def resolve(script_options: dict[str, Any], cli: dict[str, Any]) -> Resolved:
         if value is None:
             continue
         if key == "tags":
-            merged["tags"] = {**merged.get("tags", {}), **value}
+            script_tags = merged.get("tags") or {}
+            # Script tags that are not a mapping stay, so validation names them.
+            merged["tags"] = {**script_tags, **value} if isinstance(script_tags, dict) else script_tags
         else:
             merged[key] = value
     try:
         options = TestOptions.model_validate(merged)
     except ValidationError as exc:
-        raise _explain("options", exc, merged) from None
+        raise _explain("options", exc) from None
     extra = options.model_extra or {}
     unsupported = sorted(k for k in UNSUPPORTED_K6_OPTIONS & extra.keys() if _changes_behaviour(k, extra[k]))
     if unsupported:
@@ -141,10 +161,12 @@ def resolve(script_options: dict[str, Any], cli: dict[str, Any]) -> Resolved:
     for stat in options.summaryTrendStats:
         if not is_valid_trend_stat(stat):
             raise InvalidConfigError(
-                f"summaryTrendStats: {stat!r} is not a valid stat; use avg, min, med, max, count or p(N)"
+                f"summaryTrendStats: {show(stat)} is not a valid stat; use avg, min, med, max, count or p(N)"
             )
     if options.summaryTimeUnit not in (None, "", "s", "ms", "us"):
-        raise InvalidConfigError(f"summaryTimeUnit {options.summaryTimeUnit!r} is not valid; use s, ms or us")
+        raise InvalidConfigError(
+            f"summaryTimeUnit {show(options.summaryTimeUnit)} is not valid; use s, ms or us"
+        )
     tls_settings(options)  # a wrong TLS option stops the run here, before any load
     scenarios = derive_scenarios(options, warnings)
     return Resolved(options, scenarios, warnings)
@@ -158,13 +180,18 @@ def tls_settings(options: TestOptions) -> TLSSettings:
     return parse_settings(options.model_dump(), ca_bundle, http2)
 
 
+def _exact(seconds: float) -> str:
+    """A parsed duration as a string that parses back to it (Go's nanosecond resolution)."""
+    return f"{seconds * 1e9:.0f}ns"
+
+
 def derive_scenarios(options: TestOptions, warnings: list[str]) -> dict[str, ScenarioConfig]:
     vus = options.vus
     if options.iterations is not None:
         raw: dict[str, Any] = {"executor": "shared-iterations", "iterations": options.iterations}
         raw["vus"] = vus if vus is not None else 1
         if options.duration is not None:
-            raw["maxDuration"] = f"{options.duration}s"
+            raw["maxDuration"] = _exact(options.duration)
         return {"default": parse_scenario("default", raw)}
     if options.duration is not None:
         if options.duration <= 0:
@@ -175,14 +202,14 @@ def derive_scenarios(options: TestOptions, warnings: list[str]) -> dict[str, Sce
         raw = {
             "executor": "constant-vus",
             "vus": vus if vus is not None else 1,
-            "duration": f"{options.duration}s",
+            "duration": _exact(options.duration),
         }
         return {"default": parse_scenario("default", raw)}
     if options.stages:
         raw = {
             "executor": "ramping-vus",
             "startVUs": vus if vus is not None else 1,
-            "stages": [{"duration": f"{s.duration}s", "target": s.target} for s in options.stages],
+            "stages": [{"duration": _exact(s.duration), "target": s.target} for s in options.stages],
         }
         return {"default": parse_scenario("default", raw)}
     if options.scenarios:

@@ -236,12 +236,16 @@ class TestRun:
             if self.progress_hook is not None:
                 self.progress_hook(self, True)
         elapsed = loop.time() - self.start_time
+        workers_code = ExitCode.OK
         if self.worker_pool is not None:
-            await self.worker_pool.reap()
+            workers_code = await self.worker_pool.reap()
         abort = ctx.abort_reason
         if exit_code == ExitCode.OK and abort is not None:
             exit_code = getattr(abort, "exit_code", ExitCode.EXTERNAL_ABORT)
             self._log_abort(abort)
+        if exit_code == ExitCode.OK and workers_code != ExitCode.OK:
+            log.error("a worker process failed: the run's results are incomplete")
+            exit_code = workers_code
         failed = engine.evaluate_thresholds(elapsed, final=True)
         output_stats: dict[str, OutputStats] = {}
         for output in self.outputs:

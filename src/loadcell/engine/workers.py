@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -86,6 +87,7 @@ class _Handle:
         self.proc = proc
         self.last: Report | None = None
         self.done = False
+        self.killed = False  # by us, EXIT_TIMEOUT after its last report
 
     @property
     def name(self) -> str:
@@ -100,6 +102,7 @@ class _Handle:
             return await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
         except TimeoutError:
             log.warning("worker %d still ran %.0f s after its last report; killed", self.index, EXIT_TIMEOUT)
+            self.killed = True
             self.proc.kill()
             return await self.proc.wait()
 
@@ -254,13 +257,24 @@ class WorkerPool:
                 break
         handle.done = True
 
-    async def reap(self) -> None:
+    async def reap(self) -> int:
         """Wait for the workers to exit: after the test's end is stamped, as their interpreters'
-        shutdown is no part of the test (it added ~0.1 s to the elapsed time rates divide by)."""
+        shutdown is no part of the test (it added ~0.1 s to the elapsed time rates divide by).
+
+        Returns GENERIC_ENGINE when a worker died abnormally (an exception after its last report,
+        a signal): whatever it reported, the run did not go as planned, so it must not pass.
+        """
+        failed = False
         for handle in (h for h in self.handles if h.done):  # never started ones go with our pipes
             code = await handle.finish()
-            if code not in (0, None):
+            if code in (0, None) or handle.killed:
+                continue
+            failed = True
+            if code < 0:
+                log.error("worker %d was killed by signal %s", handle.index, signal.Signals(-code).name)
+            else:
                 log.error("worker %d exited with code %d", handle.index, code)
+        return ExitCode.GENERIC_ENGINE if failed else ExitCode.OK
 
     def _mirror(self) -> None:
         """Copy the workers' summed progress into the parent's view executors."""
