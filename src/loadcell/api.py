@@ -12,6 +12,9 @@ from typing import Any, NoReturn
 from loadcell.engine.context import get_context
 from loadcell.engine.vu import VU, current_vu
 from loadcell.errors import ScriptAbortedError
+from loadcell.http.client import expected_statuses, set_response_callback
+from loadcell.http.cookies import CookieJar
+from loadcell.http.tagged import url as tagged_url
 from loadcell.metrics import registry as R
 from loadcell.metrics.clock import now
 
@@ -92,8 +95,14 @@ class group:
 
 
 async def sleep(seconds: float) -> None:
-    """k6's sleep(); must be awaited so other VUs run meanwhile."""
+    """k6's sleep(); must be awaited so other VUs run meanwhile. Never shorter than asked: the
+    loop's timers may fire up to a millisecond early, so the rest is slept again."""
+    end = now() + seconds
     await asyncio.sleep(seconds)
+    left = end - now()
+    while left > 0:
+        await asyncio.sleep(left)
+        left = end - now()
 
 
 def abort(reason: str = "test aborted") -> None:
@@ -119,7 +128,19 @@ def mark_failed(reason: str = "") -> None:
 
 
 class _HttpProxy:
-    """`http.get(...)` as in k6: the calling VU's client (also usable in setup and teardown)."""
+    """`http.get(...)` as in k6: the calling VU's client (also usable in setup and teardown), and
+    k6/http's module-level names: CookieJar, cookie_jar(), url(), expected_statuses(),
+    set_response_callback()."""
+
+    CookieJar = CookieJar
+    url = staticmethod(tagged_url)
+    expected_statuses = staticmethod(expected_statuses)
+    set_response_callback = staticmethod(set_response_callback)
+
+    @staticmethod
+    def cookie_jar() -> CookieJar:
+        """k6's http.cookieJar(): the calling VU's jar (cleared between iterations)."""
+        return _vu("http.cookie_jar()").http.cookies
 
     def __getattr__(self, name: str) -> Any:
         return getattr(_vu("http").http, name)

@@ -31,6 +31,12 @@ class InvalidConfigError(LoadcellError):
     exit_code = ExitCode.INVALID_CONFIG
 
 
+class FlagError(LoadcellError):
+    """A command-line flag's value is wrong (`-s 10x:5`); k6 exits 255 for these, not 104."""
+
+    exit_code = ExitCode.UNCODED
+
+
 class ScriptError(LoadcellError):
     """The script failed at import time, in setup(), teardown() or handle_summary()."""
 

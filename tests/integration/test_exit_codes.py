@@ -1,4 +1,4 @@
-"""The CLI's exit codes and messages, as k6's: 0, 99, 104, 105, 107, 108, 110."""
+"""The CLI's exit codes and messages, as k6's: 0, 99, 104, 105, 107, 108, 110, 255."""
 
 from __future__ import annotations
 
@@ -96,10 +96,10 @@ def test_a_k6_option_loadcell_lacks_exits_104_instead_of_being_ignored(tmp_path:
     assert "'throw'" in res.stderr and "not supported" in res.stderr and "'ext'" not in res.stderr
 
 
-def test_bad_cli_duration_exits_104(tmp_path: Path) -> None:
+def test_bad_cli_duration_exits_255_as_k6(tmp_path: Path) -> None:
     script = write_script(tmp_path, "async def default(vu): pass\n")
     res = run_loadcell("run", str(script), "-d", "ten")
-    assert res.code == 104 and "--duration" in res.stderr
+    assert res.code == 255 and "--duration" in res.stderr
 
 
 def test_import_error_exits_107(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """A small local HTTP target for the test suite: real sockets, uvloop + httptools, no framework.
 
 Routes: / (JSON), POST /items, DELETE /items/<id>, /delay/<ms>, /status/<code>, /redirect/<n>,
-/gzip, /chunked, /close (EOF-delimited body), /cookies/set?k=v, /cookies, /headers.
+/gzip, /chunked, /close (EOF-delimited body), /cookies/set?k=v, /cookies, /headers, and httpbin's
+shapes under /bin/ (cookies, cookies/set, redirect/<n>, get, post, html, pi) for k6's examples.
 `--delay-ms` adds a fixed delay to every response (to fail latency thresholds on purpose).
 """
 
@@ -124,12 +125,57 @@ class TargetProtocol(asyncio.Protocol):
             return _resp(200, json.dumps({"cookie": headers.get("cookie", "")}).encode())
         if path == "/headers":
             return _resp(200, json.dumps(headers).encode())
+        if segs[:1] == ["bin"]:
+            return _httpbin(method, segs[1:], query, headers, b"".join(req.body), parts.path)
         return _resp(404, b'{"error": "not found"}')
 
 
-def _resp(status: int, body: bytes, extra: list[tuple[str, str]] | None = None) -> bytes:
+HTML = b"""<!DOCTYPE html><html><head><title>loadcell target</title></head><body>
+<h1 class="title">Items</h1>
+<ul id="items"><li class="item" data-id="1">one</li><li class="item" data-id="2">two</li>
+<li class="item special" data-id="3">three</li></ul>
+<form action="/bin/post" method="post"><input name="user" value="admin"><textarea name="note">hi</textarea>
+<select name="size"><option value="s">S</option><option value="m" selected>M</option></select></form>
+<a href="/bin/get?page=2">next</a></body></html>"""
+
+
+def _httpbin(
+    method: str, segs: list[str], query: dict[str, str], headers: dict[str, str], body: bytes, path: str
+) -> bytes:
+    """httpbin's shapes under /bin/, for k6's own examples: /cookies, /cookies/set, /redirect/<n>,
+    /get, /post (form fields), /html, /pi."""
+    if segs == ["cookies"]:
+        jar = dict(parse_qsl(headers.get("cookie", "").replace("; ", "&")))
+        return _resp(200, json.dumps({"cookies": jar}).encode())
+    if segs == ["cookies", "set"]:
+        cookies = [("Set-Cookie", f"{k}={v}; Path=/") for k, v in query.items()]
+        return _resp(302, b"", [("Location", "/bin/cookies"), *cookies])
+    if segs[:1] == ["redirect"] and len(segs) == 2:
+        n = int(segs[1])
+        return _resp(302, b"", [("Location", "/bin/get" if n <= 1 else f"/bin/redirect/{n - 1}")])
+    if segs == ["get"]:
+        return _resp(200, json.dumps({"args": query, "headers": headers, "path": path}).encode())
+    if segs == ["post"] and method == "POST":
+        fields: dict[str, list[str]] = {}
+        for key, value in parse_qsl(body.decode()):
+            fields.setdefault(key, []).append(value)
+        form = {k: v[0] if len(v) == 1 else v for k, v in fields.items()}  # httpbin's shape
+        return _resp(200, json.dumps({"form": form, "headers": headers}).encode())
+    if segs == ["html"]:
+        return _resp(200, HTML, content_type="text/html; charset=utf-8")
+    if segs == ["pi"]:
+        return _resp(200, b"3.14", content_type="text/plain")
+    return _resp(404, b'{"error": "not found"}')
+
+
+def _resp(
+    status: int,
+    body: bytes,
+    extra: list[tuple[str, str]] | None = None,
+    content_type: str = "application/json",
+) -> bytes:
     reason = {200: "OK", 302: "Found", 404: "Not Found", 500: "Internal Server Error"}.get(status, "Status")
-    head = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json", f"Content-Length: {len(body)}"]
+    head = [f"HTTP/1.1 {status} {reason}", f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
     head.extend(f"{k}: {v}" for k, v in extra or [])
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 

@@ -1,5 +1,5 @@
 """Property-based: hostile option dicts, threshold strings and CLI values never crash or hang the
-validation path; each rejection is k6's 104 with a message naming the key.
+validation path; each rejection is k6's 104 (255 for a CLI flag k6 cannot parse) naming the key.
 
 10,250 generated cases in all: 4,000 single faults, 2,000 free mixes, 4,000 threshold entries and
 250 CLI flag sets (each accepted one loads TLS contexts, ~50 ms). Ten cases go to a hypothesis
@@ -107,7 +107,9 @@ def test_threshold_entries_parse_or_are_refused_naming_the_metric() -> None:
 
 
 def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
-    """`loadcell inspect` with generated flags, in this process: exit 0, or 104 naming a flag."""
+    """`loadcell inspect` with generated flags, in this process: exit 0, or a refusal naming a flag:
+    255 for a flag value k6 cannot parse (`-u abc`, `-d 10x`, `-s 10x:5`: k6 1.1.0 exits 255 for these,
+    tests/integration/test_k6_parity_api.py), 104 for an option value it parses but refuses."""
     script = tmp_path / "flags.py"
     script.write_text("options = {}\n\nasync def default(vu):\n    pass\n")
     seen: Counter[str] = Counter()
@@ -120,7 +122,7 @@ def test_cli_values_through_the_cli_entry_point(tmp_path: Path) -> None:
             seen[result.verdict] += 1
             assert result.verdict in ("accepted", "rejected"), (result, values)
             if result.verdict == "rejected":
-                assert result.code == 104, (result, values)
+                assert result.code in (104, 255), (result, values)
                 named = [CLI_KEYS[flag] for flag in values] + list(values)
                 assert any(names_key(result.message, key) for key in named), (result.message, values)
 

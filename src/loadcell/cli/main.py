@@ -13,13 +13,13 @@ from typing import Any
 import click
 
 from loadcell import masking
-from loadcell.cli.logs import setup_logging
+from loadcell.cli.logs import logfmt_value, setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
 from loadcell.cli.reports import compare_command, dashboard_options, dashboard_settings, report_command
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
-from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
+from loadcell.errors import ExitCode, FlagError, InvalidConfigError, LoadcellError
 
 
 def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -113,7 +113,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
         try:
             parse_duration(kw["duration"])
         except ValueError as exc:
-            raise InvalidConfigError(f"--duration: {exc}") from None
+            raise FlagError(f"--duration: {exc}") from None
         opts["duration"] = kw["duration"]
     if kw.get("stages"):
         opts["stages"] = [parse_stage_flag(s) for s in kw["stages"]]
@@ -151,7 +151,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
     envvar="K6_SUMMARY_EXPORT",
     help="write k6's summary JSON here",
 )
-@click.option("--summary-mode", type=click.Choice(["compact", "full"]), default="compact")
+@click.option("--summary-mode", type=click.Choice(["compact", "full", "legacy"]), default="compact")
 @click.option(
     "--no-summary", is_flag=True, envvar="K6_NO_SUMMARY", help="do not print the end-of-test summary"
 )
@@ -349,13 +349,16 @@ def main() -> None:
         cli.main(standalone_mode=False)
     except LoadcellError as exc:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        message = masking.current().mask(str(exc)).replace('"', '\\"')
-        click.echo(f'time="{stamp}" level=error msg="{message}"', err=True)
+        message = masking.current().mask(str(exc))
+        click.echo(f'time="{stamp}" level=error msg={logfmt_value(message)}', err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(ExitCode.EXTERNAL_ABORT)
+    except click.UsageError as exc:  # an unknown flag or a flag's bad value (`-u abc`): 255, as k6
+        exc.show()
+        sys.exit(ExitCode.UNCODED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.INVALID_CONFIG)

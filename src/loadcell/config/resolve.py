@@ -21,7 +21,7 @@ from loadcell.config.options import (
     parse_scenario,
 )
 from loadcell.config.values import show
-from loadcell.errors import InvalidConfigError
+from loadcell.errors import FlagError, InvalidConfigError
 from loadcell.http.tls import TLSSettings, parse_settings
 from loadcell.metrics.sinks import is_valid_trend_stat
 
@@ -229,4 +229,4 @@ def parse_stage_flag(text: str) -> dict[str, Any]:
         parse_duration(duration)
         return {"duration": duration, "target": int(target) if sep else 0}
     except ValueError as exc:
-        raise InvalidConfigError(f"--stage {text!r}: {exc}; use DURATION:TARGET, e.g. 30s:10") from None
+        raise FlagError(f"--stage {text!r}: {exc}; use DURATION:TARGET, e.g. 30s:10") from None

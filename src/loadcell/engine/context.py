@@ -19,6 +19,7 @@ from loadcell.metrics.tags import TagPairs, TagSets
 
 if TYPE_CHECKING:
     from loadcell.config.resolve import TestOptions
+    from loadcell.engine.scheduler import Scheduler
 
 log = logging.getLogger("loadcell")
 _REQUEST_ERROR_KINDS = 20  # "Request Failed" kinds logged before the log goes quiet
@@ -42,10 +43,13 @@ class RunContext:
     failed_mark: str = ""
     log_errors: bool = True  # workers only count; the coordinator logs each distinct error once
     request_errors: set[str] = field(default_factory=set)  # kinds of failed request already logged
+    options: TestOptions | None = None  # the resolved options (k6/execution's test.options)
+    scheduler: Scheduler | None = None  # this process's scenarios (k6/execution's instance, scenario)
 
     def configure(self, options: TestOptions, share: float = 1.0) -> None:
         """Take the test-wide options VUs follow; `share` is this process's part of the load
         (its execution segment), which divides the `rps` cap."""
+        self.options = options
         self.test_tags = tuple(sorted(options.tags.items()))
         self.tls = tls_settings(options)
         self.tls.contexts()  # once per process, before any VU dials (each load costs ~50 ms)

@@ -33,6 +33,10 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
     """
     vu.iteration += 1
     vu.iteration_in_instance += 1
+    executor = vu.executor
+    if executor is not None:
+        vu.scenario_iteration = executor.iterations_started
+        executor.iterations_started += 1
     vu.group = ""
     start = now()
     completed = awaited = False
@@ -45,6 +49,7 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
     except asyncio.CancelledError:
         raise
     except ScriptAbortedError:
+        completed = True  # k6 counts the iteration that called abort() (iterations, its duration)
         raise
     except Exception as exc:
         ctx.record_iteration_error(exc, vu.scenario_name)

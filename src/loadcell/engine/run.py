@@ -141,7 +141,7 @@ class TestRun:
         thresholds = (
             [] if self.settings.no_thresholds else parse_thresholds(resolved.options.thresholds, types)
         )
-        self.engine = MetricsEngine(REGISTRY, thresholds)
+        self.engine = MetricsEngine(REGISTRY, thresholds, scoped=self.settings.summary_mode == "full")
         self.functions = self.script.exec_functions({s.exec for s in resolved.scenarios.values()})
         self.resolved = resolved
         return resolved
@@ -182,7 +182,7 @@ class TestRun:
         self.folder = Folder(REGISTRY, ctx.tagsets)
         self.source = engine.new_source()
         self.keep_raw = any(o.wants_raw for o in self.outputs)
-        self.scheduler = Scheduler(self.resolved.scenarios, state)
+        self.scheduler = ctx.scheduler = Scheduler(self.resolved.scenarios, state)
         self.workers_note = ""
         if self.settings.workers <= 0:
             self.settings.workers, self.workers_note = auto_workers(self.scheduler, usable_cores())
@@ -511,8 +511,9 @@ class TestRun:
         self.print("\n".join(lines))
 
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
-        from loadcell.summary.data import build_summary_data
+        from loadcell.summary.data import build_summary_data, scope_summaries, threshold_stats
         from loadcell.summary.export import export_json, go_numbers
+        from loadcell.summary.legacy import render_legacy
         from loadcell.summary.text import render_summary
 
         opts = self.resolved.options  # type: ignore[union-attr]
@@ -524,8 +525,6 @@ class TestRun:
         }
         if user_outputs:
             extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
-        if self.ctx.errors:
-            extra["iteration_errors"] = dict(self.ctx.errors)
         # Everything at the end (the printed summary, the export, handle_summary(), the results folder)
         # is made from this data: masked once here, a secret in an error or in setup()'s data stays out.
         data = masking.current().mask_data(
@@ -539,11 +538,25 @@ class TestRun:
             )
         )
         result.summary_data = data
-        result.summary_text = render_summary(
-            data,
-            full=self.settings.summary_mode == "full",
-            check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
-        )
+        observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
+        # What loadcell's own results (report, JUnit verdicts) add to k6's data: the iteration errors,
+        # and the stats thresholds name outside summaryTrendStats.
+        record = {
+            **data,
+            **masking.current().mask_data(
+                {"iteration_errors": dict(self.ctx.errors), "threshold_stats": observed}
+            ),
+        }
+        if self.settings.summary_mode == "legacy":
+            result.summary_text = render_legacy(data)
+        else:
+            result.summary_text = render_summary(
+                data,
+                full=self.settings.summary_mode == "full",
+                check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
+                threshold_stats=observed,
+                scopes=scope_summaries(self.engine, elapsed, opts.summaryTrendStats),  # type: ignore[arg-type]
+            )
         handler = self.script.handle_summary  # type: ignore[union-attr]
         produced = None
         if handler is not None:
@@ -572,10 +585,10 @@ class TestRun:
             _save_summary(self.settings.summary_export, json.dumps(export, indent=4))
         report = None
         if self.recorder is not None:
-            report = self.recorder.finalize(data, result.summary_text, export, result.exit_code)
+            report = self.recorder.finalize(record, result.summary_text, export, result.exit_code)
         for output in self.outputs:
             try:
-                output.conclude(data, result.exit_code)
+                output.conclude(record, result.exit_code)
             except Exception as exc:
                 log.error("output %s failed to write the verdicts: %s", output.description(), exc)
         if handler is None and not self.settings.no_summary:

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from loadcell.engine import awaits
 from loadcell.errors import InvalidConfigError, ScriptError
 
 
@@ -68,6 +69,7 @@ def load_script(path: str | Path) -> Script:
         raise InvalidConfigError(f"cannot import {script_path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    awaits.install()
     try:
         spec.loader.exec_module(module)
     except (SystemExit, KeyboardInterrupt):  # a Ctrl-C while the script imports is no script error

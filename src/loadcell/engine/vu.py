@@ -28,6 +28,8 @@ class VU:
         self.buffer: SampleBuffer = ctx.buffer
         self.tagsets: TagSets = ctx.tagsets
         self.iteration = -1  # iteration within the current scenario
+        self.executor: Any = None  # the scenario's executor (k6/execution reads its counters)
+        self.scenario_iteration = -1  # this iteration's index among the scenario's in this process
         self.iteration_in_instance = -1
         self.iteration_end = 0.0  # clock time before which the next iteration may not start
         self.must_yield = False  # the last iteration did not give the event loop a turn
@@ -166,6 +168,7 @@ class VUPool:
     def __init__(self, ctx: RunContext, first_id: int = 1) -> None:
         self.ctx = ctx
         self._next_id = first_id
+        self.first_id = first_id  # VU ids are the test's; minus this (+1), the instance's
         self._free: list[VU] = []
         self.initialized = 0
 

@@ -66,7 +66,7 @@ class Worker:
         self.pool = VUPool(self.ctx, first_id=self.spec.first_vu_id)
         self.state = ExecutionState(self.ctx, self.pool, functions, segment=tuple_)
         self.state.on_abort = self._on_abort
-        self.scheduler = Scheduler(resolved.scenarios, self.state)
+        self.scheduler = self.ctx.scheduler = Scheduler(resolved.scenarios, self.state)
         self.folder = Folder(REGISTRY, self.ctx.tagsets)
 
     def _on_abort(self, exc: BaseException) -> None:

@@ -110,6 +110,9 @@ tagset(PyObject *cache, PyObject *key, PyObject *miss, PyObject *const *args, Py
 static PyObject *
 body_of(Conn *conn)
 {
+    if (!conn->keep_body) { /* k6's discardResponseBodies / responseType "none": the body is null */
+        return Py_NewRef(Py_None);
+    }
     Py_ssize_t chunks = PyList_GET_SIZE(conn->body);
     if (chunks == 1) {
         return Py_NewRef(PyList_GET_ITEM(conn->body, 0));

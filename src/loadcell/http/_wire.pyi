@@ -91,7 +91,7 @@ class Ledger:
         tls_version: str,
         tls_cipher: str,
         head: bytes,
-        body: bytes,
+        body: bytes | None,
         t_start: float,
         t_conn: float,
         connect_s: float,

@@ -8,6 +8,7 @@ the tag set, the sample row and the Response, in C); everything else is cached.
 from __future__ import annotations
 
 import asyncio
+import copy
 import math
 import zlib
 from collections.abc import Awaitable, Coroutine, Iterable, Mapping
@@ -17,14 +18,16 @@ from urllib.parse import urljoin
 from loadcell.config.durations import parse_duration
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
-from loadcell.http.cookies import CookieJar
+from loadcell.http.cookies import CookieJar, ReplacingJar, request_cookie_header
 from loadcell.http.errors import DEFAULT, INVALID_URL, REQUEST_TIMEOUT, TCP_RESET, RequestError, classify
 from loadcell.http.h2 import PROTO as H2_PROTO
 from loadcell.http.h2 import H2Connection, Unprocessed
 from loadcell.http.h2 import body_of as h2_body
 from loadcell.http.head import COOKIES, ENCODED, field_values
+from loadcell.http.params import is_k6_params, k6_params_kwargs
 from loadcell.http.request import build_head, encode_body, head_error, header_fields
 from loadcell.http.response import ZERO_TIMINGS, Response
+from loadcell.http.tagged import TaggedURL
 from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
 from loadcell.http.url import _cache as _targets
@@ -77,6 +80,18 @@ DEFAULT_EXPECTED = ExpectedStatuses((200, 399))
 _UNSET: Any = object()
 
 
+def set_response_callback(callback: ExpectedStatuses | None) -> None:
+    """k6's http.setResponseCallback(): the test-wide default of every VU made after it (call it at
+    import time, as k6 scripts do); None turns http_req_failed and expected_response off."""
+    global DEFAULT_EXPECTED
+    if callback is not None and not isinstance(callback, ExpectedStatuses):
+        raise TypeError(
+            "set_response_callback() takes expected_statuses(...) or None, as k6's takes only"
+            f" http.expectedStatuses(); got {type(callback).__name__}"
+        )
+    DEFAULT_EXPECTED = callback  # type: ignore[assignment]
+
+
 def _decode(body: bytes, encoding: bytes) -> bytes:
     if encoding == b"gzip" or encoding == b"x-gzip":
         return zlib.decompress(body, 16 + zlib.MAX_WBITS)
@@ -110,11 +125,11 @@ class HttpClient:
         self.h2: dict[tuple[str, str, int], H2Connection] = {}  # one HTTP/2 connection per host
         self.dialing: dict[tuple[str, str, int], asyncio.Future[Any]] = {}  # TLS dials under way
 
-    # k6's http.* verbs -------------------------------------------------------------------------
-    def get(self, url: str, **kw: Any):
-        target = None if kw else _targets.get(url)
+    # k6's http.* verbs (a k6 params object may follow the URL, or the body, as in k6) -----------------
+    def get(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        target = None if kw or k6_params is not None or type(url) is not str else _targets.get(url)
         if target is None or self.limiter is not None:
-            return self.request("GET", url, None, **kw)
+            return self.request("GET", url, None, k6_params, **kw)
         # The commonest call of all, a bare GET of a known URL, skips request()'s argument handling.
         return self._exchange(
             "GET",
@@ -129,41 +144,56 @@ class HttpClient:
             self.keep_bodies,
         )
 
-    def head(self, url: str, **kw: Any):
-        return self.request("HEAD", url, None, **kw)
+    def head(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        return self.request("HEAD", url, None, k6_params, **kw)
 
-    def options(self, url: str, body: Any = None, **kw: Any):
-        return self.request("OPTIONS", url, body, **kw)
+    def options(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        return self.request("OPTIONS", url, body, k6_params, **kw)
 
-    def delete(self, url: str, body: Any = None, **kw: Any):
-        return self.request("DELETE", url, body, **kw)
+    def delete(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        return self.request("DELETE", url, body, k6_params, **kw)
 
-    def post(self, url: str, body: Any = None, **kw: Any):
-        return self.request("POST", url, body, **kw)
+    def post(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        return self.request("POST", url, body, k6_params, **kw)
 
-    def put(self, url: str, body: Any = None, **kw: Any):
-        return self.request("PUT", url, body, **kw)
+    def put(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        return self.request("PUT", url, body, k6_params, **kw)
 
-    def patch(self, url: str, body: Any = None, **kw: Any):
-        return self.request("PATCH", url, body, **kw)
+    def patch(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+        return self.request("PATCH", url, body, k6_params, **kw)
 
-    async def batch(self, requests: Iterable[Any]) -> list[Response]:
-        """k6's http.batch(): requests run in parallel on separate connections."""
-        calls = []
-        for req in requests:
-            if isinstance(req, str):
-                calls.append(self.request("GET", req))
-            elif isinstance(req, Mapping):
-                spec = dict(req)
-                calls.append(
-                    self.request(spec.pop("method", "GET"), spec.pop("url"), spec.pop("body", None), **spec)
+    async def batch(
+        self, requests: Iterable[Any] | Mapping[str, Any]
+    ) -> list[Response] | dict[str, Response]:
+        """k6's http.batch(): requests run in parallel on separate connections. Each request is a URL,
+        a (method, url, body, params) tuple or a {method, url, body, params} dict (params: a k6 params
+        object); a dict of named requests gives a dict of responses under the same names."""
+        if isinstance(requests, Mapping):
+            names = list(requests)
+            responses = await asyncio.gather(*(self._batch_call(requests[n]) for n in names))
+            return dict(zip(names, responses, strict=True))
+        return list(await asyncio.gather(*(self._batch_call(req) for req in requests)))
+
+    def _batch_call(self, req: Any) -> Awaitable[Response]:
+        """One of batch()'s requests, in any of k6's forms."""
+        if isinstance(req, str):
+            return self.request("GET", req)
+        if isinstance(req, Mapping):
+            spec = dict(req)  # k6's keys, and keyword arguments beside them
+            if "url" not in spec:
+                raise ValueError(
+                    f"a batch request dict needs a 'url' (k6's {{method, url, body, params}}): {req!r}"
                 )
-            else:
-                method, url, *rest = req
-                body = rest[0] if rest else None
-                params = rest[1] if len(rest) > 1 else {}
-                calls.append(self.request(method, url, body, **params))
-        return list(await asyncio.gather(*calls))
+            k6_params = spec.pop("params", None)
+            return self.request(
+                spec.pop("method", "GET"), spec.pop("url"), spec.pop("body", None), k6_params, **spec
+            )
+        method, url, *rest = req
+        body = rest[0] if rest else None
+        params = rest[1] if len(rest) > 1 else None
+        if params and not is_k6_params(params):
+            return self.request(method, url, body, **params)  # keyword arguments by name
+        return self.request(method, url, body, params)
 
     # the request path ----------------------------------------------------------------------------
     def request(
@@ -171,6 +201,7 @@ class HttpClient:
         method: str,
         url: str,
         body: Any = None,
+        k6_params: Mapping[str, Any] | None = None,
         *,
         params: Mapping[str, Any] | list | None = None,
         headers: Mapping[str, str] | None = None,
@@ -181,8 +212,40 @@ class HttpClient:
         redirects: int | None = None,
         expected_statuses: ExpectedStatuses | None = _UNSET,
         response_type: str | None = None,
+        cookies: Mapping[str, Any] | None = None,
+        jar: CookieJar | None = None,
     ) -> Awaitable[Response]:
-        """k6's http.request(). Returns the exchange coroutine itself: no wrapper frame per request."""
+        """k6's http.request(). Returns the exchange coroutine itself: no wrapper frame per request.
+
+        `k6_params` is k6's params object, as it is; `params=` is the query string, unless all its
+        keys are k6 params keys (then it is a params object too, see http/params.py)."""
+        if params and is_k6_params(params):
+            k6_params, params = (params if k6_params is None else {**params, **k6_params}), None
+        if k6_params:
+            given = {
+                "headers": headers,
+                "tags": tags,
+                "timeout": timeout,
+                "redirects": redirects,
+                "response_type": response_type,
+                "cookies": cookies,
+                "jar": jar,
+                "expected_statuses": None if expected_statuses is _UNSET else True,
+            }
+            kw = k6_params_kwargs(k6_params, given)
+            headers = kw.get("headers", headers)
+            tags = kw.get("tags", tags)
+            timeout = kw.get("timeout", timeout)
+            redirects = kw.get("redirects", redirects)
+            response_type = kw.get("response_type", response_type)
+            cookies = kw.get("cookies", cookies)
+            jar = kw.get("jar", jar)
+            expected_statuses = kw.get("expected_statuses", expected_statuses)
+        if type(url) is TaggedURL and not (tags and "name" in tags):
+            tags = {**(tags or {}), "name": url.name}  # type: ignore[attr-defined]
+        client = self
+        if cookies or jar is not None:
+            client, headers = self._with_cookies(jar, cookies, headers)
         method = method.upper()
         if response_type is None:
             keep = self.keep_bodies
@@ -214,7 +277,7 @@ class HttpClient:
             payload = content_type = None
         else:
             payload, content_type = encode_body(body, json, data)
-        exchange = self._exchange(
+        exchange = client._exchange(
             method,
             target,
             headers,
@@ -227,6 +290,24 @@ class HttpClient:
             keep,
         )
         return exchange if self.limiter is None else self._limited(exchange)
+
+    def _with_cookies(
+        self, jar: CookieJar | None, cookies: Mapping[str, Any] | None, headers: Mapping[str, str] | None
+    ) -> tuple[HttpClient, Mapping[str, str] | None]:
+        """k6's params.jar and params.cookies: a view of this client that sends and stores the
+        request's jar (its connections are this client's), and the request cookies as a Cookie field
+        before the jar's, as k6 orders them."""
+        client = copy.copy(self)
+        client.cookies = jar if jar is not None else self.cookies
+        if cookies:
+            field, replacing = request_cookie_header(cookies)
+            merged = dict(headers or {})
+            own = next((k for k in merged if k.lower() == "cookie"), None)
+            merged["Cookie"] = f"{merged.pop(own)}; {field}" if own else field
+            headers = merged
+            if replacing:
+                client.cookies = ReplacingJar(client.cookies, replacing)  # type: ignore[assignment]
+        return client, headers
 
     async def _limited(self, exchange: Coroutine[Any, Any, Response]) -> Response:
         """k6's rps paces calls, not redirect hops (Go's client follows those inside one call)."""
@@ -261,6 +342,9 @@ class HttpClient:
             return response
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             method, payload, content_type = "GET", None, None
+        # Go's client (k6's) names the page it comes from on each hop, unless HTTPS goes to HTTP.
+        if not (response.url.startswith("https:") and not target.tls):
+            headers = {**(headers or {}), "Referer": response.url}
         return await self._exchange(
             method, target, headers, payload, content_type, tags, timeout, expected, hops - 1, keep
         )

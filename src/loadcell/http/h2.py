@@ -361,6 +361,8 @@ class H2Connection(asyncio.Protocol):
         return f"<H2Connection streams={len(self.streams)} closed={self.closed}>"
 
 
-def body_of(stream: Stream) -> bytes:
+def body_of(stream: Stream) -> bytes | None:
+    if not stream.keep:  # k6's discardResponseBodies / responseType "none": the body is null
+        return None
     chunks = stream.body
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

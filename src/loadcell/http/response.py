@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+import socket
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import msgspec
 
-from loadcell.http.head import fields
+from loadcell.http.cookies import response_cookies
+from loadcell.http.head import field_values, fields
+
+if TYPE_CHECKING:
+    from loadcell.http.html import Selection
 
 
 class Timings:
@@ -57,7 +63,7 @@ class Response(msgspec.Struct, gc=False, eq=False):
     status: int
     proto: str
     raw_head: bytes
-    body: bytes
+    body: bytes | None  # None with discardResponseBodies or response_type="none", as k6's null
     # ms: blocked, connecting, tls, sending, waiting, receiving; a Timings once asked for.
     _timings: Timings | tuple[float, ...] = ZERO_TIMINGS
     error: str = ""
@@ -87,11 +93,17 @@ class Response(msgspec.Struct, gc=False, eq=False):
         return self._headers
 
     @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
+    def text(self) -> str | None:
+        body = self.body
+        return None if body is None else body.decode("utf-8", errors="replace")
 
     def json(self, selector: str | None = None) -> Any:
         if self._json is msgspec.UNSET:
+            if self.body is None:  # k6 throws here too
+                raise ValueError(
+                    "the response has no body to parse as JSON (discardResponseBodies or"
+                    " response_type='none' drop it); ask for it with response_type='text'"
+                )
             self._json = msgspec.json.decode(self.body) if self.body else None
         if selector is None:
             return self._json
@@ -103,6 +115,44 @@ class Response(msgspec.Struct, gc=False, eq=False):
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 400
+
+    @property
+    def status_text(self) -> str:
+        """k6's res.status_text: the status line after the protocol ("200 OK"); "" for no response."""
+        line = self.raw_head.split(b"\r\n", 1)[0].decode("latin-1")
+        return line.partition(" ")[2]
+
+    @property
+    def cookies(self) -> dict[str, list[dict[str, Any]]]:
+        """k6's res.cookies: this response's Set-Cookie fields, by name (a redirect's are in the jar)."""
+        return response_cookies(field_values(self.raw_head, b"set-cookie"))
+
+    @property
+    def remote_ip(self) -> str:
+        """k6's res.remote_ip: the address the URL's host resolves to (loadcell's resolver's first)."""
+        host = urlsplit(self.url).hostname or ""
+        try:
+            return socket.getaddrinfo(host, None)[0][4][0] if host else ""
+        except OSError:
+            return ""
+
+    @property
+    def remote_port(self) -> int:
+        """k6's res.remote_port: the URL's port (80 or 443 when it names none)."""
+        parts = urlsplit(self.url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """k6's res.request, as far as the response knows it: the method and the URL of this hop."""
+        return {"method": self.method, "url": self.url}
+
+    def html(self, selector: str | None = None) -> Selection:
+        """k6's res.html(): the body as a document to query with CSS selectors (selectolax)."""
+        from loadcell.http.html import parse_html
+
+        document = parse_html(self.text or "")
+        return document if selector is None else document.find(selector)
 
     def __repr__(self) -> str:
         return f"<Response {self.method} {self.url} {self.status}{' ' + self.error if self.error else ''}>"

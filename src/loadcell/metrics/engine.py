@@ -36,9 +36,21 @@ class Source:
     tid_map: list[int] = field(default_factory=list)
 
 
+@dataclass
+class Scope:
+    """One block of k6's full summary: a scenario, or a group within it (its own samples only)."""
+
+    sinks: dict[int, Sink] = field(default_factory=dict)
+    checks: dict[str, list[int]] = field(default_factory=dict)  # name -> [passes, fails], first-run order
+
+
 class MetricsEngine:
-    def __init__(self, registry: Registry, thresholds: list[MetricThresholds]) -> None:
+    def __init__(self, registry: Registry, thresholds: list[MetricThresholds], scoped: bool = False) -> None:
+        """`scoped`: also keep totals per scenario and per (scenario, group), for --summary-mode=full."""
         self.registry = registry
+        self.scoped = scoped
+        self.scopes: dict[tuple[str, str], Scope] = {}  # (scenario, group path; "" for the scenario)
+        self._scope_keys: dict[int, tuple[str, str] | None] = {}
         self.tagsets = TagSets()
         self.totals: dict[int, Sink] = {}
         self.submetrics: dict[str, Submetric] = {}
@@ -116,6 +128,34 @@ class MetricsEngine:
             entry[1] += sink.total - sink.trues
         elif metric_id == R.GROUP_DURATION.id:
             self.groups.add(self.tagsets.as_dict(tid).get("group", ""))
+        if self.scoped:
+            self._merge_scoped(metric_id, tid, sink)
+
+    def _merge_scoped(self, metric_id: int, tid: int, sink: Sink) -> None:
+        """Into the sample's scenario, and into its group within that scenario (a group's block
+        holds that group's samples, not its subgroups')."""
+        key = self._scope_keys.get(tid, ())
+        if key == ():
+            tags = self.tagsets.as_dict(tid)
+            scenario = tags.get("scenario")
+            key = self._scope_keys[tid] = None if scenario is None else (scenario, tags.get("group", ""))
+        if key is None:
+            return
+        scenario, group = key
+        targets = [self.scopes.setdefault((scenario, ""), Scope())]
+        if group:
+            targets.append(self.scopes.setdefault(key, Scope()))  # type: ignore[arg-type]
+        mtype = self.registry.metrics[metric_id].type
+        for scope in targets:
+            total = scope.sinks.get(metric_id)
+            if total is None:
+                total = scope.sinks[metric_id] = new_sink(mtype)
+            total.merge(sink)  # type: ignore[arg-type]
+            if metric_id == R.CHECKS.id and isinstance(sink, RateSink):
+                name = self.tagsets.as_dict(tid).get("check", "")
+                entry = scope.checks.setdefault(name, [0, 0])
+                entry[0] += sink.trues
+                entry[1] += sink.total - sink.trues
 
     def sink_for(self, key: str) -> Sink | None:
         if key in self.submetrics:

@@ -100,8 +100,14 @@ def _metric_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 def thresholds_of(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Every threshold with its verdict and the value it was judged on, as the summary prints it."""
     unit = data["options"].get("summaryTimeUnit") or None
+    extra = data.get("threshold_stats", {})  # stats outside summaryTrendStats (the run adds them)
     return [
-        {"metric": name, "source": src, "ok": res["ok"], "observed": threshold_value(metric, src, unit)}
+        {
+            "metric": name,
+            "source": src,
+            "ok": res["ok"],
+            "observed": threshold_value(metric, src, unit, extra.get(name)),
+        }
         for name, metric in sorted(data["metrics"].items())
         for src, res in metric.get("thresholds", {}).items()
     ]

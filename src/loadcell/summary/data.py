@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from loadcell.metrics.engine import MetricsEngine
+from loadcell.metrics.engine import MetricsEngine, Scope
 from loadcell.metrics.sinks import Sink
 
 # Shown even at zero, as k6 does (a test without HTTP still reports 0 B sent and received).
@@ -48,6 +48,50 @@ def _group_tree(engine: MetricsEngine) -> dict[str, Any]:
     return root
 
 
+def threshold_stats(engine: MetricsEngine, trend_stats: list[str]) -> dict[str, dict[str, float]]:
+    """Trend stats that thresholds name outside summaryTrendStats (p(99)), by metric key.
+
+    k6 shows them beside the threshold in the summary text, and nowhere else: its export and
+    handleSummary data keep only summaryTrendStats.
+    """
+    stats: dict[str, dict[str, float]] = {}
+    for group in engine.thresholds:
+        sink = engine.sink_for(group.key)
+        for th in group.thresholds:
+            if th.aggregation not in trend_stats and hasattr(sink, "stat"):
+                stats.setdefault(group.key, {})[th.aggregation] = sink.stat(th.aggregation)  # type: ignore[union-attr]
+    return stats
+
+
+def scope_summaries(
+    engine: MetricsEngine, elapsed: float, trend_stats: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """--summary-mode=full's blocks, by scenario name: its metrics and checks, and its groups'
+    (each group's own samples; a group with only subgroups gets an empty block, as a header)."""
+
+    def block(scope: Scope | None) -> dict[str, Any]:
+        if scope is None:
+            return {"metrics": {}, "checks": []}
+        metrics = {}
+        for metric_id, sink in scope.sinks.items():
+            metric = engine.registry.metrics[metric_id]
+            metrics[metric.name] = _metric_entry(
+                sink, metric.type.value, metric.contains.value, elapsed, trend_stats
+            )
+        return {"metrics": metrics, "checks": [(n, p, f) for n, (p, f) in scope.checks.items()]}
+
+    blocks = []
+    for scenario in sorted({s for s, _ in engine.scopes}):
+        paths: set[str] = set()
+        for s, group in engine.scopes:
+            while s == scenario and group:
+                paths.add(group)
+                group = group.rsplit("::", 1)[0]
+        groups = [(path, block(engine.scopes.get((scenario, path)))) for path in sorted(paths)]
+        blocks.append((scenario, {**block(engine.scopes[(scenario, "")]), "groups": groups}))
+    return blocks
+
+
 def build_summary_data(
     engine: MetricsEngine,
     elapsed: float,
@@ -59,10 +103,8 @@ def build_summary_data(
     """Everything the summary, the export and handle_summary() need, computed once."""
     metrics: dict[str, Any] = {}
     threshold_map: dict[str, dict[str, Any]] = {}
-    aggregations: dict[str, set[str]] = {}
     for group in engine.thresholds:
         threshold_map.setdefault(group.key, {}).update({th.source: {"ok": th.ok} for th in group.thresholds})
-        aggregations.setdefault(group.key, set()).update(th.aggregation for th in group.thresholds)
     for metric_id, sink in engine.totals.items():
         metric = engine.registry.metrics[metric_id]
         if sink.empty and metric.name not in threshold_map:
@@ -99,13 +141,6 @@ def build_summary_data(
                 trend_stats,
             )
         metrics[key]["thresholds"] = ths
-        values = metrics[key]["values"]
-        if metrics[key]["type"] == "trend":
-            # A threshold on a stat outside summaryTrendStats (p(99.9)) shows its value, as k6's does.
-            sink = engine.sink_for(key)
-            for agg in aggregations[key]:
-                if agg not in values:
-                    values[agg] = sink.stat(agg)  # type: ignore[union-attr]
     data: dict[str, Any] = {
         "root_group": _group_tree(engine),
         "options": {"summaryTrendStats": trend_stats, "summaryTimeUnit": time_unit or "", "noColor": True},

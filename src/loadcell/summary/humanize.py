@@ -62,6 +62,8 @@ def humanize_bytes(num: float) -> str:
 
 def humanize_value(value: float, mtype: str, contains: str, time_unit: str | None) -> str:
     if mtype == "rate":
+        if math.isnan(value):  # JavaScript's NaN.toFixed(2): k6's checks_failed with no checks
+            return "NaN%"
         return f"{math.trunc(value * 100 * 100) / 100:.2f}%"
     if contains == "data":
         return humanize_bytes(value)

@@ -6,6 +6,7 @@ doubles names), so that diffs against k6 output stay empty.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -135,11 +136,15 @@ def _metric_line(name: str, metric: dict[str, Any], info: _Info, indent: str) ->
     return head + " " + data
 
 
-def threshold_value(metric: dict[str, Any], source: str, time_unit: str | None) -> str:
+def threshold_value(
+    metric: dict[str, Any], source: str, time_unit: str | None, extra: dict[str, float] | None = None
+) -> str:
+    """The observed value beside a threshold; `extra`: trend stats outside summaryTrendStats."""
     agg = _AGG.split(source, maxsplit=1)[0].strip()
     values, t, c = metric["values"], metric["type"], metric["contains"]
     if t == "trend":
-        return f"{agg}={humanize_value(values.get(agg, 0.0), t, c, time_unit)}"
+        value = values[agg] if agg in values else (extra or {}).get(agg, 0.0)
+        return f"{agg}={humanize_value(value, t, c, time_unit)}"
     if t == "counter":
         if agg == "count":
             return f"{agg}={humanize_value(values['count'], t, c, time_unit)}"
@@ -149,7 +154,9 @@ def threshold_value(metric: dict[str, Any], source: str, time_unit: str | None) 
     return f"{agg}={humanize_value(values['rate'], t, c, time_unit)}"
 
 
-def _thresholds_section(metrics: dict[str, Any], time_unit: str | None) -> list[str]:
+def _thresholds_section(
+    metrics: dict[str, Any], time_unit: str | None, extra: dict[str, dict[str, float]]
+) -> list[str]:
     names = sorted((n for n, m in metrics.items() if m.get("thresholds")), key=_sort_key)
     lines: list[str] = []
     for name in names:
@@ -160,7 +167,8 @@ def _thresholds_section(metrics: dict[str, Any], time_unit: str | None) -> list[
         lines.append(indent + (name[len(parent) :] if nested else name))
         for source, result in metrics[name]["thresholds"].items():
             mark = "✓" if result["ok"] else "✗"
-            lines.append(f"{indent}{mark} '{source}' {threshold_value(metrics[name], source, time_unit)}")
+            observed = threshold_value(metrics[name], source, time_unit, extra.get(name))
+            lines.append(f"{indent}{mark} '{source}' {observed}")
         lines.append("\n")
     return lines
 
@@ -184,12 +192,19 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
     if order:  # k6 lists them as first run, across groups; the tree alone lists root checks first
         rank = {name: i for i, name in enumerate(dict.fromkeys(order))}
         checks.sort(key=lambda c: rank.get(c["name"], len(rank)))
-    if not checks:
+    if not checks and "checks" not in data["metrics"]:  # a `checks` threshold shows the block at zero
         return []
-    passes = sum(c["passes"] for c in checks)
-    fails = sum(c["fails"] for c in checks)
-    total = passes + fails
     elapsed = data["state"]["testRunDurationMs"] / 1000.0
+    return _checks_lines([(c["name"], c["passes"], c["fails"]) for c in checks], elapsed, time_unit, "    ")
+
+
+def _checks_lines(
+    checks: list[tuple[str, int, int]], elapsed: float, time_unit: str | None, indent: str
+) -> list[str]:
+    """k6's checks block: the three derived metrics, then a line per check name."""
+    passes = sum(p for _, p, _ in checks)
+    fails = sum(f for _, _, f in checks)
+    total = passes + fails
     derived = {
         "checks_total": {
             "type": "counter",
@@ -204,55 +219,90 @@ def _checks_section(data: dict[str, Any], time_unit: str | None, order: list[str
         "checks_failed": {
             "type": "rate",
             "contains": "default",
-            "values": {"rate": fails / total if total else 0.0, "passes": fails, "fails": passes},
+            "values": {"rate": fails / total if total else math.nan, "passes": fails, "fails": passes},
         },
     }
-    indent = "    "
     info = _Info(list(derived), derived, indent, [], time_unit)
     lines = [_metric_line(name, derived[name], info, indent) for name in derived]
     lines.append("\n")
-    for check in checks:
-        if check["fails"] == 0:
-            lines.append(f"{indent}✓ {check['name']}")
+    for name, ok, bad in checks:
+        if bad == 0:
+            lines.append(f"{indent}✓ {name}")
         else:
-            pct = (100 * check["passes"]) // (check["passes"] + check["fails"])
-            lines.append(
-                f"{indent}✗ {check['name']}\n      ↳  {pct}% — ✓ {check['passes']} / ✗ {check['fails']}"
-            )
+            pct = (100 * ok) // (ok + bad)
+            lines.append(f"{indent}✗ {name}\n{indent}  ↳  {pct}% — ✓ {ok} / ✗ {bad}")
     lines.append("\n")
     return lines
 
 
-def render_summary(data: dict[str, Any], full: bool = False, check_order: list[str] | None = None) -> str:
-    """The text k6 prints at the end of a run (compact mode by default). `check_order`: check names
-    in the order they first ran (the summary data's group tree does not keep it)."""
-    stats = data["options"]["summaryTrendStats"]
-    time_unit = data["options"].get("summaryTimeUnit") or None
-    metrics: dict[str, Any] = data["metrics"]
-    sections: list[tuple[str, list[str]]] = []
-    threshold_lines = _thresholds_section(metrics, time_unit)
-    if threshold_lines:
-        sections.append(("THRESHOLDS", threshold_lines))
+def _metric_sections(
+    metrics: dict[str, Any], full: bool, stats: list[str], time_unit: str | None, indent: str
+) -> list[str]:
+    """The HTTP, EXECUTION, NETWORK, ... sections of one block, names aligned across them."""
     shown = [
         n
         for n in metrics
         if n.split("{", 1)[0] not in _ALWAYS_HIDDEN
         and (full or not any(n.startswith(p) for p in _HIDDEN_COMPACT))
     ]
-    indent = "    "
     info = _Info(shown, metrics, indent, stats, time_unit)
-    body = _checks_section(data, time_unit, check_order)
     by_section: dict[str, list[str]] = {}
     for name in sorted(shown, key=_sort_key):
         by_section.setdefault(_category(name), []).append(name)
+    lines: list[str] = []
     for section in _SECTION_ORDER:
         names = by_section.get(section)
         if not names:
             continue
-        body.append(indent + section.upper())
-        body.extend(_metric_line(n, metrics[n], info, indent) for n in names)
-        body.append("\n")
+        lines.append(indent + section.upper())
+        lines.extend(_metric_line(n, metrics[n], info, indent) for n in names)
+        lines.append("\n")
+    return lines
+
+
+def _scenario_block(
+    scope: dict[str, Any], elapsed: float, stats: list[str], time_unit: str | None
+) -> list[str]:
+    """--summary-mode=full's SCENARIO block: the scenario's checks and metrics, then each group's
+    (its own samples), nested two spaces deeper per level, as k6's."""
+    lines: list[str] = []
+    if scope["checks"]:
+        lines.extend(_checks_lines(scope["checks"], elapsed, time_unit, "    "))
+    lines.extend(_metric_sections(scope["metrics"], True, stats, time_unit, "    "))
+    for path, group in scope["groups"]:
+        depth = path.count("::")
+        lines.append(f"{'  ' * (depth + 1)}↳ GROUP: {path.rsplit('::', 1)[-1]} \n")
+        indent = "  " * (depth + 2)
+        if group["checks"]:
+            lines.extend(_checks_lines(group["checks"], elapsed, time_unit, indent))
+        lines.extend(_metric_sections(group["metrics"], True, stats, time_unit, indent))
+    return lines
+
+
+def render_summary(
+    data: dict[str, Any],
+    full: bool = False,
+    check_order: list[str] | None = None,
+    threshold_stats: dict[str, dict[str, float]] | None = None,
+    scopes: list[tuple[str, dict[str, Any]]] | None = None,
+) -> str:
+    """The text k6 prints at the end of a run (compact mode by default). `check_order`: check names
+    in the order they first ran (the summary data's group tree does not keep it); `threshold_stats`:
+    trend stats thresholds name outside summaryTrendStats (summary.data.threshold_stats); `scopes`:
+    full mode's per-scenario blocks (summary.data.scope_summaries)."""
+    stats = data["options"]["summaryTrendStats"]
+    time_unit = data["options"].get("summaryTimeUnit") or None
+    metrics: dict[str, Any] = data["metrics"]
+    sections: list[tuple[str, list[str]]] = []
+    threshold_lines = _thresholds_section(metrics, time_unit, threshold_stats or {})
+    if threshold_lines:
+        sections.append(("THRESHOLDS", threshold_lines))
+    body = _checks_section(data, time_unit, check_order)
+    body.extend(_metric_sections(metrics, full, stats, time_unit, "    "))
     sections.append(("TOTAL RESULTS", body))
+    elapsed = data["state"]["testRunDurationMs"] / 1000.0
+    for name, scope in (scopes or []) if full else []:
+        sections.append((f"SCENARIO: {name}", _scenario_block(scope, elapsed, stats, time_unit)))
     out = ""
     for title, content in sections:
         for item in [f"  █ {title} \n", *content, "\n"]:

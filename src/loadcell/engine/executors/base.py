@@ -65,6 +65,7 @@ class Executor:
         self.active = 0
         self.completed = 0
         self.interrupted = 0
+        self.iterations_started = 0  # in this process, for k6/execution's scenario.iteration*
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.remote_vus: int | None = None  # set when the VUs run in worker processes
@@ -102,6 +103,7 @@ class Executor:
     def take_vu(self) -> VU:
         vu = self.state.pool.acquire()
         vu.enter_scenario(self.name, self.config.tags, self.config.env)
+        vu.executor = self
         vu.data = json.loads(self.state.setup_json)
         self.vus.append(vu)
         return vu
@@ -168,7 +170,8 @@ class Executor:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     def emit_dropped(self, count: int) -> None:
-        if count > 0:
+        # k6 pushes these only while the test's context lives: an aborted test drops nothing.
+        if count > 0 and self.ctx.abort_reason is None:
             tid = self.ctx.tagsets.intern_dict(
                 {**dict(self.ctx.test_tags), **self.config.tags, "scenario": self.name}
             )
