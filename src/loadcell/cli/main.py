@@ -16,7 +16,13 @@ from loadcell import masking
 from loadcell.cli.logs import logfmt_value, setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
-from loadcell.cli.reports import compare_command, dashboard_options, dashboard_settings, report_command
+from loadcell.cli.reports import (
+    compare_command,
+    dashboard_options,
+    dashboard_settings,
+    report_command,
+    results_option,
+)
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
 from loadcell.errors import ExitCode, FlagError, InvalidConfigError, LoadcellError
@@ -157,14 +163,7 @@ def _cli_options(kw: dict[str, Any]) -> dict[str, Any]:
 )
 @click.option("-q", "--quiet", is_flag=True, help="no progress output")
 @click.option("--no-color", is_flag=True, help="no colours (k6's flag; sets NO_COLOR for the live display)")
-@click.option(
-    "--results",
-    "results_dir",
-    default="results",
-    envvar="LOADCELL_RESULTS",
-    show_default=True,
-    help="folder for the run's results (summary, SQLite time series, HTML report)",
-)
+@results_option("folder for the run's results (summary, SQLite time series, HTML report)")
 @click.option("--no-results", is_flag=True, help="do not write a results folder")
 @click.option("-v", "--verbose", is_flag=True, help="debug logs")
 @click.option(

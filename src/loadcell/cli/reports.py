@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,18 @@ from loadcell.errors import ExitCode, InvalidConfigError
 
 if TYPE_CHECKING:  # aiohttp is imported only for a run with --dashboard
     from loadcell.report.dashboard import DashboardSettings
+
+
+def results_option(help_text: str) -> Callable[[Any], Any]:
+    """The results folder option (`--results`, LOADCELL_RESULTS), shared by `run` and `compare`."""
+    return click.option(
+        "--results",
+        "results_dir",
+        default="results",
+        envvar="LOADCELL_RESULTS",
+        show_default=True,
+        help=help_text,
+    )
 
 
 def dashboard_options(fn: Any) -> Any:
@@ -165,14 +178,7 @@ def report_command(results_dir: str, junit: str | None, output: str | None) -> N
     help='a regression rule, e.g. "http_req_duration p(95) > +10%" (repeatable); any that holds exits 99',
 )
 @click.option("--html", type=click.Path(dir_okay=False), help="write a comparison page here")
-@click.option(
-    "--results",
-    "results_dir",
-    default="results",
-    envvar="LOADCELL_RESULTS",
-    show_default=True,
-    help="where BASELINE latest-passing is looked for",
-)
+@results_option("where BASELINE latest-passing is looked for")
 def compare_command(
     baseline: str, run_dir: str, fail_on: tuple[str, ...], html: str | None, results_dir: str
 ) -> None:

@@ -513,13 +513,15 @@ class HttpClient:
                 return await self._exchange(
                     method, target, headers, payload, content_type, tags, timeout, expected, hops, keep, True
                 )
-            self._drain_bytes(conn)
+            sent, received = conn.take_bytes()
+            self.ledger.bytes_sent += sent
+            self.ledger.bytes_received += received
             return self._failed(
                 method, target, tags, expected, exc, stamps, stream.t_sent, stream.t_first, stream.deadline
             )
         finally:
             inflight.discard(stream)
-        sent, received = self._drain_bytes(conn, count=False)
+        sent, received = conn.take_bytes()
         response = self.ledger.record(
             method, target.url, tags, expected, stream.status, H2_PROTO, conn.tls_version, conn.tls_cipher,
             stream.head, h2_body(stream), *stamps, stream.t_sent, stream.t_first or stream.t_done,
@@ -532,15 +534,6 @@ class HttpClient:
                 response, method, target, headers, payload, content_type, tags, timeout, expected, hops, keep
             )
         return response
-
-    def _drain_bytes(self, conn: H2Connection, count: bool = True) -> tuple[int, int]:
-        """The connection's bytes since the last exchange that finished on it (streams share them)."""
-        sent, received = conn.bytes_out, conn.bytes_in
-        conn.bytes_out = conn.bytes_in = 0
-        if count:
-            self.ledger.bytes_sent += sent
-            self.ledger.bytes_received += received
-        return sent, received
 
     def _failed(
         self,

@@ -289,6 +289,13 @@ class H2Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def take_bytes(self) -> tuple[int, int]:
+        """(sent, received) since the last exchange that finished here: streams share the socket,
+        so whichever finishes next is charged with them, and a VU's totals stay exact."""
+        sent, received = self.bytes_out, self.bytes_in
+        self.bytes_out = self.bytes_in = 0
+        return sent, received
+
     # requests -----------------------------------------------------------------------------------
     def open_stream(
         self,
