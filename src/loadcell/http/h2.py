@@ -17,17 +17,23 @@ from typing import Any
 import hpack
 import hpack.hpack
 from h2.config import H2Configuration
+from h2.connection import ConnectionState
 from h2.connection import H2Connection as H2State
 from h2.errors import ErrorCodes
 from h2.events import (
     ConnectionTerminated,
     DataReceived,
+    InformationalResponseReceived,
     ResponseReceived,
     StreamEnded,
     StreamReset,
+    TrailersReceived,
     WindowUpdated,
 )
 from h2.exceptions import ProtocolError
+from h2.stream import StreamState
+from h2.utilities import HeaderValidationFlags, validate_headers
+from hyperframe.frame import DataFrame, Frame, HeadersFrame
 
 from loadcell.http.errors import REQUEST_TIMEOUT, TCP_RESET, RequestError
 from loadcell.http.head import COOKIES, ENCODED
@@ -36,10 +42,22 @@ from loadcell.metrics.clock import now
 
 PROTO = "HTTP/2.0"
 # Request headers are built here, lowercase and checked (open_stream), so h2 need not normalise and
-# validate them again on every request; what the server sends is still validated.
+# validate them again on every request. What the server sends is validated by h2's own rules, once
+# for each distinct header list (_validated) rather than on every response.
 _CONFIG = H2Configuration(
-    client_side=True, header_encoding=None, validate_outbound_headers=False, normalize_outbound_headers=False
+    client_side=True,
+    header_encoding=None,
+    validate_outbound_headers=False,
+    normalize_outbound_headers=False,
+    validate_inbound_headers=False,
+    normalize_inbound_headers=False,  # it only joins request cookie crumbs: nothing in a response
 )
+_RESPONSE = HeaderValidationFlags(
+    is_client=True, is_trailer=False, is_response_header=True, is_push_promise=False
+)
+_TRAILERS = _RESPONSE._replace(is_trailer=True, is_response_header=False)
+# Streams whose frames take _State's short way: the request is sent (or being sent), not yet answered.
+_ANSWERING = (StreamState.HALF_CLOSED_LOCAL, StreamState.OPEN)
 # hpack decodes Huffman strings in pure Python (~100 us a header here); servers such as nginx send
 # the same few strings (server, content-type, ...) on every response without indexing them, so a
 # bounded memo of the pure decoding function saves a sixth of a response's CPU.
@@ -72,7 +90,7 @@ class BlockCache:
 
     def __init__(self) -> None:
         self._encoder = hpack.Encoder()
-        self._blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+        self._blocks: dict[tuple[tuple[bytes, bytes], ...], bytes] = {}
         self._resized = False
 
     @property
@@ -85,7 +103,7 @@ class BlockCache:
         self._encoder.header_table_size = value
         self._resized = True
 
-    def encode(self, headers: Iterable[tuple[str, str]]) -> bytes:
+    def encode(self, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
         key = tuple(headers)
         block = self._blocks.get(key)
         if block is None or self._resized:
@@ -120,6 +138,51 @@ class BlockMemo(hpack.Decoder):
                     self._blocks.clear()
                 self._blocks[key] = fields
         return list(fields)
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated(headers: tuple[tuple[bytes, bytes], ...], flags: HeaderValidationFlags) -> None:
+    """h2's inbound header rules (RFC 9113 8.2-8.3); a server sends the same few lists again and
+    again, so each is checked once. Raises h2's ProtocolError."""
+    for _ in validate_headers(headers, flags):
+        pass
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_headers(
+    method: str, path: str, host: str, fields: tuple[tuple[str, str], ...], length: int | None
+) -> tuple[tuple[bytes, bytes], ...]:
+    """A request's HTTP/2 header list, as bytes: a test sends the same few lists again and again,
+    so each is built and checked once (h2's encoding of str headers is a tenth of a request)."""
+    headers = [(b":method", method.encode()), (b":scheme", b"https"), (b":authority", host.encode()),
+               (b":path", path.encode())]  # fmt: skip
+    for name, value in fields:
+        lower = name.lower()
+        if lower not in _CONNECTION_SPECIFIC:
+            if _FORBIDDEN & set(value):
+                raise RequestError(1000, f"net/http: invalid header field value for {name!r}")
+            headers.append((lower.encode(), value.encode()))
+    if length is not None:
+        headers.append((b"content-length", b"%d" % length))
+    return tuple(headers)
+
+
+class _State(H2State):
+    """h2's connection state, with a short way for the frames of a response in progress: h2 formats
+    every frame it receives for its trace log (`repr(frame)`, a twentieth of a request's CPU) before
+    it asks whether anyone logs. A HEADERS or DATA frame on a stream that is open for it cannot hit
+    the closed-stream handling the long way adds, so it goes straight to h2's handler for its type."""
+
+    def _receive_frame(self, frame: Frame) -> list[Any]:
+        stream = self.streams.get(frame.stream_id)
+        kind = type(frame)
+        if stream is None or (kind is not HeadersFrame and kind is not DataFrame):
+            return super()._receive_frame(frame)
+        if stream.state_machine.state not in _ANSWERING:
+            return super()._receive_frame(frame)
+        frames, events = self._frame_dispatch_table[kind](frame)
+        self._prepare_for_sending(frames)
+        return events
 
 
 class Unprocessed(RequestError):
@@ -171,7 +234,7 @@ class H2Connection(asyncio.Protocol):
         self.loop = loop
         self.tls_version = tls_version
         self.tls_cipher = tls_cipher
-        self.state = H2State(config=_CONFIG)
+        self.state = _State(config=_CONFIG)
         self.state.encoder = BlockCache()  # type: ignore[assignment]
         self.state.decoder = BlockMemo(self.state.decoder.max_header_list_size)
         self.streams: dict[int, Stream] = {}
@@ -201,13 +264,18 @@ class H2Connection(asyncio.Protocol):
         t = now()
         self.bytes_in += len(data)
         try:
-            events = self.state.receive_data(data)
+            self._dispatch(self.state.receive_data(data), t)
         except ProtocolError as exc:
-            code = getattr(exc, "error_code", ErrorCodes.PROTOCOL_ERROR)
-            self._fail_all(_error(CONNECTION_ERROR, "connection error with http2 ErrCode", int(code)))
+            code = int(getattr(exc, "error_code", ErrorCodes.PROTOCOL_ERROR))
+            if self.state.state_machine.state is not ConnectionState.CLOSED:
+                self.state.close_connection(code)  # a header rule _validated found broken
+            self._fail_all(_error(CONNECTION_ERROR, "connection error with http2 ErrCode", code))
             self._flush()
             self.close()
             return
+        self._flush()
+
+    def _dispatch(self, events: list[Any], t: float) -> None:
         for event in events:
             kind = type(event)
             stream = self.streams.get(getattr(event, "stream_id", 0) or 0)
@@ -216,6 +284,7 @@ class H2Connection(asyncio.Protocol):
                 if stream is not None and stream.keep:
                     stream.body.append(event.data)
             elif kind is ResponseReceived:
+                _validated(tuple(event.headers), _RESPONSE)
                 if stream is not None:
                     self._head(stream, event.headers, t)
             elif kind is StreamEnded:
@@ -224,6 +293,10 @@ class H2Connection(asyncio.Protocol):
                     del self.streams[stream.id]
                     if not stream.waiter.done():
                         stream.waiter.set_result(None)
+            elif kind is InformationalResponseReceived:
+                _validated(tuple(event.headers), _RESPONSE)
+            elif kind is TrailersReceived:
+                _validated(tuple(event.headers), _TRAILERS)
             elif kind is StreamReset:
                 if stream is not None:
                     code = int(event.error_code)
@@ -236,7 +309,6 @@ class H2Connection(asyncio.Protocol):
                     self._window.set()
             elif kind is ConnectionTerminated:
                 self._goaway(event.error_code, event.last_stream_id)
-        self._flush()
 
     def _head(self, stream: Stream, headers: list[tuple[bytes, bytes]], t: float) -> None:
         """The response's head, as HTTP/1.1's raw head (the Response splits it only when asked)."""
@@ -310,20 +382,8 @@ class H2Connection(asyncio.Protocol):
         """Send a request's HEADERS (and as much of its body as the window allows)."""
         state = self.state
         stream_id = state.get_next_available_stream_id()
-        headers: list[tuple[str, str]] = [
-            (":method", method),
-            (":scheme", "https"),
-            (":authority", host),
-            (":path", target.path),
-        ]
-        for name, value in fields:
-            lower = name.lower()
-            if lower not in _CONNECTION_SPECIFIC:
-                if _FORBIDDEN & set(value):
-                    raise RequestError(1000, f"net/http: invalid header field value for {name!r}")
-                headers.append((lower, value))
-        if body is not None and not any(name == "content-length" for name, _ in headers):
-            headers.append(("content-length", str(len(body))))
+        length = None if body is None or any(n.lower() == "content-length" for n, _ in fields) else len(body)
+        headers = _request_headers(method, target.path, host, tuple(fields), length)
         stream = Stream(self, stream_id, keep, now() + timeout)
         self.streams[stream_id] = stream
         state.send_headers(stream_id, headers, end_stream=not body)
