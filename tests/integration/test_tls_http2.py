@@ -199,7 +199,7 @@ def test_http11_can_be_forced(tmp_path: Path, pki: PKI, h2_server: str, switch: 
         "--tls-ca-bundle", str(pki.ca), "-e", f"URL={h2_server}/", *flags, env=env,
     )  # fmt: skip
     assert result.code == 0, result.out
-    assert {p["proto"] for p in points} == {"HTTP/1.1"} and len(points) == 6
+    assert {p["proto"] for p in points} == {"HTTP/1.1"} and len(points) == 8
     assert "checks_failed" not in result.out or "0 out of 24" in result.out
 
 
@@ -306,7 +306,7 @@ options = {"iterations": 1}
 
 async def default(vu):
     base = env["URL"]
-    for path in ("/", "/reset", "/goaway", "/", "/calm"):
+    for path in ("/", "/reset", "/goaway", "/", "/calm", "/malformed", "/"):
         r = await vu.http.get(base + path)
         print("RESULT", path, r.status, r.error_code, r.error, sep="|", flush=True)
     r = await vu.http.post(base + "/size", b"x" * 200_000)
@@ -321,6 +321,8 @@ async def default(vu):
         ["/goaway", "200", "0", ""],
         ["/", "200", "0", ""],  # a new connection after the GOAWAY
         ["/calm", "0", "1622", "http2: received GoAway with http2 ErrCode ENHANCE_YOUR_CALM"],
+        ["/malformed", "0", "1652", "http2: connection error with http2 ErrCode PROTOCOL_ERROR"],
+        ["/", "200", "0", ""],  # the server's headers are checked on every response, not only once
         ["/size", "200", "0", "200000"],  # more than the server's 65,535-byte window
     ]
-    assert {p["proto"] for p in points if p["status"] != "0"} == {"HTTP/2.0"} and len(points) == 6
+    assert {p["proto"] for p in points if p["status"] != "0"} == {"HTTP/2.0"} and len(points) == 8

@@ -3,7 +3,8 @@ stream, send GOAWAY, hold back its flow-control window.
 
 Paths: `/` answers 200; `/reset` resets the stream with CANCEL; `/goaway` answers, then sends
 GOAWAY (NO_ERROR) naming that stream as the last; `/calm` sends GOAWAY (ENHANCE_YOUR_CALM) without
-answering; `POST /size` answers with the number of body bytes received (its window is the protocol's
+answering; `/malformed` answers with a connection-specific field HTTP/2 forbids (RFC 9113 8.2.2);
+`POST /size` answers with the number of body bytes received (its window is the protocol's
 default 65,535 bytes, so a larger body needs the client to respect flow control).
 """
 
@@ -23,7 +24,14 @@ from h2.events import DataReceived, RequestReceived, StreamEnded
 
 class Server(asyncio.Protocol):
     def __init__(self) -> None:
-        self.conn = H2Connection(H2Configuration(client_side=False, header_encoding="utf-8"))
+        self.conn = H2Connection(
+            H2Configuration(
+                client_side=False,
+                header_encoding="utf-8",
+                validate_outbound_headers=False,  # so /malformed can send what HTTP/2 forbids
+                normalize_outbound_headers=False,
+            )
+        )
         self.transport: asyncio.Transport | None = None
         self.paths: dict[int, str] = {}
         self.sizes: dict[int, int] = {}
@@ -63,6 +71,8 @@ class Server(asyncio.Protocol):
             ("content-type", "application/json"),
             ("content-length", str(len(body))),
         ]
+        if path == "/malformed":
+            headers.append(("connection", "close"))
         self.conn.send_headers(stream_id, headers)
         self.conn.send_data(stream_id, body, end_stream=True)
         if path == "/goaway":
