@@ -105,13 +105,17 @@ async def open_connection(
         t1 = now()
         handshakes.started += 1
         try:
-            transport = await loop.start_tls(transport, pending, ssl_context, server_hostname=server_hostname)
+            secured = await loop.start_tls(transport, pending, ssl_context, server_hostname=server_hostname)
         except BaseException:
             transport.close()
             raise
         finally:
             handshakes.finished += 1
         t2 = now()
+    if secured is None:  # the peer hung up as the handshake finished
+        transport.close()
+        raise ConnectionResetError("connection closed during the TLS handshake")
+    transport = secured
     sslobj = transport.get_extra_info("ssl_object")
     version, cipher = describe(sslobj)
     proto: HttpConnection | H2Connection

@@ -16,6 +16,7 @@ from typing import Any
 
 import hpack
 import hpack.hpack
+import hpack.huffman_table
 from h2.config import H2Configuration
 from h2.connection import ConnectionState
 from h2.connection import H2Connection as H2State
@@ -61,7 +62,7 @@ _ANSWERING = (StreamState.HALF_CLOSED_LOCAL, StreamState.OPEN)
 # hpack decodes Huffman strings in pure Python (~100 us a header here); servers such as nginx send
 # the same few strings (server, content-type, ...) on every response without indexing them, so a
 # bounded memo of the pure decoding function saves a sixth of a response's CPU.
-hpack.hpack.decode_huffman = functools.lru_cache(maxsize=4096)(hpack.hpack.decode_huffman)
+hpack.hpack.decode_huffman = functools.lru_cache(maxsize=4096)(hpack.huffman_table.decode_huffman)  # type: ignore[attr-defined,assignment]  # hpack imports it by name; the memo takes its place
 _RECEIVE_WINDOW = 16 * 1024 * 1024  # so a large body does not wait on WINDOW_UPDATE round trips
 _FORBIDDEN = frozenset("\r\n\0")  # in a field value (RFC 9113 8.2.1)
 # Fields HTTP/2 forbids (RFC 9113 8.2.2); `host` becomes :authority.
@@ -127,12 +128,12 @@ class BlockMemo(hpack.Decoder):
         super().__init__(max_header_list_size)
         self._blocks: dict[tuple[bytes, bool, tuple[Any, ...]], list[Any]] = {}
 
-    def decode(self, data: bytes | memoryview, raw: bool = False) -> list[Any]:
+    def decode(self, data: bytes, raw: bool = False) -> list[Any]:
         table = self.header_table.dynamic_entries
         key = (bytes(data), raw, tuple(table))
         fields = self._blocks.get(key)
         if fields is None:
-            fields = super().decode(data, raw)
+            fields = list(super().decode(data, raw))
             if tuple(table) == key[2]:
                 if len(self._blocks) > 1024:
                     self._blocks.clear()
@@ -182,7 +183,7 @@ class _State(H2State):
             return super()._receive_frame(frame)
         frames, events = self._frame_dispatch_table[kind](frame)
         self._prepare_for_sending(frames)
-        return events
+        return list(events)
 
 
 class Unprocessed(RequestError):
