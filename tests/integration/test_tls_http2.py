@@ -199,7 +199,7 @@ def test_http11_can_be_forced(tmp_path: Path, pki: PKI, h2_server: str, switch: 
         "--tls-ca-bundle", str(pki.ca), "-e", f"URL={h2_server}/", *flags, env=env,
     )  # fmt: skip
     assert result.code == 0, result.out
-    assert {p["proto"] for p in points} == {"HTTP/1.1"} and len(points) == 8
+    assert {p["proto"] for p in points} == {"HTTP/1.1"} and len(points) == 6
     assert "checks_failed" not in result.out or "0 out of 24" in result.out
 
 
