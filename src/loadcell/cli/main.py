@@ -235,7 +235,6 @@ def run(
         cli_options=_cli_options(kw),
         env=env,
         cli_env=cli_env,
-        outputs=list(outputs),
         summary_export=summary_export,
         no_summary=no_summary,
         no_thresholds=bool(kw.get("no_thresholds")),

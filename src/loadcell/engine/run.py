@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
 import signal
-import sys
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loadcell import masking
-from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
 from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
 from loadcell.engine.context import RunContext, describe_exception, set_context
@@ -33,7 +31,7 @@ from loadcell.engine.lag import LagWatch, own_work
 from loadcell.engine.protocol import Report
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
-from loadcell.engine.vu import VU, VUPool
+from loadcell.engine.vu import VU, VUPool, current_vu
 from loadcell.engine.workers import WorkerPool, auto_workers, usable_cores
 from loadcell.errors import (
     ExitCode,
@@ -51,6 +49,8 @@ from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import require_writable
 from loadcell.report.recorder import ResultsRecorder
+from loadcell.summary.export import export_json
+from loadcell.summary.write import build_summary, handle_summary, log_output_stats, print_texts, save_files
 
 if TYPE_CHECKING:  # the dashboard (and aiohttp) is imported only when asked for
     from loadcell.report.dashboard import Dashboard, DashboardSettings
@@ -71,13 +71,13 @@ class ThresholdAbort(LoadcellError):
 
 @dataclass
 class RunSettings:
-    """What the CLI decided: the script, option overrides and where results go."""
+    """What the CLI decided: the script, option overrides and where results go (the outputs themselves
+    are built by the caller, see TestRun.execute)."""
 
     script: str
     cli_options: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     cli_env: dict[str, str] = field(default_factory=dict)  # the -e values alone (what agents are sent)
-    outputs: list[str] = field(default_factory=list)
     summary_export: str | None = None
     no_summary: bool = False
     no_thresholds: bool = False
@@ -402,14 +402,15 @@ class TestRun:
 
     async def _run_lifecycle(self, fn: Callable[..., Any], group: str, timeout: float, *args: Any) -> Any:
         vu = self._lifecycle_vu(group)
-        with vu_context(vu):
-            try:
-                return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
-            finally:
-                t, tid = now(), vu.sample_tagset(None)
-                self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.ledger.bytes_sent))
-                self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.ledger.bytes_received))
-                vu.http.close()
+        token = current_vu.set(vu)  # the script API finds its VU here, as in an iteration
+        try:
+            return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
+        finally:
+            t, tid = now(), vu.sample_tagset(None)
+            self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.ledger.bytes_sent))
+            self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.ledger.bytes_received))
+            vu.http.close()
+            current_vu.reset(token)
 
     async def _setup(self, timeout: float) -> bool:
         script, opts = self.script, self.resolved.options  # type: ignore[union-attr]
@@ -511,117 +512,45 @@ class TestRun:
         self.print("\n".join(lines))
 
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
-        from loadcell.summary.data import build_summary_data, scope_summaries, threshold_stats
-        from loadcell.summary.export import export_json, go_numbers
-        from loadcell.summary.legacy import render_legacy
-        from loadcell.summary.text import render_summary
-
-        opts = self.resolved.options  # type: ignore[union-attr]
-        extra: dict[str, Any] = {}
+        assert self.engine is not None and self.resolved is not None and self.script is not None
         user_outputs = {
             n: st
             for n, st in output_stats.items()
             if self.recorder is None or n != self.recorder.description()
         }
-        if user_outputs:
-            extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
-        # Everything at the end (the printed summary, the export, handle_summary(), the results folder)
-        # is made from this data: masked once here, a secret in an error or in setup()'s data stays out.
-        data = masking.current().mask_data(
-            build_summary_data(
-                self.engine,
-                elapsed,
-                opts.summaryTrendStats,
-                opts.summaryTimeUnit,  # type: ignore[arg-type]
-                self.setup_data,
-                extra,
-            )
+        extra = {"outputs": {n: st.as_dict() for n, st in user_outputs.items()}} if user_outputs else {}
+        summary = build_summary(
+            self.engine,
+            self.resolved.options,
+            elapsed,
+            mode=self.settings.summary_mode,
+            setup_data=self.setup_data,
+            errors=self.ctx.errors,
+            extra=extra,
         )
-        result.summary_data = data
-        observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
-        # What loadcell's own results (report, JUnit verdicts) add to k6's data: the iteration errors,
-        # and the stats thresholds name outside summaryTrendStats.
-        record = {
-            **data,
-            **masking.current().mask_data(
-                {"iteration_errors": dict(self.ctx.errors), "threshold_stats": observed}
-            ),
-        }
-        if self.settings.summary_mode == "legacy":
-            result.summary_text = render_legacy(data)
-        else:
-            result.summary_text = render_summary(
-                data,
-                full=self.settings.summary_mode == "full",
-                check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
-                threshold_stats=observed,
-                scopes=scope_summaries(self.engine, elapsed, opts.summaryTrendStats),  # type: ignore[arg-type]
-            )
-        handler = self.script.handle_summary  # type: ignore[union-attr]
+        result.summary_data, result.summary_text = summary.data, summary.text
+        handler = self.script.handle_summary
         produced = None
         if handler is not None:
-            try:
-                produced = await asyncio.wait_for(call_script_fn(handler, go_numbers(data)), 120)
-            except Exception as exc:
-                # As k6: the error is logged and the default summary is printed instead.
-                log.error(
-                    "handle_summary() failed, printing the default summary instead: %s",
-                    "".join(traceback.format_exception(exc)).rstrip(),
-                )
-                handler = None
-        # Files first: a closed stdout (`| head`) must not cost the export or the results folder. A file
-        # that cannot be written (a full disk) is logged, as k6 does; the summary is printed anyway.
-        to_print: list[str] = []
-        for target, content in (produced or {}).items():
-            text = content if isinstance(content, str) else json.dumps(content, indent=2)
-            if target == "stdout":
-                to_print.append(text)
-            elif target == "stderr":
-                sys.stderr.write(text if text.endswith("\n") else text + "\n")
-            else:
-                _save_summary(target, text)
-        export = export_json(data)
-        if self.settings.summary_export:
-            _save_summary(self.settings.summary_export, json.dumps(export, indent=4))
+            produced = await handle_summary(functools.partial(call_script_fn, handler), summary.data)
+        export = export_json(summary.data)
+        to_print = save_files(produced or {}, export, self.settings.summary_export)
         report = None
         if self.recorder is not None:
-            report = self.recorder.finalize(record, result.summary_text, export, result.exit_code)
+            report = self.recorder.finalize(summary.record, summary.text, export, result.exit_code)
         for output in self.outputs:
             try:
-                output.conclude(record, result.exit_code)
+                output.conclude(summary.record, result.exit_code)
             except Exception as exc:
                 log.error("output %s failed to write the verdicts: %s", output.description(), exc)
-        if handler is None and not self.settings.no_summary:
-            to_print.append(result.summary_text)
-        try:
-            for text in to_print:
-                self.print(text)
-        except BrokenPipeError:  # the reader went away; what is left goes nowhere, quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if (handler is None or produced is None) and not self.settings.no_summary:
+            to_print.append(summary.text)
+        print_texts(to_print, self.print)
         if self.recorder is not None and self.recorder.stats.dropped:  # the results folder lost rows
             user_outputs[self.recorder.description()] = self.recorder.stats
-        for name, stats in user_outputs.items():
-            line = (
-                f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
-                f" {stats.dropped} dropped"
-            )
-            if stats.reasons:
-                line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
-            if stats.unknown:
-                line += f", {stats.unknown} unknown (sent, never answered: possibly stored)"
-            (log.error if stats.dropped or stats.unknown else log.info)(line)
+        log_output_stats(user_outputs)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
-
-
-def _save_summary(target: str, text: str) -> None:
-    """One end-of-test file (the export, a handle_summary() file); a failure is logged, as k6 logs
-    "failed to handle the end-of-test summary", and costs neither the summary nor the exit code."""
-    try:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(text)
-    except OSError as exc:
-        log.error("failed to handle the end-of-test summary: could not save %r: %s", target, exc)
 
 
 class LoadcellSetupTimeout(LoadcellError):
