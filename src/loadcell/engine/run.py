@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from loadcell import masking
 from loadcell.config.resolve import Resolved, resolve
-from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
 from loadcell.engine.context import RunContext, describe_exception, set_context
+from loadcell.engine.distributed.agents import TOKEN_ENV, AgentListener, parse_address, require_token
+from loadcell.engine.distributed.pool import WorkerPool, auto_workers, usable_cores
+from loadcell.engine.distributed.protocol import Report
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
 from loadcell.engine.lag import LagWatch, own_work
-from loadcell.engine.protocol import Report
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
 from loadcell.engine.vu import VU, VUPool, current_vu
-from loadcell.engine.workers import WorkerPool, auto_workers, usable_cores
 from loadcell.errors import (
     ExitCode,
     InvalidConfigError,
@@ -284,7 +284,7 @@ class TestRun:
             return
         try:
             self.worker_pool.start()
-            await self.worker_pool.run()
+            await self.scheduler.run_elsewhere(self.worker_pool.run)  # type: ignore[union-attr]
         finally:
             self.worker_pool.stop()
 
@@ -312,9 +312,10 @@ class TestRun:
             agents or self.settings.workers,
             base,
             self.state,
-            self.scheduler,  # type: ignore[arg-type]
+            self.resolved.scenarios,  # type: ignore[union-attr]
             self.engine.new_source,  # type: ignore[union-attr]
             self._on_report,
+            self.scheduler.follow,  # type: ignore[union-attr]
             listener,
         )
         await self.worker_pool.prepare()

@@ -11,6 +11,7 @@ from typing import Any
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ScenarioConfig
 from loadcell.engine.context import RunContext
+from loadcell.engine.distributed.protocol import ScenarioStats
 from loadcell.engine.iteration import ScenarioFn, pad_iteration, run_iteration
 from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VU, VUPool, current_vu
@@ -90,6 +91,16 @@ class Executor:
     def et(self) -> ExecutionTuple:
         """This process's share of the test (k6's execution tuple)."""
         return self.state.segment
+
+    def follow(self, remote: ScenarioStats, loop_time: float) -> None:
+        """Shows the progress of this scenario where it runs elsewhere (worker processes, agents)."""
+        self.active = remote.active
+        self.completed = remote.completed
+        self.interrupted = remote.interrupted
+        self.remote_vus = remote.initialized
+        if self.started_at is None and remote.started:
+            self.started_at = loop_time
+        self.finished = remote.finished
 
     def max_vus(self) -> int:
         """VUs this executor may need in this segment (for the header)."""
