@@ -11,6 +11,7 @@ from loadcell.engine.context import get_context
 from loadcell.engine.execution import abort as abort  # k6's exec.test.abort(), also a script API name
 from loadcell.engine.execution import mark_failed as mark_failed  # k6's exec.test.fail()
 from loadcell.engine.vu import VU, current_vu
+from loadcell.http import cookies
 from loadcell.http.client import expected_statuses, set_response_callback
 from loadcell.http.cookies import CookieJar
 from loadcell.http.tagged import url as tagged_url
@@ -122,7 +123,7 @@ class _HttpProxy:
     set_response_callback = staticmethod(set_response_callback)
 
     @staticmethod
-    def cookie_jar() -> CookieJar:
+    def cookie_jar() -> cookies.CookieJar:  # the module's: CookieJar here names the class attribute
         """k6's http.cookieJar(): the calling VU's jar (cleared between iterations)."""
         return _vu("http.cookie_jar()").http.cookies
 

@@ -72,7 +72,7 @@ class _ScenarioInfo:
 
     @staticmethod
     def _executor() -> Executor:
-        executor = _vu("scenario").executor
+        executor: Executor | None = _vu("scenario").executor
         if executor is None:
             raise RuntimeError(
                 "execution.scenario is only known in a scenario's function, not in setup/teardown"

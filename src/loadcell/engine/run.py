@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import os
 import signal
@@ -23,22 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 from loadcell import masking
 from loadcell.config.resolve import Resolved, resolve
-from loadcell.engine.context import RunContext, describe_exception, set_context
+from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.distributed.agents import TOKEN_ENV, AgentListener, parse_address, require_token
 from loadcell.engine.distributed.pool import WorkerPool, auto_workers, usable_cores
 from loadcell.engine.distributed.protocol import Report
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
 from loadcell.engine.lag import LagWatch, own_work
+from loadcell.engine.lifecycle import Lifecycle
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
-from loadcell.engine.vu import VU, VUPool, current_vu
+from loadcell.engine.vu import VUPool
 from loadcell.errors import (
     ExitCode,
     InvalidConfigError,
     LoadcellError,
-    ScriptAbortedError,
-    ScriptError,
 )
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import Folder, MetricBatch
@@ -119,9 +117,7 @@ class TestRun:
         self.engine: MetricsEngine | None = None
         self.outputs: list[Output] = []
         self.scheduler: Scheduler | None = None
-        self.setup_data: Any = None
         self._signals = 0
-        self._teardown_task: asyncio.Future[Any] | None = None
         self.worker_pool: WorkerPool | None = None
         self.progress_hook: Callable[[TestRun, bool], None] | None = None
         self.dashboard: Dashboard | None = None
@@ -154,6 +150,7 @@ class TestRun:
         pool = VUPool(ctx)
         state = ExecutionState(ctx, pool, self.functions)
         self.state = state
+        self.lifecycle = Lifecycle(ctx, state, self.script)
         self._install_signals(loop)  # from here on a Ctrl-C stops the run and still gets its summary
         self.outputs = make_outputs(self) if make_outputs else []
         self.recorder: ResultsRecorder | None = None
@@ -204,8 +201,9 @@ class TestRun:
             loop.create_task(self._every(1.0, self._emit_vus)),
             loop.create_task(self._every(THRESHOLD_INTERVAL, self._check_thresholds)),
         ]
-        if self.progress_hook is not None:
-            background.append(loop.create_task(self._every(1.0, lambda: self.progress_hook(self, False))))
+        hook = self.progress_hook
+        if hook is not None:
+            background.append(loop.create_task(self._every(1.0, lambda: hook(self, False))))
         if self.dashboard is not None:
             background.append(
                 loop.create_task(self._every(self.dashboard.settings.period, self.dashboard.tick))
@@ -216,7 +214,9 @@ class TestRun:
             # A stop before the start (Ctrl-C while workers import the script or setup() runs) skips
             # what has not begun, as k6: no setup() after it, no VU started after it.
             if not state.hard_stop.is_set():
-                setup_ok = await self._setup(opts.setupTimeout)
+                if not opts.noSetup:
+                    await self.lifecycle.setup(opts.setupTimeout)
+                setup_ok = True
             if not state.hard_stop.is_set():
                 await self._run_scenarios()
             elif self.worker_pool is not None:
@@ -226,7 +226,7 @@ class TestRun:
             self._log_abort(exc)
         finally:
             if setup_ok and not opts.noTeardown:
-                code = await self._teardown(opts.teardownTimeout)
+                code = await self.lifecycle.teardown(opts.teardownTimeout)
                 exit_code = exit_code or code
             for task in background:
                 task.cancel()
@@ -279,12 +279,13 @@ class TestRun:
 
     async def _run_scenarios(self) -> None:
         """In this process, or split by execution segments across worker processes."""
+        assert self.scheduler is not None
         if self.worker_pool is None:
-            await self.scheduler.run()  # type: ignore[union-attr]
+            await self.scheduler.run()
             return
         try:
             self.worker_pool.start()
-            await self.scheduler.run_elsewhere(self.worker_pool.run)  # type: ignore[union-attr]
+            await self.scheduler.run_elsewhere(self.worker_pool.run)
         finally:
             self.worker_pool.stop()
 
@@ -293,6 +294,7 @@ class TestRun:
         agents = self.settings.agents
         if agents <= 0 and self.settings.workers <= 1:
             return
+        assert self.resolved is not None and self.engine is not None and self.scheduler is not None
         listener = None
         if agents > 0:
             host, port = parse_address(self.settings.listen, "--listen")
@@ -312,10 +314,10 @@ class TestRun:
             agents or self.settings.workers,
             base,
             self.state,
-            self.resolved.scenarios,  # type: ignore[union-attr]
-            self.engine.new_source,  # type: ignore[union-attr]
+            self.resolved.scenarios,
+            self.engine.new_source,
             self._on_report,
-            self.scheduler.follow,  # type: ignore[union-attr]
+            self.scheduler.follow,
             listener,
         )
         await self.worker_pool.prepare()
@@ -324,7 +326,8 @@ class TestRun:
         self.ctx.merge_errors(report.errors)
         if report.failed_mark and not self.ctx.failed_mark:
             self.ctx.failed_mark = report.failed_mark
-        self._deliver(self.engine.ingest(source, report.batch))  # type: ignore[union-attr]
+        assert self.engine is not None
+        self._deliver(self.engine.ingest(source, report.batch))
 
     def _deliver(self, batch: MetricBatch) -> None:
         for output in self.outputs:
@@ -355,7 +358,8 @@ class TestRun:
         if not len(self.ctx.buffer):
             return
         batch = self.folder.fold(*self.ctx.buffer.drain(), keep_raw=self.keep_raw)
-        self._deliver(self.engine.ingest(self.source, batch))  # type: ignore[union-attr]
+        assert self.engine is not None
+        self._deliver(self.engine.ingest(self.source, batch))
 
     def _emit_vus(self) -> None:
         tid = self.ctx.tagsets.intern(self.ctx.test_tags)
@@ -379,7 +383,8 @@ class TestRun:
     def _check_thresholds(self) -> None:
         self.flush()
         elapsed = self.elapsed()
-        failed = self.engine.evaluate_thresholds(elapsed, final=False)  # type: ignore[union-attr]
+        assert self.engine is not None
+        failed = self.engine.evaluate_thresholds(elapsed, final=False)
         self.threshold_failures = failed
         aborting = [
             (g, th)
@@ -394,75 +399,6 @@ class TestRun:
                     " stopping test prematurely"
                 )
             )
-
-    # setup / teardown ---------------------------------------------------------------------------------
-    def _lifecycle_vu(self, group: str) -> VU:
-        vu = VU(0, self.ctx)
-        vu.group = group
-        return vu
-
-    async def _run_lifecycle(self, fn: Callable[..., Any], group: str, timeout: float, *args: Any) -> Any:
-        vu = self._lifecycle_vu(group)
-        token = current_vu.set(vu)  # the script API finds its VU here, as in an iteration
-        try:
-            return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
-        finally:
-            t, tid = now(), vu.sample_tagset(None)
-            self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.ledger.bytes_sent))
-            self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.ledger.bytes_received))
-            vu.http.close()
-            current_vu.reset(token)
-
-    async def _setup(self, timeout: float) -> bool:
-        script, opts = self.script, self.resolved.options  # type: ignore[union-attr]
-        if script.setup is None or opts.noSetup:
-            return True
-        try:
-            data = await self._run_lifecycle(script.setup, "::setup", timeout)
-        except ScriptAbortedError:
-            raise
-        except TimeoutError:
-            raise LoadcellSetupTimeout(f"setup() execution timed out after {timeout:g}s") from None
-        except Exception as exc:
-            raise ScriptError(f"setup() failed: {describe_exception(exc)}") from exc
-        try:
-            self.state.setup_json = json.dumps(data)
-        except TypeError as exc:
-            raise ScriptError(f"setup() must return JSON-serialisable data: {exc}") from None
-        self.setup_data = data
-        return True
-
-    async def _teardown(self, timeout: float) -> int:
-        if self.script.teardown is None:  # type: ignore[union-attr]
-            return ExitCode.OK
-        if self._signals >= 2:
-            log.warning("teardown() skipped: a second signal came before it started")
-            return ExitCode.EXTERNAL_ABORT
-        self._teardown_task = asyncio.ensure_future(
-            self._run_lifecycle(
-                self.script.teardown,  # type: ignore[union-attr]
-                "::teardown",
-                timeout,
-                json.loads(self.state.setup_json),
-            )
-        )
-        try:
-            await self._teardown_task
-        except asyncio.CancelledError:
-            if self._signals < 2:
-                raise
-            log.warning("teardown() cancelled by a second signal")
-            return ExitCode.EXTERNAL_ABORT
-        except ScriptAbortedError as exc:
-            log.error("teardown() aborted: %s", exc)
-            return ExitCode.SCRIPT_ABORTED
-        except TimeoutError:
-            log.error("teardown() execution timed out after %gs", timeout)
-            return ExitCode.TEARDOWN_TIMEOUT
-        except Exception as exc:
-            log.error("teardown() failed: %s", describe_exception(exc))
-            return ExitCode.SCRIPT_EXCEPTION
-        return ExitCode.OK
 
     # signals ----------------------------------------------------------------------------------------------
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -480,8 +416,7 @@ class TestRun:
             )
         else:
             log.warning("second signal: teardown cancelled, outputs stop waiting; the summary follows")
-            if self._teardown_task is not None:
-                self._teardown_task.cancel()
+            self.lifecycle.cancel_teardown()
             for output in self.outputs:
                 output.hurry()
 
@@ -489,6 +424,7 @@ class TestRun:
     def print_header(self) -> None:
         if self.settings.quiet:
             return
+        assert self.scheduler is not None
         outputs = ", ".join(o.description() for o in self.outputs) or "-"
         if self.settings.agents > 0:
             execution = f"distributed, {self.settings.agents} agents via {self.settings.listen}"
@@ -507,7 +443,7 @@ class TestRun:
             f"        output: {outputs}",
             *([f" web dashboard: {self.dashboard.url}"] if self.dashboard and self.dashboard.url else []),
             "",
-            *self.scheduler.header(),  # type: ignore[union-attr]
+            *self.scheduler.header(),
             "",
         ]
         self.print("\n".join(lines))
@@ -525,7 +461,7 @@ class TestRun:
             self.resolved.options,
             elapsed,
             mode=self.settings.summary_mode,
-            setup_data=self.setup_data,
+            setup_data=self.lifecycle.setup_data,
             errors=self.ctx.errors,
             extra=extra,
         )
@@ -552,10 +488,6 @@ class TestRun:
         log_output_stats(user_outputs)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
-
-
-class LoadcellSetupTimeout(LoadcellError):
-    exit_code = ExitCode.SETUP_TIMEOUT
 
 
 __all__ = ["InvalidConfigError", "RunResult", "RunSettings", "TestRun"]

@@ -323,7 +323,7 @@ class WorkerPool:
         pumps = [loop.create_task(self._pump(h)) for h in self.handles]
         stopper = loop.create_task(self.state.hard_stop.wait())
         try:
-            pending = set(pumps)
+            pending: set[asyncio.Task[Any]] = set(pumps)
             while pending:
                 done, pending = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
                 pending.discard(stopper)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import signal
 import sys
@@ -148,7 +149,8 @@ class Worker:
 async def serve(channel: Channel, base_env: dict[str, str] | None = None) -> int:
     """The worker's whole life: spec, init, ready, the start barrier, the run, the last report."""
     # Workers share the terminal: a line goes out in one write, never cut by another worker's print.
-    sys.stdout.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True, write_through=False)
     try:
         message = await channel.read()
     except (ProtocolError, OSError):

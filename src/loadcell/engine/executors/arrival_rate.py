@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from loadcell.config.durations import format_duration
+from loadcell.config.options import ConstantArrivalRate, RampingArrivalRate
 from loadcell.engine.executors.base import Executor, Progress
 from loadcell.engine.executors.steps import SECOND_NS, ns
 from loadcell.engine.segment import ExecutionTuple, SegmentError
@@ -67,12 +68,13 @@ class ArrivalRateExecutor(Executor):
     """Subclasses yield iteration start offsets (seconds from the scenario start) in order."""
 
     pooled = True
+    config: ConstantArrivalRate | RampingArrivalRate
 
     @property
     def scaling(self) -> ArrivalRateScaling:
         cfg = self.config
-        rate = getattr(cfg, "rate", 0)
-        return scale_arrival_rate(self.et, rate, cfg.preAllocatedVUs, cfg.maxVUs, ns(cfg.timeUnit))  # type: ignore[attr-defined]
+        rate = cfg.rate if isinstance(cfg, ConstantArrivalRate) else 0  # only displayed, see rate_text()
+        return scale_arrival_rate(self.et, rate, cfg.preAllocatedVUs, cfg.maxVUs, ns(cfg.timeUnit))
 
     def max_vus(self) -> int:
         return self.scaling.max_vus

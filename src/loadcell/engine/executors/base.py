@@ -62,7 +62,7 @@ class Executor:
         self.fn: ScenarioFn = state.functions[config.exec]
         self.loop = asyncio.get_event_loop()
         self.vus: list[VU] = []
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         self.active = 0
         self.completed = 0
         self.interrupted = 0
@@ -119,7 +119,7 @@ class Executor:
         self.vus.append(vu)
         return vu
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -161,7 +161,7 @@ class Executor:
             self.active -= 1
 
     async def wait_then_stop(
-        self, tasks: set[asyncio.Task] | list[asyncio.Task], end: float, graceful: float
+        self, tasks: set[asyncio.Task[None]] | list[asyncio.Task[None]], end: float, graceful: float
     ) -> None:
         """Wait for tasks until `end` (loop time), then give them `graceful` more seconds, then cancel."""
         pending = {t for t in tasks if not t.done()}
@@ -173,7 +173,7 @@ class Executor:
         await self.cancel(pending)
 
     @staticmethod
-    async def cancel(tasks: set[asyncio.Task] | list[asyncio.Task]) -> None:
+    async def cancel(tasks: set[asyncio.Task[None]] | list[asyncio.Task[None]]) -> None:
         tasks = [t for t in tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -205,8 +205,8 @@ class Executor:
             for vu in self.vus:
                 self.state.pool.release(vu)
             self.vus.clear()
-        if not main.cancelled() and main.exception() is not None:
-            raise main.exception()  # type: ignore[misc]
+        if not main.cancelled() and (error := main.exception()) is not None:
+            raise error
 
     async def execute(self) -> None:
         raise NotImplementedError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from loadcell.config.durations import format_duration
@@ -161,8 +161,12 @@ class RampingVUsExecutor(Executor):
         end = start + cfg.nominal_duration()
         self.target = 0
         slot_vus: list[VU] = []
-        slot_tasks: dict[int, asyncio.Task] = {}
+        slot_tasks: dict[int, asyncio.Task[None]] = {}
         generation: dict[int, int] = {}
+
+        def below_target(slot: int) -> Callable[[VU], bool]:
+            """A slot's VU keeps looping while the ramp's target is above it."""
+            return lambda _vu: slot < self.target
 
         def activate(slot: int) -> None:
             while len(slot_vus) <= slot:
@@ -170,9 +174,7 @@ class RampingVUsExecutor(Executor):
             generation[slot] = generation.get(slot, 0) + 1
             task = slot_tasks.get(slot)
             if task is None or task.done():
-                slot_tasks[slot] = self.spawn(
-                    self.vu_loop(slot_vus[slot], lambda _vu, s=slot: s < self.target)
-                )
+                slot_tasks[slot] = self.spawn(self.vu_loop(slot_vus[slot], below_target(slot)))
 
         def interrupt_if_still_down(slot: int, gen: int) -> None:
             task = slot_tasks.get(slot)
