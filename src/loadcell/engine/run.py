@@ -33,11 +33,7 @@ from loadcell.engine.lifecycle import Lifecycle
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
 from loadcell.engine.vu import VUPool
-from loadcell.errors import (
-    ExitCode,
-    InvalidConfigError,
-    LoadcellError,
-)
+from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import Folder, MetricBatch
 from loadcell.metrics.clock import now

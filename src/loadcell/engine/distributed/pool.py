@@ -28,7 +28,6 @@ from loadcell.engine.distributed.protocol import (
     Start,
     Stop,
     WorkerSpec,
-    Writer,
 )
 from loadcell.engine.executors.base import ExecutionState
 from loadcell.engine.scheduler import Scheduler
@@ -184,8 +183,7 @@ class WorkerPool:
         reader = asyncio.StreamReader(limit=2**30)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb"))
         assert proc.stdin is not None  # stdin=PIPE
-        stdin: Writer = proc.stdin
-        return _Handle(index, Channel(reader, stdin), self.new_source(), proc)
+        return _Handle(index, Channel(reader, proc.stdin), self.new_source(), proc)
 
     async def _connect(self) -> None:
         """Local worker processes, or the agents that dial in (in the order they arrive)."""
