@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from types import CoroutineType
 from typing import Any, NoReturn
 
 from loadcell.engine.context import get_context
+from loadcell.engine.execution import abort as abort  # k6's exec.test.abort(), also a script API name
+from loadcell.engine.execution import mark_failed as mark_failed  # k6's exec.test.fail()
 from loadcell.engine.vu import VU, current_vu
-from loadcell.errors import ScriptAbortedError
+from loadcell.http import cookies
 from loadcell.http.client import expected_statuses, set_response_callback
 from loadcell.http.cookies import CookieJar
 from loadcell.http.tagged import url as tagged_url
 from loadcell.metrics import registry as R
 from loadcell.metrics.clock import now
-
-log = logging.getLogger("loadcell")
 
 
 class _Env(Mapping[str, str]):
@@ -105,11 +103,6 @@ async def sleep(seconds: float) -> None:
         left = end - now()
 
 
-def abort(reason: str = "test aborted") -> None:
-    """Stop the whole test now (exit code 108), like exec.test.abort()."""
-    raise ScriptAbortedError(reason)
-
-
 class FailError(Exception):
     """Raised by fail(): the iteration ends there and still counts, its error logged and counted."""
 
@@ -117,14 +110,6 @@ class FailError(Exception):
 def fail(reason: str = "") -> NoReturn:
     """k6's fail(): end this iteration with an error; the test goes on and does not fail for it."""
     raise FailError(reason)
-
-
-def mark_failed(reason: str = "") -> None:
-    """k6's exec.test.fail(): the test runs on to the end, then exits 110."""
-    ctx = get_context()
-    if not ctx.failed_mark:
-        log.error("test marked as failed%s", f": {reason}" if reason else "")
-    ctx.failed_mark = reason or "marked as failed"
 
 
 class _HttpProxy:
@@ -138,7 +123,7 @@ class _HttpProxy:
     set_response_callback = staticmethod(set_response_callback)
 
     @staticmethod
-    def cookie_jar() -> CookieJar:
+    def cookie_jar() -> cookies.CookieJar:  # the module's: CookieJar here names the class attribute
         """k6's http.cookieJar(): the calling VU's jar (cleared between iterations)."""
         return _vu("http.cookie_jar()").http.cookies
 
@@ -162,12 +147,3 @@ class _ExecInfo:
 
 
 exec_info = _ExecInfo()
-
-
-@contextmanager
-def vu_context(vu: VU) -> Iterator[VU]:
-    token = current_vu.set(vu)
-    try:
-        yield vu
-    finally:
-        current_vu.reset(token)

@@ -15,8 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from loadcell.engine import agents as agents_mod
-from loadcell.engine.protocol import Channel
+from loadcell.engine.distributed import agents as agents_mod
+from loadcell.engine.distributed.protocol import Channel, Failed, Ready, WorkerSpec
 from tests.conftest import LOADCELL, ROOT, Result, Server, free_port, run_loadcell, write_script
 
 TOKEN = secrets.token_hex(16)  # shared by the coordinator and the agents of each test
@@ -159,18 +159,18 @@ async def _fake_agent(port: int, mode: str) -> dict:
     reader, writer, keys = await agents_mod.connect("127.0.0.1", port, TOKEN, 20)
     header = await reader.readexactly(4)
     frame = header + await reader.readexactly(struct.unpack("!I", header)[0])
-    kind, spec = pickle.loads(frame[4:-32])  # the tag is checked by the coordinator, not here
+    spec = pickle.loads(frame[4:-32])  # the tag is checked by the coordinator, not here
     if mode == "forge":
-        body = pickle.dumps(("ready", 1))
+        body = pickle.dumps(Ready(1))
         writer.write(struct.pack("!I", len(body) + 32) + body + b"\0" * 32)
     elif mode == "reflect":
         writer.write(frame)
     else:
-        Channel(reader, writer, keys).send("failed", 107, "fake agent leaves")
+        Channel(reader, writer, keys).send(Failed(107, "fake agent leaves"))
     await writer.drain()
     await asyncio.sleep(0.5)
     writer.close()
-    return {"kind": kind, "env": spec.env}
+    return {"spec": isinstance(spec, WorkerSpec), "env": spec.env}
 
 
 def test_agents_get_the_e_values_but_never_the_token_and_forged_or_reflected_frames_are_refused(
@@ -187,7 +187,7 @@ def test_agents_get_the_e_values_but_never_the_token_and_forged_or_reflected_fra
         )  # fmt: skip
         seen = asyncio.run(_fake_agent(port, mode))
         out, err = coordinator.communicate(timeout=60)
-        assert seen["kind"] == "spec"
+        assert seen["spec"]
         assert seen["env"] == {"BASE_URL": target.url, "COLOUR": "blue"}  # no token, no host environment
         assert coordinator.returncode != 0
         if mode == "leave":

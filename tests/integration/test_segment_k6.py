@@ -21,20 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from loadcell.engine.segment import (
-    SECOND_NS,
-    ExecutionSegment,
-    ExecutionTuple,
-    SegmentError,
-    Stage,
-    constant_arrival_rate_starts,
-    max_possible_vus,
-    ramping_vus_requirements,
-    scale_arrival_rate,
-    scale_constant_vus,
-    scale_per_vu,
-    scale_shared_iterations,
-)
+from loadcell.engine.executors.arrival_rate import scale_arrival_rate
+from loadcell.engine.executors.constant_arrival_rate import constant_arrival_rate_starts
+from loadcell.engine.executors.constant_vus import scale_constant_vus
+from loadcell.engine.executors.per_vu_iterations import scale_per_vu
+from loadcell.engine.executors.ramping_vus import ramping_vus_requirements
+from loadcell.engine.executors.shared_iterations import scale_shared_iterations
+from loadcell.engine.executors.steps import SECOND_NS, Stage, max_possible_vus
+from loadcell.engine.segment import ExecutionSegment, ExecutionTuple, SegmentError
 
 
 def _find_k6() -> str | None:

@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 
 from loadcell.config.resolve import resolve
 from loadcell.engine.context import RunContext
+from loadcell.engine.distributed.pool import auto_workers
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VUPool
-from loadcell.engine.workers import auto_workers
 from loadcell.errors import ExitCode, LoadcellError
 from loadcell.metrics.registry import REGISTRY
 from loadcell.metrics.thresholds import parse_thresholds

@@ -10,29 +10,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loadcell.engine.executors.arrival_rate import scale_arrival_rate
+from loadcell.engine.executors.constant_arrival_rate import constant_arrival_rate_starts, ticker_period_ns
+from loadcell.engine.executors.constant_vus import scale_constant_vus
+from loadcell.engine.executors.per_vu_iterations import scale_per_vu
+from loadcell.engine.executors.ramping_arrival_rate import ramping_arrival_rate_starts
+from loadcell.engine.executors.ramping_vus import (
+    ramping_vus_raw_steps,
+    ramping_vus_requirements,
+    scale_ramping_vus,
+)
+from loadcell.engine.executors.shared_iterations import scale_shared_iterations
+from loadcell.engine.executors.steps import SECOND_NS, Stage, max_planned_vus, max_possible_vus
+from loadcell.engine.rational import parse_rat
 from loadcell.engine.segment import (
-    SECOND_NS,
     ExecutionSegment,
     ExecutionSegmentSequence,
     ExecutionTuple,
     SegmentedIndex,
     SegmentError,
-    Stage,
-    constant_arrival_rate_starts,
     global_iterations,
-    max_planned_vus,
-    max_possible_vus,
-    parse_rat,
-    ramping_arrival_rate_starts,
-    ramping_vus_raw_steps,
-    ramping_vus_requirements,
-    scale_arrival_rate,
-    scale_constant_vus,
-    scale_per_vu,
-    scale_ramping_vus,
-    scale_shared_iterations,
     split,
-    ticker_period_ns,
 )
 
 S = SECOND_NS

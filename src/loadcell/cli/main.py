@@ -235,7 +235,6 @@ def run(
         cli_options=_cli_options(kw),
         env=env,
         cli_env=cli_env,
-        outputs=list(outputs),
         summary_export=summary_export,
         no_summary=no_summary,
         no_thresholds=bool(kw.get("no_thresholds")),
@@ -305,8 +304,8 @@ def agent(coordinator: str, connect_timeout: float, verbose: bool) -> None:
     The script must be at the same path as on the coordinator (e.g. the same ConfigMap mount);
     LOADCELL_AGENT_TOKEN must match the coordinator's.
     """
-    from loadcell.engine.agents import parse_address, require_token
-    from loadcell.engine.worker import agent as run_agent
+    from loadcell.engine.distributed.agents import parse_address, require_token
+    from loadcell.engine.distributed.worker import agent as run_agent
 
     env = {**os.environ, **_env_file()}
     masking.configure(env)

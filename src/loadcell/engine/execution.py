@@ -7,11 +7,15 @@ segment's striped offsets, as k6 does, so indices stay unique across instances.
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from loadcell.engine.context import get_context
 from loadcell.engine.vu import VU, current_vu
+from loadcell.errors import ScriptAbortedError
+
+log = logging.getLogger("loadcell")
 
 if TYPE_CHECKING:
     from loadcell.engine.executors.base import Executor
@@ -68,7 +72,7 @@ class _ScenarioInfo:
 
     @staticmethod
     def _executor() -> Executor:
-        executor = _vu("scenario").executor
+        executor: Executor | None = _vu("scenario").executor
         if executor is None:
             raise RuntimeError(
                 "execution.scenario is only known in a scenario's function, not in setup/teardown"
@@ -135,20 +139,24 @@ class _InstanceInfo:
         return _scheduler("instance").elapsed() * 1000.0
 
 
+def abort(reason: str = "test aborted") -> NoReturn:
+    """Stop the whole test now (exit code 108), like exec.test.abort()."""
+    raise ScriptAbortedError(reason)
+
+
+def mark_failed(reason: str = "") -> None:
+    """k6's exec.test.fail(): the test runs on to the end, then exits 110."""
+    ctx = get_context()
+    if not ctx.failed_mark:
+        log.error("test marked as failed%s", f": {reason}" if reason else "")
+    ctx.failed_mark = reason or "marked as failed"
+
+
 class _TestInfo:
     """k6's exec.test: abort(), fail() and the options the test runs with."""
 
-    @staticmethod
-    def abort(reason: str = "test aborted") -> None:
-        from loadcell.api import abort
-
-        abort(reason)
-
-    @staticmethod
-    def fail(reason: str = "") -> None:
-        from loadcell.api import mark_failed
-
-        mark_failed(reason)
+    abort = staticmethod(abort)
+    fail = staticmethod(mark_failed)
 
     @property
     def options(self) -> dict[str, Any]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import defaultdict
 
 from loadcell.http.tls import handshakes
 
 log = logging.getLogger("loadcell")
 BLOCKED_AFTER = 0.5  # seconds a periodic wake-up may be late before the loop counts as blocked
 HANDSHAKE_STORM = 20  # TLS handshakes in one late wake-up's window that name them as the cause
-own_work: Counter[str] = Counter()  # seconds of loadcell's own loop time, by what it was
+own_work: defaultdict[str, float] = defaultdict(float)  # seconds of loadcell's own loop time, by what it was
 
 
 class LagWatch:

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import logging
 import os
 import signal
-import sys
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,25 +21,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loadcell import masking
-from loadcell.api import vu_context
 from loadcell.config.resolve import Resolved, resolve
-from loadcell.engine.agents import TOKEN_ENV, AgentListener, parse_address, require_token
-from loadcell.engine.context import RunContext, describe_exception, set_context
+from loadcell.engine.context import RunContext, set_context
+from loadcell.engine.distributed.agents import TOKEN_ENV, AgentListener, parse_address, require_token
+from loadcell.engine.distributed.pool import WorkerPool, auto_workers, usable_cores
+from loadcell.engine.distributed.protocol import Report
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.iteration import call_script_fn
 from loadcell.engine.lag import LagWatch, own_work
-from loadcell.engine.protocol import Report
+from loadcell.engine.lifecycle import Lifecycle
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import Script, load_script
-from loadcell.engine.vu import VU, VUPool
-from loadcell.engine.workers import WorkerPool, auto_workers, usable_cores
-from loadcell.errors import (
-    ExitCode,
-    InvalidConfigError,
-    LoadcellError,
-    ScriptAbortedError,
-    ScriptError,
-)
+from loadcell.engine.vu import VUPool
+from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import Folder, MetricBatch
 from loadcell.metrics.clock import now
@@ -51,6 +43,8 @@ from loadcell.metrics.thresholds import parse_thresholds
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import require_writable
 from loadcell.report.recorder import ResultsRecorder
+from loadcell.summary.export import export_json
+from loadcell.summary.write import build_summary, handle_summary, log_output_stats, print_texts, save_files
 
 if TYPE_CHECKING:  # the dashboard (and aiohttp) is imported only when asked for
     from loadcell.report.dashboard import Dashboard, DashboardSettings
@@ -71,13 +65,13 @@ class ThresholdAbort(LoadcellError):
 
 @dataclass
 class RunSettings:
-    """What the CLI decided: the script, option overrides and where results go."""
+    """What the CLI decided: the script, option overrides and where results go (the outputs themselves
+    are built by the caller, see TestRun.execute)."""
 
     script: str
     cli_options: dict[str, Any] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     cli_env: dict[str, str] = field(default_factory=dict)  # the -e values alone (what agents are sent)
-    outputs: list[str] = field(default_factory=list)
     summary_export: str | None = None
     no_summary: bool = False
     no_thresholds: bool = False
@@ -119,9 +113,7 @@ class TestRun:
         self.engine: MetricsEngine | None = None
         self.outputs: list[Output] = []
         self.scheduler: Scheduler | None = None
-        self.setup_data: Any = None
         self._signals = 0
-        self._teardown_task: asyncio.Future[Any] | None = None
         self.worker_pool: WorkerPool | None = None
         self.progress_hook: Callable[[TestRun, bool], None] | None = None
         self.dashboard: Dashboard | None = None
@@ -154,6 +146,7 @@ class TestRun:
         pool = VUPool(ctx)
         state = ExecutionState(ctx, pool, self.functions)
         self.state = state
+        self.lifecycle = Lifecycle(ctx, state, self.script)
         self._install_signals(loop)  # from here on a Ctrl-C stops the run and still gets its summary
         self.outputs = make_outputs(self) if make_outputs else []
         self.recorder: ResultsRecorder | None = None
@@ -204,8 +197,9 @@ class TestRun:
             loop.create_task(self._every(1.0, self._emit_vus)),
             loop.create_task(self._every(THRESHOLD_INTERVAL, self._check_thresholds)),
         ]
-        if self.progress_hook is not None:
-            background.append(loop.create_task(self._every(1.0, lambda: self.progress_hook(self, False))))
+        hook = self.progress_hook
+        if hook is not None:
+            background.append(loop.create_task(self._every(1.0, lambda: hook(self, False))))
         if self.dashboard is not None:
             background.append(
                 loop.create_task(self._every(self.dashboard.settings.period, self.dashboard.tick))
@@ -216,7 +210,9 @@ class TestRun:
             # A stop before the start (Ctrl-C while workers import the script or setup() runs) skips
             # what has not begun, as k6: no setup() after it, no VU started after it.
             if not state.hard_stop.is_set():
-                setup_ok = await self._setup(opts.setupTimeout)
+                if not opts.noSetup:
+                    await self.lifecycle.setup(opts.setupTimeout)
+                setup_ok = True
             if not state.hard_stop.is_set():
                 await self._run_scenarios()
             elif self.worker_pool is not None:
@@ -226,7 +222,7 @@ class TestRun:
             self._log_abort(exc)
         finally:
             if setup_ok and not opts.noTeardown:
-                code = await self._teardown(opts.teardownTimeout)
+                code = await self.lifecycle.teardown(opts.teardownTimeout)
                 exit_code = exit_code or code
             for task in background:
                 task.cancel()
@@ -279,12 +275,13 @@ class TestRun:
 
     async def _run_scenarios(self) -> None:
         """In this process, or split by execution segments across worker processes."""
+        assert self.scheduler is not None
         if self.worker_pool is None:
-            await self.scheduler.run()  # type: ignore[union-attr]
+            await self.scheduler.run()
             return
         try:
             self.worker_pool.start()
-            await self.worker_pool.run()
+            await self.scheduler.run_elsewhere(self.worker_pool.run)
         finally:
             self.worker_pool.stop()
 
@@ -293,6 +290,7 @@ class TestRun:
         agents = self.settings.agents
         if agents <= 0 and self.settings.workers <= 1:
             return
+        assert self.resolved is not None and self.engine is not None and self.scheduler is not None
         listener = None
         if agents > 0:
             host, port = parse_address(self.settings.listen, "--listen")
@@ -312,9 +310,10 @@ class TestRun:
             agents or self.settings.workers,
             base,
             self.state,
-            self.scheduler,  # type: ignore[arg-type]
-            self.engine.new_source,  # type: ignore[union-attr]
+            self.resolved.scenarios,
+            self.engine.new_source,
             self._on_report,
+            self.scheduler.follow,
             listener,
         )
         await self.worker_pool.prepare()
@@ -323,7 +322,8 @@ class TestRun:
         self.ctx.merge_errors(report.errors)
         if report.failed_mark and not self.ctx.failed_mark:
             self.ctx.failed_mark = report.failed_mark
-        self._deliver(self.engine.ingest(source, report.batch))  # type: ignore[union-attr]
+        assert self.engine is not None
+        self._deliver(self.engine.ingest(source, report.batch))
 
     def _deliver(self, batch: MetricBatch) -> None:
         for output in self.outputs:
@@ -354,7 +354,8 @@ class TestRun:
         if not len(self.ctx.buffer):
             return
         batch = self.folder.fold(*self.ctx.buffer.drain(), keep_raw=self.keep_raw)
-        self._deliver(self.engine.ingest(self.source, batch))  # type: ignore[union-attr]
+        assert self.engine is not None
+        self._deliver(self.engine.ingest(self.source, batch))
 
     def _emit_vus(self) -> None:
         tid = self.ctx.tagsets.intern(self.ctx.test_tags)
@@ -378,7 +379,8 @@ class TestRun:
     def _check_thresholds(self) -> None:
         self.flush()
         elapsed = self.elapsed()
-        failed = self.engine.evaluate_thresholds(elapsed, final=False)  # type: ignore[union-attr]
+        assert self.engine is not None
+        failed = self.engine.evaluate_thresholds(elapsed, final=False)
         self.threshold_failures = failed
         aborting = [
             (g, th)
@@ -393,74 +395,6 @@ class TestRun:
                     " stopping test prematurely"
                 )
             )
-
-    # setup / teardown ---------------------------------------------------------------------------------
-    def _lifecycle_vu(self, group: str) -> VU:
-        vu = VU(0, self.ctx)
-        vu.group = group
-        return vu
-
-    async def _run_lifecycle(self, fn: Callable[..., Any], group: str, timeout: float, *args: Any) -> Any:
-        vu = self._lifecycle_vu(group)
-        with vu_context(vu):
-            try:
-                return await asyncio.wait_for(call_script_fn(fn, *args), timeout)
-            finally:
-                t, tid = now(), vu.sample_tagset(None)
-                self.ctx.buffer.sample(R.DATA_SENT.id, tid, t, float(vu.ledger.bytes_sent))
-                self.ctx.buffer.sample(R.DATA_RECEIVED.id, tid, t, float(vu.ledger.bytes_received))
-                vu.http.close()
-
-    async def _setup(self, timeout: float) -> bool:
-        script, opts = self.script, self.resolved.options  # type: ignore[union-attr]
-        if script.setup is None or opts.noSetup:
-            return True
-        try:
-            data = await self._run_lifecycle(script.setup, "::setup", timeout)
-        except ScriptAbortedError:
-            raise
-        except TimeoutError:
-            raise LoadcellSetupTimeout(f"setup() execution timed out after {timeout:g}s") from None
-        except Exception as exc:
-            raise ScriptError(f"setup() failed: {describe_exception(exc)}") from exc
-        try:
-            self.state.setup_json = json.dumps(data)
-        except TypeError as exc:
-            raise ScriptError(f"setup() must return JSON-serialisable data: {exc}") from None
-        self.setup_data = data
-        return True
-
-    async def _teardown(self, timeout: float) -> int:
-        if self.script.teardown is None:  # type: ignore[union-attr]
-            return ExitCode.OK
-        if self._signals >= 2:
-            log.warning("teardown() skipped: a second signal came before it started")
-            return ExitCode.EXTERNAL_ABORT
-        self._teardown_task = asyncio.ensure_future(
-            self._run_lifecycle(
-                self.script.teardown,  # type: ignore[union-attr]
-                "::teardown",
-                timeout,
-                json.loads(self.state.setup_json),
-            )
-        )
-        try:
-            await self._teardown_task
-        except asyncio.CancelledError:
-            if self._signals < 2:
-                raise
-            log.warning("teardown() cancelled by a second signal")
-            return ExitCode.EXTERNAL_ABORT
-        except ScriptAbortedError as exc:
-            log.error("teardown() aborted: %s", exc)
-            return ExitCode.SCRIPT_ABORTED
-        except TimeoutError:
-            log.error("teardown() execution timed out after %gs", timeout)
-            return ExitCode.TEARDOWN_TIMEOUT
-        except Exception as exc:
-            log.error("teardown() failed: %s", describe_exception(exc))
-            return ExitCode.SCRIPT_EXCEPTION
-        return ExitCode.OK
 
     # signals ----------------------------------------------------------------------------------------------
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -478,8 +412,7 @@ class TestRun:
             )
         else:
             log.warning("second signal: teardown cancelled, outputs stop waiting; the summary follows")
-            if self._teardown_task is not None:
-                self._teardown_task.cancel()
+            self.lifecycle.cancel_teardown()
             for output in self.outputs:
                 output.hurry()
 
@@ -487,6 +420,7 @@ class TestRun:
     def print_header(self) -> None:
         if self.settings.quiet:
             return
+        assert self.scheduler is not None
         outputs = ", ".join(o.description() for o in self.outputs) or "-"
         if self.settings.agents > 0:
             execution = f"distributed, {self.settings.agents} agents via {self.settings.listen}"
@@ -505,127 +439,51 @@ class TestRun:
             f"        output: {outputs}",
             *([f" web dashboard: {self.dashboard.url}"] if self.dashboard and self.dashboard.url else []),
             "",
-            *self.scheduler.header(),  # type: ignore[union-attr]
+            *self.scheduler.header(),
             "",
         ]
         self.print("\n".join(lines))
 
     async def _summary(self, result: RunResult, elapsed: float, output_stats: dict[str, OutputStats]) -> None:
-        from loadcell.summary.data import build_summary_data, scope_summaries, threshold_stats
-        from loadcell.summary.export import export_json, go_numbers
-        from loadcell.summary.legacy import render_legacy
-        from loadcell.summary.text import render_summary
-
-        opts = self.resolved.options  # type: ignore[union-attr]
-        extra: dict[str, Any] = {}
+        assert self.engine is not None and self.resolved is not None and self.script is not None
         user_outputs = {
             n: st
             for n, st in output_stats.items()
             if self.recorder is None or n != self.recorder.description()
         }
-        if user_outputs:
-            extra["outputs"] = {name: st.as_dict() for name, st in user_outputs.items()}
-        # Everything at the end (the printed summary, the export, handle_summary(), the results folder)
-        # is made from this data: masked once here, a secret in an error or in setup()'s data stays out.
-        data = masking.current().mask_data(
-            build_summary_data(
-                self.engine,
-                elapsed,
-                opts.summaryTrendStats,
-                opts.summaryTimeUnit,  # type: ignore[arg-type]
-                self.setup_data,
-                extra,
-            )
+        extra = {"outputs": {n: st.as_dict() for n, st in user_outputs.items()}} if user_outputs else {}
+        summary = build_summary(
+            self.engine,
+            self.resolved.options,
+            elapsed,
+            mode=self.settings.summary_mode,
+            setup_data=self.lifecycle.setup_data,
+            errors=self.ctx.errors,
+            extra=extra,
         )
-        result.summary_data = data
-        observed = threshold_stats(self.engine, opts.summaryTrendStats)  # type: ignore[arg-type]
-        # What loadcell's own results (report, JUnit verdicts) add to k6's data: the iteration errors,
-        # and the stats thresholds name outside summaryTrendStats.
-        record = {
-            **data,
-            **masking.current().mask_data(
-                {"iteration_errors": dict(self.ctx.errors), "threshold_stats": observed}
-            ),
-        }
-        if self.settings.summary_mode == "legacy":
-            result.summary_text = render_legacy(data)
-        else:
-            result.summary_text = render_summary(
-                data,
-                full=self.settings.summary_mode == "full",
-                check_order=[name for _, name in self.engine.checks],  # type: ignore[union-attr]
-                threshold_stats=observed,
-                scopes=scope_summaries(self.engine, elapsed, opts.summaryTrendStats),  # type: ignore[arg-type]
-            )
-        handler = self.script.handle_summary  # type: ignore[union-attr]
+        result.summary_data, result.summary_text = summary.data, summary.text
+        handler = self.script.handle_summary
         produced = None
         if handler is not None:
-            try:
-                produced = await asyncio.wait_for(call_script_fn(handler, go_numbers(data)), 120)
-            except Exception as exc:
-                # As k6: the error is logged and the default summary is printed instead.
-                log.error(
-                    "handle_summary() failed, printing the default summary instead: %s",
-                    "".join(traceback.format_exception(exc)).rstrip(),
-                )
-                handler = None
-        # Files first: a closed stdout (`| head`) must not cost the export or the results folder. A file
-        # that cannot be written (a full disk) is logged, as k6 does; the summary is printed anyway.
-        to_print: list[str] = []
-        for target, content in (produced or {}).items():
-            text = content if isinstance(content, str) else json.dumps(content, indent=2)
-            if target == "stdout":
-                to_print.append(text)
-            elif target == "stderr":
-                sys.stderr.write(text if text.endswith("\n") else text + "\n")
-            else:
-                _save_summary(target, text)
-        export = export_json(data)
-        if self.settings.summary_export:
-            _save_summary(self.settings.summary_export, json.dumps(export, indent=4))
+            produced = await handle_summary(functools.partial(call_script_fn, handler), summary.data)
+        export = export_json(summary.data)
+        to_print = save_files(produced or {}, export, self.settings.summary_export)
         report = None
         if self.recorder is not None:
-            report = self.recorder.finalize(record, result.summary_text, export, result.exit_code)
+            report = self.recorder.finalize(summary.record, summary.text, export, result.exit_code)
         for output in self.outputs:
             try:
-                output.conclude(record, result.exit_code)
+                output.conclude(summary.record, result.exit_code)
             except Exception as exc:
                 log.error("output %s failed to write the verdicts: %s", output.description(), exc)
-        if handler is None and not self.settings.no_summary:
-            to_print.append(result.summary_text)
-        try:
-            for text in to_print:
-                self.print(text)
-        except BrokenPipeError:  # the reader went away; what is left goes nowhere, quietly
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if (handler is None or produced is None) and not self.settings.no_summary:
+            to_print.append(summary.text)
+        print_texts(to_print, self.print)
         if self.recorder is not None and self.recorder.stats.dropped:  # the results folder lost rows
             user_outputs[self.recorder.description()] = self.recorder.stats
-        for name, stats in user_outputs.items():
-            line = (
-                f"output {name}: {stats.produced} points produced, {stats.delivered} delivered,"
-                f" {stats.dropped} dropped"
-            )
-            if stats.reasons:
-                line += " (" + ", ".join(f"{k}: {v}" for k, v in stats.reasons.items()) + ")"
-            if stats.unknown:
-                line += f", {stats.unknown} unknown (sent, never answered: possibly stored)"
-            (log.error if stats.dropped or stats.unknown else log.info)(line)
+        log_output_stats(user_outputs)
         if report is not None:
             log.info("results: %s (open %s)", report.parent, report)
-
-
-def _save_summary(target: str, text: str) -> None:
-    """One end-of-test file (the export, a handle_summary() file); a failure is logged, as k6 logs
-    "failed to handle the end-of-test summary", and costs neither the summary nor the exit code."""
-    try:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(text)
-    except OSError as exc:
-        log.error("failed to handle the end-of-test summary: could not save %r: %s", target, exc)
-
-
-class LoadcellSetupTimeout(LoadcellError):
-    exit_code = ExitCode.SETUP_TIMEOUT
 
 
 __all__ = ["InvalidConfigError", "RunResult", "RunSettings", "TestRun"]

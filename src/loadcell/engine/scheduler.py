@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ScenarioConfig
+from loadcell.engine.distributed.protocol import ScenarioStats
 from loadcell.engine.executors import ExecutionState, Executor, build_executor
 from loadcell.engine.executors.base import Progress
 
@@ -66,6 +68,20 @@ class Scheduler:
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 raise result
+
+    async def run_elsewhere(self, run: Callable[[], Awaitable[None]]) -> None:
+        """The scenarios run in worker processes or agents (`run`); these executors only show their
+        progress, as `follow` hands it over, and are finished when `run` returns."""
+        self.started_at = self.loop.time()
+        await run()
+        for ex in self.executors.values():
+            ex.finished = True
+
+    def follow(self, progress: Mapping[str, ScenarioStats]) -> None:
+        """The workers' summed progress per scenario, shown by the executors of the same names."""
+        loop_time = self.loop.time()
+        for name, stats in progress.items():
+            self.executors[name].follow(stats, loop_time)
 
     def elapsed(self) -> float:
         return 0.0 if self.started_at is None else self.loop.time() - self.started_at

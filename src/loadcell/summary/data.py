@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from loadcell.metrics.engine import MetricsEngine, Scope
-from loadcell.metrics.sinks import Sink
+from loadcell.metrics.sinks import Sink, TrendSink
 
 # Shown even at zero, as k6 does (a test without HTTP still reports 0 B sent and received).
 _ALWAYS = frozenset({"data_sent", "data_received"})
@@ -14,6 +14,13 @@ _ALWAYS = frozenset({"data_sent", "data_received"})
 
 def _id(path: str) -> str:
     return hashlib.md5(path.encode()).hexdigest()
+
+
+def _known_sink(engine: MetricsEngine, key: str) -> Sink:
+    """The sink of a built-in metric or of a threshold's key, which the registry always knows."""
+    sink = engine.sink_for(key)
+    assert sink is not None, key
+    return sink
 
 
 def _metric_entry(
@@ -58,8 +65,8 @@ def threshold_stats(engine: MetricsEngine, trend_stats: list[str]) -> dict[str, 
     for group in engine.thresholds:
         sink = engine.sink_for(group.key)
         for th in group.thresholds:
-            if th.aggregation not in trend_stats and hasattr(sink, "stat"):
-                stats.setdefault(group.key, {})[th.aggregation] = sink.stat(th.aggregation)  # type: ignore[union-attr]
+            if th.aggregation not in trend_stats and isinstance(sink, TrendSink):
+                stats.setdefault(group.key, {})[th.aggregation] = sink.stat(th.aggregation)
     return stats
 
 
@@ -115,7 +122,7 @@ def build_summary_data(
     for name in sorted(_ALWAYS - metrics.keys()):
         metric = engine.registry.by_name[name]
         metrics[name] = _metric_entry(
-            engine.sink_for(name),  # type: ignore[arg-type]
+            _known_sink(engine, name),
             metric.type.value,
             metric.contains.value,
             elapsed,
@@ -131,14 +138,9 @@ def build_summary_data(
         )
     for key, ths in threshold_map.items():
         if key not in metrics:
-            sink = engine.sink_for(key)
             parent = engine.registry.by_name[key.split("{", 1)[0]]
             metrics[key] = _metric_entry(
-                sink,
-                parent.type.value,
-                parent.contains.value,
-                elapsed,  # type: ignore[arg-type]
-                trend_stats,
+                _known_sink(engine, key), parent.type.value, parent.contains.value, elapsed, trend_stats
             )
         metrics[key]["thresholds"] = ths
     data: dict[str, Any] = {

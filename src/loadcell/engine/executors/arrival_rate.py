@@ -5,30 +5,76 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
 
 from loadcell.config.durations import format_duration
+from loadcell.config.options import ConstantArrivalRate, RampingArrivalRate
 from loadcell.engine.executors.base import Executor, Progress
-from loadcell.engine.segment import ArrivalRateScaling, ExecutionTuple, scale_arrival_rate
+from loadcell.engine.executors.steps import SECOND_NS, ns
+from loadcell.engine.segment import ExecutionTuple, SegmentError
 from loadcell.engine.vu import VU, current_vu
 from loadcell.errors import ScriptAbortedError
 
 log = logging.getLogger("loadcell")
 
 
-def ns(seconds: float) -> int:
-    return round(seconds * 1e9)
+@dataclass(frozen=True)
+class ArrivalRateScaling:
+    """constant_arrival_rate.go / ramping_arrival_rate.go for one segment.
+
+    - ``pre_allocated_vus = et.ScaleInt64(preAllocatedVUs)``, ``max_vus = et.ScaleInt64(maxVUs)``,
+      ``max_unplanned_vus = max_vus - pre_allocated_vus`` (both executors since k6 PR #3593).
+    - The iterations are striped with ``iteration_tuple = et.GetNewExecutionTupleFromValue(maxVUs)``
+      (unscaled maxVUs): its ``striped_offsets()`` give the global slots ``gi`` this instance starts, and
+      its ``segmented_index()`` numbers the iterations. None (and no work) when ``max_vus`` is 0.
+    - ``rate_per_second``: the scaled rate k6 displays, ``rate/timeUnit * iteration_tuple.length``.
+    """
+
+    pre_allocated_vus: int
+    max_vus: int
+    max_unplanned_vus: int
+    iteration_tuple: ExecutionTuple | None
+    rate_per_second: Fraction
+
+    @property
+    def has_work(self) -> bool:
+        return self.max_vus > 0
+
+
+def scale_arrival_rate(
+    et: ExecutionTuple,
+    rate: int,
+    pre_allocated: int,
+    max_vus: int | None = None,
+    time_unit_ns: int = SECOND_NS,
+) -> ArrivalRateScaling:
+    """Scaled VUs, iteration tuple and display rate of an arrival-rate scenario (``max_vus`` defaults to
+    ``pre_allocated`` as in k6's ``Validate``)."""
+    max_vus = pre_allocated if max_vus is None else max_vus
+    scaled_pre, scaled_max = et.scale_int(pre_allocated), et.scale_int(max_vus)
+    it_tuple: ExecutionTuple | None = None
+    if scaled_max > 0:
+        try:
+            it_tuple = et.new_from_value(max_vus)
+        except SegmentError:
+            it_tuple = None
+    length = it_tuple.segment.length if it_tuple is not None else Fraction(0)
+    per_sec = Fraction(rate, time_unit_ns) * length * SECOND_NS
+    return ArrivalRateScaling(scaled_pre, scaled_max, scaled_max - scaled_pre, it_tuple, per_sec)
 
 
 class ArrivalRateExecutor(Executor):
     """Subclasses yield iteration start offsets (seconds from the scenario start) in order."""
 
     pooled = True
+    config: ConstantArrivalRate | RampingArrivalRate
 
     @property
     def scaling(self) -> ArrivalRateScaling:
         cfg = self.config
-        rate = getattr(cfg, "rate", 0)
-        return scale_arrival_rate(self.et, rate, cfg.preAllocatedVUs, cfg.maxVUs, ns(cfg.timeUnit))  # type: ignore[attr-defined]
+        rate = cfg.rate if isinstance(cfg, ConstantArrivalRate) else 0  # only displayed, see rate_text()
+        return scale_arrival_rate(self.et, rate, cfg.preAllocatedVUs, cfg.maxVUs, ns(cfg.timeUnit))
 
     def max_vus(self) -> int:
         return self.scaling.max_vus

@@ -11,6 +11,7 @@ from typing import Any
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ScenarioConfig
 from loadcell.engine.context import RunContext
+from loadcell.engine.distributed.protocol import ScenarioStats
 from loadcell.engine.iteration import ScenarioFn, pad_iteration, run_iteration
 from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VU, VUPool, current_vu
@@ -61,7 +62,7 @@ class Executor:
         self.fn: ScenarioFn = state.functions[config.exec]
         self.loop = asyncio.get_event_loop()
         self.vus: list[VU] = []
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         self.active = 0
         self.completed = 0
         self.interrupted = 0
@@ -91,6 +92,16 @@ class Executor:
         """This process's share of the test (k6's execution tuple)."""
         return self.state.segment
 
+    def follow(self, remote: ScenarioStats, loop_time: float) -> None:
+        """Shows the progress of this scenario where it runs elsewhere (worker processes, agents)."""
+        self.active = remote.active
+        self.completed = remote.completed
+        self.interrupted = remote.interrupted
+        self.remote_vus = remote.initialized
+        if self.started_at is None and remote.started:
+            self.started_at = loop_time
+        self.finished = remote.finished
+
     def max_vus(self) -> int:
         """VUs this executor may need in this segment (for the header)."""
         raise NotImplementedError
@@ -108,7 +119,7 @@ class Executor:
         self.vus.append(vu)
         return vu
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = self.loop.create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -150,7 +161,7 @@ class Executor:
             self.active -= 1
 
     async def wait_then_stop(
-        self, tasks: set[asyncio.Task] | list[asyncio.Task], end: float, graceful: float
+        self, tasks: set[asyncio.Task[None]] | list[asyncio.Task[None]], end: float, graceful: float
     ) -> None:
         """Wait for tasks until `end` (loop time), then give them `graceful` more seconds, then cancel."""
         pending = {t for t in tasks if not t.done()}
@@ -162,7 +173,7 @@ class Executor:
         await self.cancel(pending)
 
     @staticmethod
-    async def cancel(tasks: set[asyncio.Task] | list[asyncio.Task]) -> None:
+    async def cancel(tasks: set[asyncio.Task[None]] | list[asyncio.Task[None]]) -> None:
         tasks = [t for t in tasks if not t.done()]
         for task in tasks:
             task.cancel()
@@ -194,8 +205,8 @@ class Executor:
             for vu in self.vus:
                 self.state.pool.release(vu)
             self.vus.clear()
-        if not main.cancelled() and main.exception() is not None:
-            raise main.exception()  # type: ignore[misc]
+        if not main.cancelled() and (error := main.exception()) is not None:
+            raise error
 
     async def execute(self) -> None:
         raise NotImplementedError

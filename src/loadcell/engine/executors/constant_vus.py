@@ -5,8 +5,13 @@ from __future__ import annotations
 from loadcell.config.durations import format_duration
 from loadcell.config.options import ConstantVUs
 from loadcell.engine.executors.base import Executor
-from loadcell.engine.segment import scale_constant_vus
+from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VU
+
+
+def scale_constant_vus(et: ExecutionTuple, vus: int) -> int:
+    """constant_vus.go: ``et.ScaleInt64(vus)``; 0 means this instance has no work for the scenario."""
+    return et.scale_int(vus)
 
 
 class ConstantVUsExecutor(Executor):

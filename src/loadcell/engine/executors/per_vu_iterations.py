@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from loadcell.config.durations import format_duration
 from loadcell.config.options import PerVUIterations
 from loadcell.engine.executors.base import Executor, Progress
-from loadcell.engine.segment import scale_per_vu
+from loadcell.engine.segment import ExecutionTuple
 from loadcell.engine.vu import VU
+
+
+@dataclass(frozen=True)
+class PerVUIterationsScaling:
+    """per_vu_iterations.go: only the VUs are scaled (``et.ScaleInt64``); each still runs ``iterations``
+    (scaling both would be quadratic). Iterations are numbered with the base tuple's index."""
+
+    vus: int
+    iterations_per_vu: int
+
+    @property
+    def total_iterations(self) -> int:
+        return self.vus * self.iterations_per_vu
+
+    @property
+    def has_work(self) -> bool:
+        return self.vus > 0 and self.iterations_per_vu > 0
+
+
+def scale_per_vu(et: ExecutionTuple, vus: int, iterations: int = 1) -> PerVUIterationsScaling:
+    """Scaled VUs of a per-vu-iterations scenario; iterations per VU are unchanged."""
+    return PerVUIterationsScaling(et.scale_int(vus), iterations)
 
 
 class PerVUIterationsExecutor(Executor):

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from loadcell.config.durations import format_duration
 from loadcell.config.options import SharedIterations
 from loadcell.engine.executors.base import Executor, Progress
-from loadcell.engine.segment import SharedIterationsScaling, scale_shared_iterations
+from loadcell.engine.segment import ExecutionTuple, SegmentError
 from loadcell.engine.vu import VU
+
+
+@dataclass(frozen=True)
+class SharedIterationsScaling:
+    """shared_iterations.go for one segment.
+
+    ``vus = et.ScaleInt64(vus)``; the iterations are striped with the tuple re-cut by the *unscaled* VUs
+    (``GetNewExecutionTupleFromValue(vus)``), so an instance without VUs gets no iterations either.
+    ``iteration_tuple`` is that re-cut tuple: k6 numbers the iterations (``iterationInTest``) with its
+    ``segmented_index()``. It is None when this segment gets no VUs.
+    """
+
+    vus: int
+    iterations: int
+    iteration_tuple: ExecutionTuple | None
+
+    @property
+    def has_work(self) -> bool:
+        return self.vus > 0 and self.iterations > 0
+
+
+def scale_shared_iterations(et: ExecutionTuple, vus: int, iterations: int) -> SharedIterationsScaling:
+    """Scaled VUs and iterations of a shared-iterations scenario (10 iterations/3 VUs over thirds: 4/3/3)."""
+    try:
+        it_tuple: ExecutionTuple | None = et.new_from_value(vus)
+    except SegmentError:
+        it_tuple = None
+    scaled_iters = it_tuple.scale_int(iterations) if it_tuple is not None else 0
+    return SharedIterationsScaling(et.scale_int(vus), scaled_iters, it_tuple)
 
 
 class SharedIterationsExecutor(Executor):

@@ -1,11 +1,11 @@
 """Workers on other machines ("agents"): the coordinator listens, agents dial in over TCP.
 
 The messages after the handshake are the length-prefixed pickles that local workers use
-(`loadcell.engine.protocol`), and unpickling runs code, so nothing is unpickled before both sides have
-proved they hold the shared token (LOADCELL_AGENT_TOKEN), and every later frame carries an HMAC tag
-under the key of its direction, derived from the token, the direction and both nonces (checked before
-unpickling; a frame one side sent is never valid as one the other side sent). The proof is a mutual
-HMAC challenge on plain lines; the token itself never crosses the wire:
+(`loadcell.engine.distributed.protocol`), and unpickling runs code, so nothing is unpickled before
+both sides have proved they hold the shared token (LOADCELL_AGENT_TOKEN), and every later frame
+carries an HMAC tag under the key of its direction, derived from the token, the direction and both
+nonces (checked before unpickling; a frame one side sent is never valid as one the other side
+sent). The proof is a mutual HMAC challenge on plain lines; the token itself never crosses the wire:
 
     agent        -> coordinator   LOADCELL/1 <agent nonce>
     coordinator  -> agent         <HMAC(token, "coordinator" + agent nonce)> <coordinator nonce>
@@ -26,7 +26,7 @@ import hmac
 import logging
 import secrets
 
-from loadcell.engine.protocol import Keys
+from loadcell.engine.distributed.protocol import Keys
 from loadcell.errors import ExitCode, InvalidConfigError, LoadcellError
 
 log = logging.getLogger("loadcell")

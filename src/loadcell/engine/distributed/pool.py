@@ -1,6 +1,8 @@
 """The coordinator's side of multi-process runs: one worker per execution segment, started together,
 their reports merged, all stopped when the test stops. Workers are local processes (spawned here) or
-agents on other machines that dial in (loadcell.engine.agents); both speak the same protocol.
+agents on other machines that dial in (loadcell.engine.distributed.agents); both speak the same
+protocol. The pool hands what the workers report up through two callbacks, metrics (`on_report`) and
+the fleet's summed progress per scenario (`on_progress`); it never touches the coordinator's executors.
 """
 
 from __future__ import annotations
@@ -13,9 +15,21 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from loadcell.engine.agents import AgentListener
+from loadcell.config.options import ScenarioConfig
+from loadcell.engine.distributed.agents import AgentListener
+from loadcell.engine.distributed.protocol import (
+    Abort,
+    Channel,
+    Done,
+    Failed,
+    ProtocolError,
+    Report,
+    ScenarioStats,
+    Start,
+    Stop,
+    WorkerSpec,
+)
 from loadcell.engine.executors.base import ExecutionState
-from loadcell.engine.protocol import Channel, ProtocolError, Report, WorkerSpec
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.segment import ExecutionTuple, split
 from loadcell.errors import ExitCode, LoadcellError, ScriptError
@@ -27,6 +41,7 @@ READY_TIMEOUT = 120.0
 LOST_AFTER = 30.0
 MIN_POOL_PER_WORKER = 10  # VUs of a pooled scenario (arrivals, shared iterations) each worker must get
 EXIT_TIMEOUT = 10.0  # a worker that sent its last report and still runs (a script's thread) is killed
+WORKER_MODULE = "loadcell.cli.worker"  # the process entry: logging is the command line's to set up
 
 
 def usable_cores() -> int:
@@ -78,10 +93,16 @@ class _Handle:
     """One worker: a local process (commands on its stdin) or an agent (both ways on one socket)."""
 
     def __init__(
-        self, index: int, channel: Channel, source: Source, proc: asyncio.subprocess.Process | None = None
+        self,
+        index: int,
+        channel: Channel,
+        source: Source,
+        proc: asyncio.subprocess.Process | None = None,
+        socket: asyncio.StreamWriter | None = None,
     ) -> None:
         self.index = index
         self.channel = channel
+        self.socket = socket  # an agent's connection, closed by finish()
         self.send = channel.send
         self.source = source
         self.proc = proc
@@ -96,7 +117,8 @@ class _Handle:
     async def finish(self) -> int | None:
         """Reap a local worker (its exit code) or close an agent's connection (None)."""
         if self.proc is None:
-            self.channel.writer.close()  # type: ignore[attr-defined]
+            if self.socket is not None:
+                self.socket.close()
             return None
         try:
             return await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
@@ -108,25 +130,27 @@ class _Handle:
 
 
 class WorkerPool:
-    """Runs the scenarios in `count` worker processes; the parent's `view` scheduler mirrors them."""
+    """Runs the scenarios in `count` worker processes (or agents)."""
 
     def __init__(
         self,
         count: int,
         base_spec: dict[str, Any],
         state: ExecutionState,
-        view: Scheduler,
+        scenarios: dict[str, ScenarioConfig],
         new_source: Callable[[], Source],
         on_report: Callable[[Source, Report], None],
+        on_progress: Callable[[dict[str, ScenarioStats]], None],
         listener: AgentListener | None = None,
     ) -> None:
         self.count = count
         self.listener = listener
         self.base_spec = base_spec
         self.state = state
-        self.view = view
+        self.scenarios = scenarios
         self.new_source = new_source
         self.on_report = on_report
+        self.on_progress = on_progress
         self.handles: list[_Handle] = []
 
     def _first_vu_ids(self, segments: list[str], sequence: str) -> list[int]:
@@ -137,7 +161,7 @@ class WorkerPool:
             shadow = ExecutionState(
                 self.state.ctx, self.state.pool, self.state.functions, segment=ExecutionTuple(seg, sequence)
             )
-            next_id += Scheduler(self.view.scenarios, shadow).max_vus()
+            next_id += Scheduler(self.scenarios, shadow).max_vus()
         return firsts
 
     async def _spawn(self, index: int) -> _Handle:
@@ -149,7 +173,7 @@ class WorkerPool:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "loadcell.engine.worker",
+            WORKER_MODULE,
             stdin=asyncio.subprocess.PIPE,
             pass_fds=(write_fd,),
             env=env,
@@ -158,7 +182,8 @@ class WorkerPool:
         os.close(write_fd)
         reader = asyncio.StreamReader(limit=2**30)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb"))
-        return _Handle(index, Channel(reader, proc.stdin), self.new_source(), proc)  # type: ignore[arg-type]
+        assert proc.stdin is not None  # stdin=PIPE
+        return _Handle(index, Channel(reader, proc.stdin), self.new_source(), proc)
 
     async def _connect(self) -> None:
         """Local worker processes, or the agents that dial in (in the order they arrive)."""
@@ -168,7 +193,8 @@ class WorkerPool:
             return
         streams = await self.listener.accept(self.count, self.state.hard_stop)
         self.handles = [
-            _Handle(i, Channel(r, w, keys), self.new_source()) for i, (r, w, keys) in enumerate(streams)
+            _Handle(i, Channel(r, w, keys), self.new_source(), socket=w)
+            for i, (r, w, keys) in enumerate(streams)
         ]
 
     async def prepare(self) -> None:
@@ -198,7 +224,7 @@ class WorkerPool:
                 if handle.proc.returncode is None:
                     handle.proc.kill()
             else:
-                handle.send("stop", getattr(reason, "exit_code", ExitCode.EXTERNAL_ABORT), str(reason))
+                handle.send(Stop(getattr(reason, "exit_code", ExitCode.EXTERNAL_ABORT), str(reason)))
             await handle.finish()
 
     async def _init(self) -> None:
@@ -217,7 +243,7 @@ class WorkerPool:
         ]
         await self._connect()
         for handle, spec in zip(self.handles, specs, strict=True):
-            handle.send("spec", spec)
+            handle.send(spec)
         for handle in self.handles:
             try:
                 message = await asyncio.wait_for(handle.channel.read(), READY_TIMEOUT)
@@ -226,13 +252,13 @@ class WorkerPool:
                 log.error("%s: %s", handle.name, exc)
             if message is None:
                 raise ScriptError(f"{handle.name} exited during init (code {await handle.finish()})")
-            if message[0] == "failed":
-                raise WorkerFailed(message[2], message[1])
+            if isinstance(message, Failed):
+                raise WorkerFailed(message.reason, message.exit_code)
 
     def start(self) -> None:
         """The start barrier: all workers are ready; they get setup()'s data and go together."""
         for handle in self.handles:
-            handle.send("start", self.state.setup_json)
+            handle.send(Start(self.state.setup_json))
 
     async def _pump(self, handle: _Handle) -> None:
         while True:
@@ -246,14 +272,13 @@ class WorkerPool:
                     lost = f"{handle.name} was lost mid-run; its share of the load is missing"
                     self.state.abort(WorkerLost(lost))
                 break
-            kind = message[0]
-            if kind == "report":
-                handle.last = message[1]
-                self.on_report(handle.source, message[1])
-                self._mirror()
-            elif kind == "abort":
-                self.state.abort(RemoteAbort(message[2], message[1]))
-            elif kind == "done":
+            if isinstance(message, Report):
+                handle.last = message
+                self.on_report(handle.source, message)
+                self.on_progress(self.progress())
+            elif isinstance(message, Abort):
+                self.state.abort(RemoteAbort(message.reason, message.exit_code))
+            elif isinstance(message, Done):
                 break
         handle.done = True
 
@@ -276,24 +301,16 @@ class WorkerPool:
                 log.error("worker %d exited with code %d", handle.index, code)
         return ExitCode.GENERIC_ENGINE if failed else ExitCode.OK
 
-    def _mirror(self) -> None:
-        """Copy the workers' summed progress into the parent's view executors."""
-        loop_time = asyncio.get_running_loop().time()
-        for name, executor in self.view.executors.items():
-            stats = [
-                h.last.scenarios[name]
-                for h in self.handles
-                if h.last is not None and name in h.last.scenarios
-            ]
-            if not stats:
-                continue
-            executor.active = sum(s.active for s in stats)
-            executor.completed = sum(s.completed for s in stats)
-            executor.interrupted = sum(s.interrupted for s in stats)
-            executor.remote_vus = sum(s.initialized for s in stats)
-            if executor.started_at is None and any(s.started for s in stats):
-                executor.started_at = loop_time
-            executor.finished = all(s.finished for s in stats) and len(stats) == len(self.handles)
+    def progress(self) -> dict[str, ScenarioStats]:
+        """Each scenario's progress, summed over the workers that reported it."""
+        reports = [h.last for h in self.handles if h.last is not None]
+        names = dict.fromkeys(name for report in reports for name in report.scenarios)
+        return {
+            name: ScenarioStats.total(
+                [r.scenarios[name] for r in reports if name in r.scenarios], len(self.handles)
+            )
+            for name in names
+        }
 
     @property
     def initialized(self) -> int:
@@ -301,11 +318,10 @@ class WorkerPool:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
-        self.view.started_at = loop.time()
         pumps = [loop.create_task(self._pump(h)) for h in self.handles]
         stopper = loop.create_task(self.state.hard_stop.wait())
         try:
-            pending = set(pumps)
+            pending: set[asyncio.Task[Any]] = set(pumps)
             while pending:
                 done, pending = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
                 pending.discard(stopper)
@@ -315,12 +331,10 @@ class WorkerPool:
                     break
         finally:
             stopper.cancel()
-        for executor in self.view.executors.values():
-            executor.finished = True
 
     def stop(self) -> None:
         reason = self.state.ctx.abort_reason
-        code = getattr(reason, "exit_code", 105)
+        code = getattr(reason, "exit_code", ExitCode.EXTERNAL_ABORT)
         for handle in self.handles:
             if not handle.done:
-                handle.send("stop", code, str(reason))
+                handle.send(Stop(code, str(reason)))

@@ -1,27 +1,40 @@
-"""A worker process: runs one execution segment of the test and streams mergeable metrics upward.
+"""A worker: runs one execution segment of the test and streams mergeable metrics upward.
 
-Started by the coordinator as `python -m loadcell.engine.worker`, it reads commands on stdin and
-writes reports to the file descriptor in LOADCELL_WORKER_FD (stdout stays the script's). As an agent
-on another machine (`loadcell agent`), it does the same over one TCP connection to the coordinator.
+A local worker is a process the coordinator starts (`python -m loadcell.cli.worker`, which sets up
+its logging and calls `main`): it reads commands on stdin and writes reports to the file descriptor
+in LOADCELL_WORKER_FD (stdout stays the script's). As an agent on another machine (`loadcell agent`),
+it does the same over one TCP connection to the coordinator (`agent`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import os
 import signal
 import sys
 from collections import Counter
 
 from loadcell import masking
-from loadcell.cli.logs import setup_logging
 from loadcell.config.resolve import resolve
-from loadcell.engine.agents import connect
 from loadcell.engine.context import RunContext, set_context
+from loadcell.engine.distributed.agents import connect
+from loadcell.engine.distributed.protocol import (
+    Abort,
+    Channel,
+    Done,
+    Failed,
+    ProtocolError,
+    Ready,
+    Report,
+    ScenarioStats,
+    Start,
+    Stop,
+    WorkerSpec,
+)
 from loadcell.engine.executors import ExecutionState
 from loadcell.engine.lag import LagWatch
-from loadcell.engine.protocol import Channel, ProtocolError, Report, ScenarioStats, WorkerSpec
 from loadcell.engine.scheduler import Scheduler
 from loadcell.engine.script import load_script
 from loadcell.engine.segment import ExecutionTuple
@@ -52,7 +65,6 @@ class Worker:
         env = {**base_env, **spec.env} if base_env is not None else spec.env
         self.ctx = RunContext(env=env, log_errors=False)
         masking.configure(env)
-        setup_logging(False)  # k6's log lines, secrets masked, as the coordinator writes them
         self.coordinator_gone = False
         set_context(self.ctx)
         self._sent_errors: Counter[str] = Counter()
@@ -71,7 +83,7 @@ class Worker:
 
     def _on_abort(self, exc: BaseException) -> None:
         if not isinstance(exc, WorkerAbort):
-            self.send("abort", getattr(exc, "exit_code", 1), str(exc))
+            self.send(Abort(getattr(exc, "exit_code", 1), str(exc)))
 
     def report(self) -> None:
         batch = self.folder.fold(*self.ctx.buffer.drain(), keep_raw=self.spec.keep_raw)
@@ -85,7 +97,7 @@ class Worker:
             k: v - self._sent_errors[k] for k, v in self.ctx.errors.items() if v != self._sent_errors[k]
         }
         self._sent_errors.update(errors)
-        self.send("report", Report(batch, scenarios, errors, self.pool.initialized, self.ctx.failed_mark))
+        self.send(Report(batch, scenarios, errors, self.pool.initialized, self.ctx.failed_mark))
 
     async def _report_loop(self) -> None:
         lag = LagWatch()
@@ -104,8 +116,8 @@ class Worker:
                 self.coordinator_gone = True
                 self.state.abort(WorkerAbort("coordinator went away", ExitCode.EXTERNAL_ABORT))
                 return
-            if message[0] == "stop":
-                self.state.abort(WorkerAbort(message[2], message[1]))
+            if isinstance(message, Stop):
+                self.state.abort(WorkerAbort(message.reason, message.exit_code))
 
     async def run(self) -> int:
         """The run, after the start barrier; 0, or 105 when the coordinator went away."""
@@ -113,9 +125,9 @@ class Worker:
             message = await asyncio.wait_for(self.channel.read(), START_TIMEOUT)
         except (TimeoutError, ProtocolError, OSError):
             message = None
-        if message is None or message[0] != "start":
+        if not isinstance(message, Start):
             return ExitCode.EXTERNAL_ABORT
-        self.state.setup_json = message[1]
+        self.state.setup_json = message.setup_json
         self.ctx.running = True
         self.ctx.loop_tick = now()
         loop = asyncio.get_running_loop()
@@ -130,27 +142,28 @@ class Worker:
             commands.cancel()
             self.pool.close()
             self.report()
-            self.send("done")
+            self.send(Done())
         return ExitCode.EXTERNAL_ABORT if self.coordinator_gone else 0
 
 
 async def serve(channel: Channel, base_env: dict[str, str] | None = None) -> int:
     """The worker's whole life: spec, init, ready, the start barrier, the run, the last report."""
     # Workers share the terminal: a line goes out in one write, never cut by another worker's print.
-    sys.stdout.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True, write_through=False)
     try:
         message = await channel.read()
     except (ProtocolError, OSError):
         message = None
-    if message is None or message[0] != "spec":
+    if not isinstance(message, WorkerSpec):
         return ExitCode.EXTERNAL_ABORT
-    worker = Worker(message[1], channel, base_env)
+    worker = Worker(message, channel, base_env)
     try:
         worker.prepare()
     except LoadcellError as exc:
-        worker.send("failed", exc.exit_code, str(exc))
+        worker.send(Failed(exc.exit_code, str(exc)))
         return exc.exit_code
-    worker.send("ready", worker.scheduler.max_vus())
+    worker.send(Ready(worker.scheduler.max_vus()))
     return await worker.run()
 
 
@@ -165,17 +178,19 @@ class _Pipe(asyncio.Protocol):
             self.flushed.set_result(None)
 
 
-async def main() -> None:
+async def main() -> int:
+    """A local worker process's life; its exit code."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C and tells us to stop
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
     out_file = os.fdopen(int(os.environ["LOADCELL_WORKER_FD"]), "wb", buffering=0)
     out, pipe = await loop.connect_write_pipe(lambda: _Pipe(loop), out_file)
-    await serve(Channel(reader, out))  # type: ignore[arg-type]
+    code = await serve(Channel(reader, out))
     # The last report can be megabytes of raw rows: exit only once the pipe has taken all of it.
     out.close()
     await pipe.flushed
+    return code
 
 
 async def agent(host: str, port: int, token: str, connect_timeout: float, env: dict[str, str]) -> int:
@@ -187,14 +202,3 @@ async def agent(host: str, port: int, token: str, connect_timeout: float, env: d
         writer.close()
         with contextlib.suppress(OSError):
             await writer.wait_closed()  # the last report is flushed before the process exits
-
-
-if __name__ == "__main__":
-    import uvloop
-
-    uvloop.run(main())
-    # Everything is reported: skip the interpreter's shutdown, which would wait for any thread
-    # a script left running.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
