@@ -110,6 +110,11 @@ class ResultsRecorder(Output):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.folder / "metrics.sqlite")
+            # The database is written from the event loop once a second: in WAL mode with NORMAL
+            # sync a commit does not wait for the disk (fsync only at checkpoints) and survives a
+            # crash of the process; only a power loss can take the last seconds.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
             self.db.executemany(
                 "INSERT OR REPLACE INTO run VALUES (?, ?)",
@@ -176,20 +181,22 @@ class ResultsRecorder(Output):
         count = len(rows) + len(tagged)
         self.stats.produced += count
         if self._store(
-            "INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
-        ) and self._store("INSERT OR REPLACE INTO tagged VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tagged):
+            ("INSERT OR REPLACE INTO series VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows),
+            ("INSERT OR REPLACE INTO tagged VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tagged),
+        ):
             self.stats.delivered += count
         else:
             self.stats.dropped += count
             reason = f"not stored: {self.failed}"
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + count
 
-    def _store(self, statement: str, rows: list[tuple]) -> bool:
-        """Insert and commit; False once the database has failed (a full disk): the run goes on, the
-        rows are counted as dropped and the failure is logged once."""
+    def _store(self, *inserts: tuple[str, list[tuple]]) -> bool:
+        """Insert and commit once; False once the database has failed (a full disk): the run goes
+        on, the rows are counted as dropped and the failure is logged once."""
         if self.failed is None:
             try:
-                self.db.executemany(statement, rows)
+                for statement, rows in inserts:
+                    self.db.executemany(statement, rows)
                 self.db.commit()
                 return True
             except sqlite3.Error as exc:
@@ -238,16 +245,15 @@ class ResultsRecorder(Output):
                     trend.stat("max"),
                 )
             )
-        self._store("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        self._store(("INSERT INTO endpoints VALUES (?,?,?,?,?,?,?,?,?,?)", rows))
         metrics = self.registry.metrics
         aggregates = [
             (metrics[mid].name, "", "", *_row(0, "", sink)[2:]) for mid, sink in self.totals.items()
         ]
         aggregates += [(m, t, v, *_row(0, "", sink)[2:]) for (m, t, v), sink in self.tagged_totals.items()]
-        self._store("INSERT OR REPLACE INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", aggregates)
         self._store(
-            "INSERT INTO histogram VALUES (?,?,?,?)",
-            [("http_req_duration", lo, hi, n) for lo, hi, n in self.histogram()],
+            ("INSERT OR REPLACE INTO aggregates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", aggregates),
+            ("INSERT INTO histogram VALUES (?,?,?,?)", [("http_req_duration", *b) for b in self.histogram()]),
         )
         return self.stats
 
@@ -261,11 +267,14 @@ class ResultsRecorder(Output):
         self._save("summary.json", lambda: json.dumps(export, indent=2))
         self._save("summary.txt", lambda: summary_text.lstrip("\n"))
         self._store(
-            "INSERT OR REPLACE INTO run VALUES (?, ?)",
-            [("exit_code", str(exit_code)), ("summary", json.dumps(summary_data, default=str))],
+            (
+                "INSERT OR REPLACE INTO run VALUES (?, ?)",
+                [("exit_code", str(exit_code)), ("summary", json.dumps(summary_data, default=str))],
+            )
         )
         report = self._save("report.html", lambda: render_report(self.db, summary_data, exit_code))
         with contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA journal_mode=DELETE")  # one plain file again, readable read-only
             self.db.close()
         return report
 
