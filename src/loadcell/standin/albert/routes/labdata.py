@@ -381,9 +381,8 @@ async def get_property_data(request: Request) -> Response:
     for key in ("blockId", "lotId"):
         if value := qstr(request, key):
             conds.append(json_in(key, [value]))
-    inventory_id = qstr(request, "inventoryId")
-    if inventory_id:
-        conds.append(json_in("inventoryId", [with_prefix(INVENTORY.prefix, inventory_id)]))
+    if inventory_filter := qstr(request, "inventoryId"):
+        conds.append(json_in("inventoryId", [with_prefix(INVENTORY.prefix, inventory_filter)]))
     records = context.store.find(PROPERTY_DATA, conds, order="asc")
     rows = [{"id": r.id, "DataColumns": r.doc["result"], "interval": r.doc.get("interval")} for r in records]
     return JSON(
