@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from loadcell.cli.extras import needs_extra
 from loadcell.standin.albert.config import DEFAULT_DB_PATH, StandinConfig
 from loadcell.standin.albert.faults import Latency, parse_duration
 
@@ -119,22 +120,25 @@ def albert_command(
     Any bearer token is accepted; tokens from the client-credentials endpoint expire after
     --token-ttl. Reference data (user USR215409, location LOC37511, templates...) is seeded.
     """
-    from loadcell.standin.albert.server import serve
+    with needs_extra("standin"):
+        from loadcell.standin.albert.server import serve
 
     try:
-        config = StandinConfig(
-            host=host,
-            port=port,
-            db_path=Path(db_path),
-            memory=memory,
-            latency=latency,
-            error_rate=error_rate,
-            throttle_rps=throttle_rps,
-            index_lag=index_lag,
-            token_ttl=token_ttl,
-            seed=seed,
-            access_log=access_log,
-            tls_dir=Path(tls_dir) if tls else None,
+        config = StandinConfig.model_validate(
+            {
+                "host": host,
+                "port": port,
+                "db_path": Path(db_path),
+                "memory": memory,
+                "latency": latency,
+                "error_rate": error_rate,
+                "throttle_rps": throttle_rps,
+                "index_lag": index_lag,
+                "token_ttl": token_ttl,
+                "seed": seed,
+                "access_log": access_log,
+                "tls_dir": Path(tls_dir) if tls else None,
+            }
         )
     except ValidationError as exc:
         raise click.UsageError(str(exc)) from None
