@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -11,23 +12,25 @@ from loadcell.cli.extras import needs_extra
 from loadcell.standin.albert.config import DEFAULT_DB_PATH, StandinConfig
 from loadcell.standin.albert.faults import Latency, parse_duration
 
-
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
-        try:
-            parse_duration(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return value
+_Callback = Callable[[click.Context, click.Parameter, str | None], str | None]
 
 
-def _latency(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
-        try:
-            Latency.parse(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return value
+def _checked_by(parse: Callable[[str], object]) -> _Callback:
+    """A click callback that refuses what ``parse`` refuses; the config parses the string again."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse(value)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from None
+        return value
+
+    return check
+
+
+_duration = _checked_by(parse_duration)
+_latency = _checked_by(Latency.parse)
 
 
 @click.command("albert")
