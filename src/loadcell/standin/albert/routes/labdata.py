@@ -359,8 +359,8 @@ async def get_property_data(request: Request) -> Response:
     entity = qstr(request, "entity") or "inventory"
     if entity == "inventory":
         body = []
-        for inventory_id in qlist(request, "id"):
-            inventory = context.link(INVENTORY, inventory_id)
+        for wanted in qlist(request, "id"):
+            inventory = context.link(INVENTORY, wanted)
             records = context.store.find(
                 PROPERTY_DATA, [column_in("parent_id", [inventory["id"]])], order="asc"
             )
@@ -381,8 +381,9 @@ async def get_property_data(request: Request) -> Response:
     for key in ("blockId", "lotId"):
         if value := qstr(request, key):
             conds.append(json_in(key, [value]))
-    if inventory_filter := qstr(request, "inventoryId"):
-        conds.append(json_in("inventoryId", [with_prefix(INVENTORY.prefix, inventory_filter)]))
+    inventory_id = qstr(request, "inventoryId")
+    if inventory_id:
+        conds.append(json_in("inventoryId", [with_prefix(INVENTORY.prefix, inventory_id)]))
     records = context.store.find(PROPERTY_DATA, conds, order="asc")
     rows = [{"id": r.id, "DataColumns": r.doc["result"], "interval": r.doc.get("interval")} for r in records]
     return JSON(
