@@ -13,6 +13,7 @@ COPY --from=build /wheels /wheels
 # The Albert suite rides along, so coordinator and agents find it at the same path
 # (deploy/k8s/albert runs /opt/loadcell/suite/mixed.py).
 COPY tests/performance /opt/loadcell/suite
+# The core install: coordinator and agents need the load tool only, not the standin or convert extras.
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels && useradd --uid 1000 --create-home loadcell
 USER loadcell
 WORKDIR /home/loadcell

@@ -172,3 +172,28 @@ def write_script(tmp_path: Path, body: str, name: str = "script.py") -> Path:
     path = tmp_path / name
     path.write_text(body)
     return path
+
+
+# The test tiers: `scripts/test -m "not slow"` runs what stays in process and takes seconds; `slow`
+# is everything that starts a server or a process, waits on the wall clock, or searches long.
+# Marked here by rule, so a new test lands in its tier without a decorator.
+_SLOW_FOLDERS = ("tests/integration/",)  # real servers, the CLI as a subprocess, k6, influxd, chromium
+_SLOW_FIXTURES = frozenset({"target", "slow_target", "tls_target", "albert_standin", "albert_sdk_python"})
+_SLOW_UNIT = (  # measured with `pytest --durations=0`: each takes seconds
+    "tests/unit/test_standin_http.py",  # stand-in server processes, token expiry and index lag waits
+    "tests/unit/test_wire_stub.py",  # mypy's stubtest against the built module
+    "tests/unit/test_validation_fuzz.py",  # 10,000+ hypothesis cases
+    "tests/unit/test_extras.py",  # fresh interpreters without the extras
+    "tests/unit/test_convert.py::test_partial_conversion_exits_107_unless_allowed",  # `loadcell inspect`
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if (
+            item.nodeid.startswith(_SLOW_FOLDERS)
+            or item.nodeid.startswith(_SLOW_UNIT)
+            or not _SLOW_FIXTURES.isdisjoint(fixtures)
+        ):
+            item.add_marker(pytest.mark.slow)

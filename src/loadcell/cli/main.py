@@ -8,11 +8,12 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from loadcell import masking
+from loadcell._version import __version__
 from loadcell.cli.logs import logfmt_value, setup_logging
 from loadcell.cli.pipes import protect_stdout
 from loadcell.cli.progress import ProgressDisplay
@@ -26,6 +27,9 @@ from loadcell.cli.reports import (
 from loadcell.config.durations import parse_duration
 from loadcell.config.resolve import parse_stage_flag
 from loadcell.errors import ExitCode, FlagError, InvalidConfigError, LoadcellError
+
+if TYPE_CHECKING:
+    from loadcell.output.base import Output
 
 
 def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -47,7 +51,7 @@ def _env_file() -> dict[str, str]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option("0.1.0", prog_name="loadcell")
+@click.version_option(__version__, prog_name="loadcell")
 def cli() -> None:
     """loadcell: k6's load-testing model with Python scripts."""
     protect_stdout()
@@ -253,10 +257,10 @@ def run(
         os.environ["NO_COLOR"] = "1"
     test.progress_hook = ProgressDisplay(quiet)
 
-    def make_outputs(run_: TestRun) -> list:
-        return [
-            create_output(spec, run_.engine.registry, run_.engine.tagsets, run_.ctx.env) for spec in outputs
-        ]
+    def make_outputs(run_: TestRun) -> list[Output]:
+        engine = run_.engine
+        assert engine is not None  # execute() calls this after prepare() has built the engine
+        return [create_output(spec, engine.registry, engine.tagsets, run_.ctx.env) for spec in outputs]
 
     result = _run_loop(test.execute(make_outputs))
     # The results are written: a late Ctrl-C (the test's own ones were handled) must not turn the
@@ -284,10 +288,12 @@ def inspect(script: str, **kw: Any) -> None:
     setup_logging(False)
     test = TestRun(RunSettings(script=script, cli_options=_cli_options(kw), env=env))
     resolved = test.prepare()
+    engine = test.engine
+    assert engine is not None  # prepare() builds it
     out = {
         "options": resolved.options.model_dump(exclude={"scenarios"}, exclude_none=True),
         "scenarios": {name: cfg.model_dump() for name, cfg in resolved.scenarios.items()},
-        "thresholds": {g.key: [t.source for t in g.thresholds] for g in test.engine.thresholds},  # type: ignore[union-attr]
+        "thresholds": {g.key: [t.source for t in g.thresholds] for g in engine.thresholds},
     }
     click.echo(json.dumps(out, indent=2, default=str))
 
@@ -321,10 +327,8 @@ def standin() -> None:
 
 
 def _mount_standins() -> None:
-    try:
-        from loadcell.standin.albert.cli import albert_command
-    except ImportError:
-        return
+    from loadcell.standin.albert.cli import albert_command  # its server is imported on use
+
     standin.add_command(albert_command)
 
 

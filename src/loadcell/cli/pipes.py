@@ -43,11 +43,11 @@ class PipeSafeStdout(io.TextIOBase):
         return self._stream.fileno()
 
     @property
-    def encoding(self) -> str:  # type: ignore[override]
+    def encoding(self) -> str:  # type: ignore[override]  # TextIOBase declares it an attribute; read-only here
         return self._stream.encoding
 
     def reconfigure(self, **kw: bool) -> None:
-        self._stream.reconfigure(**kw)  # type: ignore[attr-defined]
+        self._stream.reconfigure(**kw)  # type: ignore[attr-defined]  # sys.stdout is a TextIOWrapper; TextIO omits it
 
 
 def protect_stdout() -> None:

@@ -232,7 +232,7 @@ class RampingArrivalRate(_Scenario):
 ScenarioConfig = (
     SharedIterations | PerVUIterations | ConstantVUs | RampingVUs | ConstantArrivalRate | RampingArrivalRate
 )
-EXECUTORS: dict[str, type[_Scenario]] = {
+EXECUTORS: dict[str, type[ScenarioConfig]] = {
     "shared-iterations": SharedIterations,
     "per-vu-iterations": PerVUIterations,
     "constant-vus": ConstantVUs,
@@ -288,6 +288,6 @@ def parse_scenario(name: Any, raw: Any) -> ScenarioConfig:
             f"scenario {name!r}: executor {show(executor)} is not valid; use one of: {', '.join(EXECUTORS)}"
         )
     try:
-        return EXECUTORS[executor].model_validate(raw)  # type: ignore[return-value]
+        return EXECUTORS[executor].model_validate(raw)
     except ValidationError as exc:
         raise _explain(f"scenario {name!r} ({executor})", exc) from None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
 import click
 
+from loadcell.cli.extras import needs_extra
 from loadcell.errors import ExitCode
 
 
@@ -16,7 +18,10 @@ from loadcell.errors import ExitCode
 @click.option("--allow-partial", is_flag=True, help="exit 0 even when parts are flagged TODO(convert)")
 def convert_command(source: str, output: str | None, allow_partial: bool) -> None:
     """Convert a k6 JavaScript test (or a folder of them) to a loadcell Python script."""
-    from loadcell.convert.files import convert_path
+    with needs_extra("convert"):
+        importlib.import_module("ruff")  # the output is formatted with `python -m ruff`
+
+        from loadcell.convert.files import convert_path
 
     report = convert_path(Path(source), Path(output) if output else None)
     click.echo(report.summary())

@@ -1,4 +1,4 @@
-"""The HTTP client: pool -> connection -> protocol, as httpcore layers it; the protocol is C on llhttp."""
+"""The HTTP client: client (the k6 calls, a VU's idle connections) -> connection -> protocol (C, llhttp)."""
 
 from loadcell.http.client import HttpClient, expected_statuses
 from loadcell.http.response import Response

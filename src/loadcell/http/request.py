@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 
 import msgspec
 
+from loadcell._version import __version__
 from loadcell.errors import InvalidConfigError
 from loadcell.http.errors import go_quote
 from loadcell.http.url import Target, forget_heads
 
-USER_AGENT = "loadcell/0.1.0"
+USER_AGENT = f"loadcell/{__version__}"
 # Only a User-Agent, as k6 sends: no Accept-Encoding unless the script asks for compressed bodies
 # (they are decoded either way).
 _DEFAULTS: tuple[tuple[str, str], ...] = (("User-Agent", USER_AGENT),)

@@ -94,7 +94,7 @@ def _merge_into(sinks: dict, key: object, mtype: MetricType, sink: Sink) -> None
     own = sinks.get(key)
     if own is None:
         own = sinks[key] = new_sink(mtype)
-    own.merge(sink)  # type: ignore[arg-type]
+    own.merge(sink)  # type: ignore[arg-type]  # new_sink(mtype) and sink are the same Sink class
 
 
 class ResultsRecorder(Output):
@@ -153,6 +153,7 @@ class ResultsRecorder(Output):
                 pair = self.endpoints.get(endpoint)
                 if pair is None:
                     pair = self.endpoints[endpoint] = [TrendSink(), RateSink()]
+                # The duration goes into the TrendSink, http_req_failed into the RateSink.
                 pair[0 if mid == R.HTTP_REQ_DURATION.id else 1].merge(sink)  # type: ignore[arg-type]
         self._write(second - _OPEN_SECONDS)
 

@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from pydantic import ValidationError
 
+from loadcell.cli.extras import needs_extra
 from loadcell.standin.albert.config import DEFAULT_DB_PATH, StandinConfig
 from loadcell.standin.albert.faults import Latency, parse_duration
 
-
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
-        try:
-            parse_duration(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return value
+_Callback = Callable[[click.Context, click.Parameter, str | None], str | None]
 
 
-def _latency(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
-        try:
-            Latency.parse(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-    return value
+def _checked_by(parse: Callable[[str], object]) -> _Callback:
+    """A click callback that refuses what ``parse`` refuses; the config parses the string again."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse(value)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc)) from None
+        return value
+
+    return check
+
+
+_duration = _checked_by(parse_duration)
+_latency = _checked_by(Latency.parse)
 
 
 @click.command("albert")
@@ -119,22 +123,25 @@ def albert_command(
     Any bearer token is accepted; tokens from the client-credentials endpoint expire after
     --token-ttl. Reference data (user USR215409, location LOC37511, templates...) is seeded.
     """
-    from loadcell.standin.albert.server import serve
+    with needs_extra("standin"):
+        from loadcell.standin.albert.server import serve
 
     try:
-        config = StandinConfig(
-            host=host,
-            port=port,
-            db_path=Path(db_path),
-            memory=memory,
-            latency=latency,
-            error_rate=error_rate,
-            throttle_rps=throttle_rps,
-            index_lag=index_lag,
-            token_ttl=token_ttl,
-            seed=seed,
-            access_log=access_log,
-            tls_dir=Path(tls_dir) if tls else None,
+        config = StandinConfig.model_validate(
+            {
+                "host": host,
+                "port": port,
+                "db_path": Path(db_path),
+                "memory": memory,
+                "latency": latency,
+                "error_rate": error_rate,
+                "throttle_rps": throttle_rps,
+                "index_lag": index_lag,
+                "token_ttl": token_ttl,
+                "seed": seed,
+                "access_log": access_log,
+                "tls_dir": Path(tls_dir) if tls else None,
+            }
         )
     except ValidationError as exc:
         raise click.UsageError(str(exc)) from None

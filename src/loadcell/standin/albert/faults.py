@@ -24,10 +24,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
-from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:  # annotations only: the CLI imports this module without the standin extra
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|s|m)?\s*$")
 _UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, None: 1.0}

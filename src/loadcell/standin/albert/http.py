@@ -166,15 +166,11 @@ class Context:
             raise ApiError(404, f"{kind.label} {entity_id} not found")
         return record.doc
 
-    def link(
-        self, kind: Kind, value: Any, *, field: str = "name", required: bool = True
-    ) -> dict[str, Any] | None:
+    def link(self, kind: Kind, value: Any, *, field: str = "name") -> dict[str, Any]:
         """Resolve ``{"id": ...}`` to ``{"id", "name"}`` from the store; 400 if the ID does not exist."""
         entity_id = value.get("id") if isinstance(value, dict) else value
         if not isinstance(entity_id, str) or not entity_id:
-            if required:
-                raise bad_request(f"{kind.label} id is required")
-            return None
+            raise bad_request(f"{kind.label} id is required")
         record = self.store.get(
             kind, entity_id if entity_id.startswith(kind.prefix) else kind.prefix + entity_id
         )

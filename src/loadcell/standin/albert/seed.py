@@ -43,7 +43,10 @@ def _user(user_id: str, name: str, email: str, user_class: str = "standard") -> 
 
 
 def _units() -> list[dict[str, Any]]:
-    rows = [("UNI100", "Celsius", "°C", "Temperature"), ("UNI101", "Minutes", "min", "Time")]
+    rows: list[tuple[str, str, str, str | None]] = [
+        ("UNI100", "Celsius", "°C", "Temperature"),
+        ("UNI101", "Minutes", "min", "Time"),
+    ]
     rows += [("UNI102", "Centipoise", "cP", None), ("UNI103", "Gram", "g", "Mass")]
     return [
         {"albertId": i, "name": n, "symbol": s, "Synonyms": [], **({"category": c} if c else {})}

@@ -7,6 +7,7 @@ import asyncio
 import signal
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -46,7 +47,7 @@ def serve(config: StandinConfig) -> None:
     port = sock.getsockname()[1]
     app = create_app(config)
     if config.tls_dir is not None:
-        _serve_tls(config, app, sock)
+        _serve_tls(config, config.tls_dir, app, sock)
         return
     uv_config = uvicorn.Config(
         app,
@@ -72,7 +73,7 @@ def serve(config: StandinConfig) -> None:
         sys.exit(1)
 
 
-def _serve_tls(config: StandinConfig, app: Any, sock: socket.socket) -> None:
+def _serve_tls(config: StandinConfig, tls_dir: Path, app: Any, sock: socket.socket) -> None:
     """HTTPS with HTTP/2 and HTTP/1.1 over ALPN, on a certificate from a CA made for this run."""
     import hypercorn.asyncio
     import hypercorn.config
@@ -80,7 +81,7 @@ def _serve_tls(config: StandinConfig, app: Any, sock: socket.socket) -> None:
 
     from loadcell.standin.albert.tls import make_certificates
 
-    certs = make_certificates(config.tls_dir, config.host)  # type: ignore[arg-type]
+    certs = make_certificates(tls_dir, config.host)
     hc = hypercorn.config.Config()
     hc.bind = [f"fd://{sock.fileno()}"]
     hc.certfile, hc.keyfile = str(certs.cert), str(certs.key)
@@ -100,7 +101,7 @@ def _serve_tls(config: StandinConfig, app: Any, sock: socket.socket) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         loop.call_soon(lambda: print(ready, flush=True))  # the socket listens before serve() runs
-        await hypercorn.asyncio.serve(app, hc, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await hypercorn.asyncio.serve(app, hc, shutdown_trigger=stop.wait)
 
     try:
         uvloop.run(main())

@@ -134,6 +134,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        self._closed = False
         self._depth = 0
         self._facet_cache: dict[tuple[Any, ...], tuple[float, dict[str, list[tuple[str, int]]]]] = {}
         row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM entities").fetchone()
@@ -141,11 +142,11 @@ class Store:
 
     def close(self) -> None:
         """Checkpoint and close; safe to call twice."""
-        if self._db is not None:
+        if not self._closed:
+            self._closed = True
             if self.path is not None:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
-            self._db = None  # type: ignore[assignment]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -8,10 +8,12 @@ from loadcell.standin.albert import auth
 from loadcell.standin.albert.routes import (
     directory,
     inventories,
+    inventory_search,
     labdata,
     locations,
     lots,
     projects,
+    propertydata,
     tasks,
     users,
     workspace,
@@ -22,6 +24,7 @@ def api_routes() -> list[BaseRoute]:
     """Every modelled endpoint; more specific paths come first inside each module."""
     return [
         *auth.routes,
+        *inventory_search.routes,
         *inventories.routes,
         *lots.routes,
         *projects.routes,
@@ -31,4 +34,5 @@ def api_routes() -> list[BaseRoute]:
         *directory.routes,
         *workspace.routes,
         *labdata.routes,
+        *propertydata.routes,
     ]

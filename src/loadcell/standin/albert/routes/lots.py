@@ -145,7 +145,8 @@ async def create_lots(request: Request) -> Response:
     items = body if isinstance(body, list) else [body]
     if not items:
         raise bad_request("at least one lot is required")
-    created, failed = [], []
+    created: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         try:
             with context.store.transaction():

@@ -247,7 +247,7 @@ def _handlers(context: Context) -> dict[str, Any]:
     def tag(target: dict[str, Any], datum: Datum) -> None:
         raw = datum.old_value if datum.operation == "delete" else datum.require_new()
         ids = [
-            with_prefix(TAG.prefix, v.get("id") if isinstance(v, dict) else v)
+            with_prefix(TAG.prefix, v["id"] if isinstance(v, dict) else v)
             for v in (raw if isinstance(raw, list) else [raw])
             if v
         ]

@@ -109,7 +109,7 @@ async def create_notebook(request: Request) -> Response:
     body = await read_object(request)
     if body.get("blocks"):
         raise bad_request("blocks must be empty when a notebook is created")
-    fields = {
+    fields: dict[str, Any] = {
         "name": body.get("name") or "Untitled Notebook",
         "parentId": _parent_id(context, body.get("parentId") or qstr(request, "parentId")),
         "blocks": [],
@@ -234,19 +234,22 @@ def _sheet(context: Context, project_id: str, name: str) -> dict[str, Any]:
     }
 
 
-def _worksheet(context: Context, project_id: str, *, create: bool) -> dict[str, Any] | None:
-    project = context.link(PROJECT, project_id, field="description")
+def _find_worksheet(context: Context, project: dict[str, Any]) -> dict[str, Any] | None:
     records = context.store.find(WORKSHEET, [column_in("parent_id", [project["id"]])], limit=1)
-    if records:
-        return records[0].doc
-    if not create:
-        return None
-    doc = new_doc(
-        context,
-        WORKSHEET,
-        {"projectId": project["id"], "projectName": project["name"], "sheetEnabled": False, "Sheets": []},
-    )
-    context.store.insert(WORKSHEET, doc)
+    return records[0].doc if records else None
+
+
+def _empty_worksheet(project: dict[str, Any]) -> dict[str, Any]:
+    return {"projectId": project["id"], "projectName": project["name"], "sheetEnabled": False, "Sheets": []}
+
+
+def _worksheet(context: Context, project_id: str) -> dict[str, Any]:
+    """The project's worksheet, created on first write."""
+    project = context.link(PROJECT, project_id, field="description")
+    doc = _find_worksheet(context, project)
+    if doc is None:
+        doc = new_doc(context, WORKSHEET, _empty_worksheet(project))
+        context.store.insert(WORKSHEET, doc)
     return doc
 
 
@@ -256,23 +259,15 @@ async def get_worksheet(request: Request) -> Response:
     if (qstr(request, "type") or "project") != "project":
         raise bad_request("only type=project is supported")
     project_id = with_prefix(PROJECT.prefix, qstr(request, "id") or "")
-    doc = _worksheet(context, project_id, create=False)
-    if doc is None:
-        project = context.link(PROJECT, project_id, field="description")
-        doc = {
-            "projectId": project["id"],
-            "projectName": project["name"],
-            "sheetEnabled": False,
-            "Sheets": [],
-        }
-    return JSON(doc)
+    project = context.link(PROJECT, project_id, field="description")
+    return JSON(_find_worksheet(context, project) or _empty_worksheet(project))
 
 
 async def setup_worksheet(request: Request) -> Response:
     context = ctx(request)
     body = await read_object(request)
     with context.store.transaction():
-        doc = _worksheet(context, path_id(request, PROJECT, "project"), create=True)
+        doc = _worksheet(context, path_id(request, PROJECT, "project"))
         doc["sheetEnabled"] = True
         if str(body.get("sheets", "false")).lower() == "true" and not doc["Sheets"]:
             doc["Sheets"].append(_sheet(context, doc["projectId"], "Sheet 1"))
@@ -285,7 +280,7 @@ async def add_sheet(request: Request) -> Response:
     body = await read_object(request)
     name = require_text(body, "name", max_len=255)
     with context.store.transaction():
-        doc = _worksheet(context, path_id(request, PROJECT, "project"), create=True)
+        doc = _worksheet(context, path_id(request, PROJECT, "project"))
         if any(s["name"].lower() == name.lower() for s in doc["Sheets"]):
             raise bad_request(f"a sheet named {name!r} already exists")
         sheet = _sheet(context, doc["projectId"], name)
