@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 from loadcell.config.resolve import tls_settings
 from loadcell.http.ratelimit import RateLimiter
 from loadcell.http.request import set_user_agent
+from loadcell.http.settings import ClientSettings
 from loadcell.http.tls import TLSSettings
 from loadcell.metrics.buffer import SampleBuffer
+from loadcell.metrics.custom import allow_declarations
 from loadcell.metrics.tags import TagPairs, TagSets
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ class RunContext:
     buffer: SampleBuffer = field(default_factory=SampleBuffer)
     tagsets: TagSets = field(default_factory=TagSets)
     errors: Counter[str] = field(default_factory=Counter)
-    running: bool = False  # True once the init phase is over (metrics may no longer be declared)
+    _running: bool = False
     abort_reason: BaseException | None = None
     failed_mark: str = ""
     log_errors: bool = True  # workers only count; the coordinator logs each distinct error once
@@ -58,6 +60,27 @@ class RunContext:
         self.min_iteration_duration = options.minIterationDuration
         self.limiter = RateLimiter(options.rps * share) if options.rps and share > 0 else None
         set_user_agent(options.userAgent)
+
+    @property
+    def running(self) -> bool:
+        """True once the init phase is over: metrics may no longer be declared."""
+        return self._running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._running = value
+        if _current is self:
+            allow_declarations(not value)
+
+    def client_settings(self) -> ClientSettings:
+        """What a VU's HTTP client made now follows."""
+        return ClientSettings(
+            self.max_redirects,
+            self.discard_response_bodies,
+            self.limiter,
+            self.tls,
+            self.record_request_error,
+        )
 
     def record_iteration_error(self, exc: BaseException, scenario: str) -> None:
         """Log an iteration exception the first time it is seen; count every occurrence."""
@@ -112,12 +135,14 @@ _current: RunContext | None = None
 
 
 def get_context() -> RunContext:
-    global _current
-    if _current is None:
-        _current = RunContext()
-    return _current
+    ctx = _current
+    if ctx is None:
+        ctx = RunContext()
+        set_context(ctx)
+    return ctx
 
 
 def set_context(ctx: RunContext) -> None:
     global _current
     _current = ctx
+    allow_declarations(not ctx.running)

@@ -17,11 +17,6 @@ What a finished exchange becomes (its sample row and Response) is _ledger.c's.
 #include <strings.h>
 #include <time.h>
 
-#ifdef __linux__
-#include <errno.h>
-#include <sys/epoll.h>
-#endif
-
 #include <dlfcn.h>
 
 #include "_wire.h"
@@ -43,7 +38,7 @@ static llhttp_settings_t settings;
 static PyTypeObject *future_type;      /* asyncio.Future (_asyncio's C type) */
 static PyObject *future_set_result;      /* asyncio.Future.set_result */
 static PyObject *invalid_state_error;    /* asyncio.InvalidStateError */
-static PyObject *str_fail, *str_set_result, *str_malformed, *str_write, *str_create_future;
+static PyObject *str_set_result, *str_malformed, *str_write, *str_create_future;
 static PyObject *http11, *http10, *empty_bytes, *empty_str;
 
 
@@ -262,203 +257,6 @@ Conn_finish(Conn *self, PyObject *Py_UNUSED(ignored))
     return PyBool_FromLong(resolved);
 }
 
-/* Corked writes ------------------------------------------------------------------------------- */
-
-/* One per event loop. A request is written when the loop's current pass of ready callbacks
-   ends, together with every other request made in that pass, not at the moment a VU asks.
-
-   Why: a VU's iteration costs tens of µs of Python, so requests written one by one reach the
-   server tens of µs apart, and a fast server falls asleep between them: nginx slept after 0.43
-   requests on average against 0.04 under wrk, and each wake-up is kernel work on both sides
-   (docs/performance.md). Written together, they wake it once per pass. The wait in the outbox
-   is part of `sending` (t_sent is stamped at the write), as a goroutine's scheduling delay
-   before its write is part of k6's. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *call_soon; /* loop.call_soon, bound once */
-    PyObject *queue;     /* list of Conn with a request in `out` */
-    PyObject *after;     /* called after each flush, or None (the arrival stamps' look) */
-    double last_write;   /* when a request last went out, directly or by a flush */
-    char scheduled;
-} Outbox;
-
-/* A request made after this long without a write goes out at once: corking pays only when
-   requests come faster than a server wakes up, and at light load it would only add a loop
-   pass (~70 µs here) to http_req_sending. */
-#define CORK_AFTER 0.0002
-
-static int write_now(Conn *conn);
-
-static PyObject *
-Outbox_call(Outbox *self, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
-{
-    /* The flush: called by the loop with no arguments. */
-    self->scheduled = 0;
-    PyObject *queue = self->queue;
-    self->queue = PyList_New(0);
-    if (self->queue == NULL) {
-        self->queue = queue;
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(queue);
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
-        rc = write_now((Conn *)PyList_GET_ITEM(queue, i));
-    }
-    Py_DECREF(queue);
-    self->last_write = clock_now();
-    if (rc < 0) {
-        return NULL;
-    }
-    if (self->after != Py_None) { /* a long flush is a stretch of loop time with no VU code to look */
-        return PyObject_CallNoArgs(self->after);
-    }
-    Py_RETURN_NONE;
-}
-
-static int
-Outbox_post(Outbox *self, Conn *conn)
-{
-    if (PyList_Append(self->queue, (PyObject *)conn) < 0) {
-        return -1;
-    }
-    if (!self->scheduled) {
-        PyObject *handle = PyObject_CallOneArg(self->call_soon, (PyObject *)self);
-        if (handle == NULL) {
-            return -1;
-        }
-        Py_DECREF(handle);
-        self->scheduled = 1;
-    }
-    return 0;
-}
-
-static int
-Outbox_init(Outbox *self, PyObject *args, PyObject *kwds)
-{
-    PyObject *loop, *after = Py_None;
-    static char *kwlist[] = {"loop", "after", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &loop, &after)) {
-        return -1;
-    }
-    Py_XSETREF(self->after, Py_NewRef(after));
-    PyObject *call_soon = PyObject_GetAttrString(loop, "call_soon");
-    if (call_soon == NULL) {
-        return -1;
-    }
-    Py_XSETREF(self->call_soon, call_soon);
-    PyObject *queue = PyList_New(0);
-    if (queue == NULL) {
-        return -1;
-    }
-    Py_XSETREF(self->queue, queue);
-    return 0;
-}
-
-static PyObject *
-Outbox_len(Outbox *self, PyObject *Py_UNUSED(ignored))
-{
-    return PyLong_FromSsize_t(self->queue != NULL ? PyList_GET_SIZE(self->queue) : 0);
-}
-
-static int
-Outbox_traverse(Outbox *self, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->call_soon);
-    Py_VISIT(self->queue);
-    Py_VISIT(self->after);
-    return 0;
-}
-
-static int
-Outbox_clear(Outbox *self)
-{
-    Py_CLEAR(self->call_soon);
-    Py_CLEAR(self->queue);
-    Py_CLEAR(self->after);
-    return 0;
-}
-
-static void
-Outbox_dealloc(Outbox *self)
-{
-    PyTypeObject *tp = Py_TYPE(self);
-    PyObject_GC_UnTrack(self);
-    Outbox_clear(self);
-    tp->tp_free((PyObject *)self);
-    Py_DECREF(tp);
-}
-
-static PyMethodDef Outbox_methods[] = {
-    {"pending", (PyCFunction)Outbox_len, METH_NOARGS, "pending($self, /)\n--\n\nRequests waiting for the flush."},
-    {NULL, NULL, 0, NULL},
-};
-
-static PyType_Slot Outbox_slots[] = {
-    {Py_tp_doc, "Outbox(loop, after=None): the loop's corked request writes; calling it writes them "
-                "all, then calls after()."},
-    {Py_tp_new, PyType_GenericNew},
-    {Py_tp_init, Outbox_init},
-    {Py_tp_call, Outbox_call},
-    {Py_tp_dealloc, Outbox_dealloc},
-    {Py_tp_traverse, Outbox_traverse},
-    {Py_tp_clear, Outbox_clear},
-    {Py_tp_methods, Outbox_methods},
-    {0, NULL},
-};
-
-static PyType_Spec Outbox_spec = {
-    .name = "loadcell.http._wire.Outbox",
-    .basicsize = sizeof(Outbox),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .slots = Outbox_slots,
-};
-
-static PyTypeObject *outbox_type;
-
-/* Write the request waiting in `out`. A failed write fails the request (the client records it),
-   not the flush: other connections' requests still go out. */
-static int
-write_now(Conn *conn)
-{
-    PyObject *out = conn->out;
-    if (out == NULL) {
-        return 0;
-    }
-    conn->out = NULL;
-    if (conn->closed || conn->write == NULL) { /* closed while corked: its waiter is already failed */
-        Py_DECREF(out);
-        return 0;
-    }
-    conn->t_sent = clock_now();
-    conn->deadline = conn->t_sent + conn->timeout;
-    PyObject *r = PyObject_CallOneArg(conn->write, out);
-    Py_DECREF(out);
-    if (r != NULL) {
-        Py_DECREF(r);
-        return 0;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_Exception)) { /* KeyboardInterrupt and the like go on up */
-        return -1;
-    }
-    PyObject *type, *exc, *tb;
-    PyErr_Fetch(&type, &exc, &tb);
-    PyErr_NormalizeException(&type, &exc, &tb);
-    if (tb != NULL) {
-        PyException_SetTraceback(exc, tb);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    r = PyObject_CallMethodOneArg((PyObject *)conn, str_fail, exc);
-    Py_DECREF(exc);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
-}
-
 static PyObject *
 Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -504,24 +302,10 @@ Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
     double now = clock_now();
     self->deadline = now + timeout; /* moved to the write's time + timeout when written */
     Py_XSETREF(self->out, Py_NewRef(args[0]));
-    if (self->outbox != Py_None && Py_IS_TYPE(self->outbox, outbox_type)) {
-        Outbox *box = (Outbox *)self->outbox;
-        if (PyList_GET_SIZE(box->queue) == 0 && now - box->last_write > CORK_AFTER) {
-            box->last_write = now; /* light load: write now */
-            if (write_now(self) < 0) {
-                Py_DECREF(waiter);
-                return NULL;
-            }
-            return waiter;
-        }
-        if (Outbox_post(box, self) < 0) {
-            Py_CLEAR(self->out);
-            Py_DECREF(waiter);
-            return NULL;
-        }
-        return waiter;
-    }
-    if (write_now(self) < 0) {
+    int rc = self->outbox != Py_None && Py_IS_TYPE(self->outbox, loadcell_outbox_type)
+                 ? loadcell_outbox_send(self->outbox, self, now)
+                 : loadcell_write_now(self);
+    if (rc < 0) {
         Py_DECREF(waiter);
         return NULL;
     }
@@ -724,96 +508,6 @@ static PyType_Spec Conn_spec = {
 
 PyTypeObject *loadcell_conn_type;
 
-#ifdef __linux__
-
-/* The arrival stamps' look (loadcell.http.arrivals): one epoll_wait(0) on the watch's
-   edge-triggered set, and each in-flight request whose socket got bytes gets its first-byte stamp.
-   In C because a look reports every response that landed since the last one: in Python each
-   cost ~0.34 µs, about as much as the syscall for ten of them. */
-static PyObject *
-wire_stamp(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 2 || !PyDict_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "stamp(epoll_fd, conns_by_fd) -> now");
-        return NULL;
-    }
-    int epfd = (int)PyLong_AsLong(args[0]);
-    if (epfd == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    PyObject *conns = args[1];
-    struct epoll_event events[128];
-    double t = 0.0;
-    int n;
-    do {
-        n = epoll_wait(epfd, events, 128, 0);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return PyErr_SetFromErrno(PyExc_OSError);
-        }
-        t = clock_now(); /* after the poll: a stamp never predates its bytes */
-        for (int i = 0; i < n; i++) {
-            PyObject *key = PyLong_FromLong(events[i].data.fd);
-            if (key == NULL) {
-                return NULL;
-            }
-            PyObject *conn = PyDict_GetItemWithError(conns, key); /* borrowed */
-            Py_DECREF(key);
-            if (conn == NULL) {
-                if (PyErr_Occurred()) {
-                    return NULL;
-                }
-                continue;
-            }
-            if (PyObject_TypeCheck(conn, loadcell_conn_type)) {
-                Conn *c = (Conn *)conn;
-                if (c->waiter != Py_None && c->t_first == 0.0) {
-                    c->t_first = t;
-                }
-                continue;
-            }
-            /* any object with `waiter` and `t_first` (the arrivals tests use plain ones) */
-            PyObject *waiter = PyObject_GetAttrString(conn, "waiter");
-            PyObject *first = waiter != NULL ? PyObject_GetAttrString(conn, "t_first") : NULL;
-            int stamp = first != NULL && waiter != Py_None && !PyObject_IsTrue(first);
-            Py_XDECREF(waiter);
-            Py_XDECREF(first);
-            if (first == NULL) {
-                return NULL;
-            }
-            if (stamp) {
-                PyObject *value = PyFloat_FromDouble(t);
-                int rc = value != NULL ? PyObject_SetAttrString(conn, "t_first", value) : -1;
-                Py_XDECREF(value);
-                if (rc < 0) {
-                    return NULL;
-                }
-            }
-        }
-    } while (n == 128);
-    return PyFloat_FromDouble(t);
-}
-#endif
-
-static PyMethodDef module_methods[] = {
-#ifdef __linux__
-    {"stamp", (PyCFunction)(void (*)(void))wire_stamp, METH_FASTCALL,
-     "stamp($module, epoll_fd, conns, /)\n--\n\n"
-     "First-byte stamps for the sockets (`conns` by fd) that got bytes; returns the look's time."},
-#endif
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef wire_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "loadcell.http._wire",
-    .m_doc = "The response side of an HTTP/1.1 connection, on llhttp, without Python callbacks.",
-    .m_size = -1,
-    .m_methods = module_methods,
-};
-
 /* Bind llhttp's functions from httptools' parser module (see the top of this file). */
 static int
 bind_llhttp(void)
@@ -877,18 +571,17 @@ bind_llhttp(void)
     return 0; /* the handle stays open for the life of the process, as the module does */
 }
 
-PyMODINIT_FUNC
-PyInit__wire(void)
+int
+loadcell_add_connection(PyObject *module)
 {
     if (bind_llhttp() < 0) {
-        return NULL;
+        return -1;
     }
     ll_settings_init(&settings);
     settings.on_headers_complete = on_headers_complete;
     settings.on_body = on_body;
     settings.on_message_complete = on_message_complete;
     str_set_result = PyUnicode_InternFromString("set_result");
-    str_fail = PyUnicode_InternFromString("_fail");
     str_malformed = PyUnicode_InternFromString("_malformed");
     str_write = PyUnicode_InternFromString("write");
     str_create_future = PyUnicode_InternFromString("create_future");
@@ -896,45 +589,31 @@ PyInit__wire(void)
     http10 = PyUnicode_InternFromString("HTTP/1.0");
     empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
     empty_str = PyUnicode_InternFromString("");
-    if (!str_fail || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
+    if (!str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
         !http10 || !empty_bytes || !empty_str) {
-        return NULL;
+        return -1;
     }
     PyObject *asyncio = PyImport_ImportModule("asyncio");
     if (asyncio == NULL) {
-        return NULL;
+        return -1;
     }
     PyObject *future = PyObject_GetAttrString(asyncio, "Future");
     invalid_state_error = PyObject_GetAttrString(asyncio, "InvalidStateError");
     Py_DECREF(asyncio);
     if (future == NULL || invalid_state_error == NULL || !PyType_Check(future)) {
         Py_XDECREF(future);
-        return NULL;
+        return -1;
     }
     future_type = (PyTypeObject *)future;
     future_set_result = PyObject_GetAttrString(future, "set_result");
     if (future_set_result == NULL) {
-        return NULL;
-    }
-    PyObject *module = PyModule_Create(&wire_module);
-    if (module == NULL) {
-        return NULL;
+        return -1;
     }
     PyObject *type = PyType_FromSpec(&Conn_spec);
     if (type == NULL || PyModule_AddObject(module, "Connection", Py_NewRef(type)) < 0) {
         Py_XDECREF(type);
-        Py_DECREF(module);
-        return NULL;
+        return -1;
     }
     loadcell_conn_type = (PyTypeObject *)type; /* the module's reference */
-    outbox_type = (PyTypeObject *)PyType_FromSpec(&Outbox_spec);
-    if (outbox_type == NULL || PyModule_AddObject(module, "Outbox", Py_NewRef(outbox_type)) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    if (loadcell_add_ledger(module) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    return module;
+    return 0;
 }

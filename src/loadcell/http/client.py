@@ -12,84 +12,45 @@ import copy
 import math
 import zlib
 from collections.abc import Awaitable, Coroutine, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin
 
 from loadcell.config.durations import parse_duration
+from loadcell.http import expected as _expected
+from loadcell.http._wire import Ledger
 from loadcell.http.arrivals import STAMP_INTERVAL
 from loadcell.http.connection import HttpConnection, open_connection
 from loadcell.http.cookies import CookieJar, ReplacingJar, request_cookie_header
 from loadcell.http.errors import DEFAULT, INVALID_URL, REQUEST_TIMEOUT, TCP_RESET, RequestError, classify
+from loadcell.http.expected import ExpectedStatuses, expected_statuses, set_response_callback
 from loadcell.http.h2 import PROTO as H2_PROTO
 from loadcell.http.h2 import H2Connection, Unprocessed
 from loadcell.http.h2 import body_of as h2_body
 from loadcell.http.head import COOKIES, ENCODED, field_values
 from loadcell.http.params import is_k6_params, k6_params_kwargs
 from loadcell.http.request import build_head, encode_body, head_error, header_fields
-from loadcell.http.response import ZERO_TIMINGS, Response
+from loadcell.http.response import Response
+from loadcell.http.settings import ClientSettings
 from loadcell.http.tagged import TaggedURL
 from loadcell.http.timeouts import TimeoutSweeper
 from loadcell.http.url import InvalidURLError, Target, parse_target, with_params
 from loadcell.http.url import _cache as _targets
-from loadcell.metrics.buffer import http_row
+from loadcell.metrics import registry as R
 from loadcell.metrics.clock import now
+from loadcell.metrics.handle import MetricsHandle
 
-if TYPE_CHECKING:
-    from loadcell.engine.vu import VU
+__all__ = ["ExpectedStatuses", "HttpClient", "expected_statuses", "set_response_callback"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RESPONSE_TYPES = frozenset({"text", "binary", "none"})  # k6's responseType ("none" keeps no body)
 _NAN = math.nan
+_UNSET: Any = object()
 DEFAULT_TIMEOUT = 60.0
 
 
 async def _ready(response: Response) -> Response:
     """An already known response, awaitable like an exchange."""
     return response
-
-
-class ExpectedStatuses:
-    """k6's http.expectedStatuses(): feeds http_req_failed and the expected_response tag."""
-
-    __slots__ = ("codes",)
-
-    def __init__(self, *specs: int | range | tuple[int, int] | Mapping[str, int]) -> None:
-        codes: set[int] = set()
-        for spec in specs:
-            if isinstance(spec, int):
-                codes.add(spec)
-            elif isinstance(spec, range):
-                codes.update(spec)
-            elif isinstance(spec, tuple):
-                codes.update(range(spec[0], spec[1] + 1))
-            elif isinstance(spec, Mapping):
-                codes.update(range(int(spec["min"]), int(spec["max"]) + 1))
-            else:
-                raise TypeError(f"expected status spec {spec!r}: use an int, (min, max) or range")
-        self.codes = frozenset(codes)
-
-    def __contains__(self, status: int) -> bool:
-        return status in self.codes
-
-
-def expected_statuses(*specs: int | range | tuple[int, int] | Mapping[str, int]) -> ExpectedStatuses:
-    return ExpectedStatuses(*specs)
-
-
-DEFAULT_EXPECTED = ExpectedStatuses((200, 399))
-_UNSET: Any = object()
-
-
-def set_response_callback(callback: ExpectedStatuses | None) -> None:
-    """k6's http.setResponseCallback(): the test-wide default of every VU made after it (call it at
-    import time, as k6 scripts do); None turns http_req_failed and expected_response off."""
-    global DEFAULT_EXPECTED
-    if callback is not None and not isinstance(callback, ExpectedStatuses):
-        raise TypeError(
-            "set_response_callback() takes expected_statuses(...) or None, as k6's takes only"
-            f" http.expectedStatuses(); got {type(callback).__name__}"
-        )
-    DEFAULT_EXPECTED = callback  # type: ignore[assignment]
 
 
 def _decode(body: bytes, encoding: bytes) -> bytes:
@@ -104,11 +65,14 @@ def _decode(body: bytes, encoding: bytes) -> bytes:
 
 
 class HttpClient:
-    """One per VU: its own keep-alive connections and cookie jar, as in k6."""
+    """One per VU: its own keep-alive connections and cookie jar, as in k6. Its samples go into the
+    VU's metrics handle, through the Ledger it makes for it (which also writes the VU's checks and
+    iterations)."""
 
-    def __init__(self, vu: VU) -> None:
-        self.vu = vu
-        self.ledger = vu.ledger
+    def __init__(self, metrics: MetricsHandle, settings: ClientSettings) -> None:
+        self.metrics = metrics
+        self.ledger = Ledger(metrics, Response, R.CHECKS.id)
+        self.report_error = settings.report_error
         self.loop = asyncio.get_event_loop()
         self.sweeper = TimeoutSweeper.for_loop(self.loop)
         self.inflight = self.sweeper.inflight  # requests in flight, for the timeout sweep
@@ -117,11 +81,11 @@ class HttpClient:
         self.idle: dict[tuple[str, str, int], list[HttpConnection]] = {}
         self.cookies = CookieJar()
         self.timeout = DEFAULT_TIMEOUT
-        self.max_redirects = vu.ctx.max_redirects
-        self.keep_bodies = not vu.ctx.discard_response_bodies  # k6's discardResponseBodies
-        self.limiter = vu.ctx.limiter  # k6's rps
-        self.expected: ExpectedStatuses | None = DEFAULT_EXPECTED
-        self.tls = vu.ctx.tls  # the process's shared contexts (loadcell.http.tls)
+        self.max_redirects = settings.max_redirects
+        self.keep_bodies = not settings.discard_response_bodies  # k6's discardResponseBodies
+        self.limiter = settings.limiter  # k6's rps
+        self.expected: ExpectedStatuses | None = _expected.DEFAULT_EXPECTED
+        self.tls = settings.tls  # the process's shared contexts (loadcell.http.tls)
         self.h2: dict[tuple[str, str, int], H2Connection] = {}  # one HTTP/2 connection per host
         self.dialing: dict[tuple[str, str, int], asyncio.Future[Any]] = {}  # TLS dials under way
 
@@ -549,19 +513,12 @@ class HttpClient:
     ) -> Response:
         """A request that was sent and got no response: its time counts, up to the deadline for a
         timeout (as in k6)."""
-        t_start, t_conn, connect_s, tls_s = stamps
         t_end = min(now(), deadline)
         t_sent = min(t_sent or t_end, t_end)  # never written: all of it was sending
         t_first = min(t_first or t_end, t_end)  # bytes may land after the deadline
-        timings = (
-            (t_conn - t_start) * 1000.0,
-            connect_s * 1000.0,
-            tls_s * 1000.0,
-            (t_sent - t_conn) * 1000.0,
-            (t_first - t_sent) * 1000.0,
-            (t_end - t_first) * 1000.0,
+        return self._record_error(
+            method, target.url, tags, classify(exc, False), expected, (*stamps, t_sent, t_first, t_end)
         )
-        return self._record_error(method, target.url, tags, classify(exc, False), expected, timings)
 
     def _absorb(self, response: Response, flags: int, target: Target) -> None:
         """What a response asks of the client: a body to decompress, cookies to keep."""
@@ -581,19 +538,18 @@ class HttpClient:
         tags: Mapping[str, str] | None,
         err: RequestError,
         expected: ExpectedStatuses | None,
-        timings: tuple[float, float, float, float, float, float] = ZERO_TIMINGS,
+        stamps: tuple[float, float, float, float, float, float, float] | None = None,
     ) -> Response:
         """A request with no response still counts: status 0, k6's error_code, the time it took
-        (zero when it never got to send)."""
-        vu = self.vu
+        (zero when it never got to send). `stamps`: t_start, t_conn, connect_s, tls_s, t_sent,
+        t_first, t_end, timed by the Ledger as a response is."""
         failed, ok_tag = (_NAN, "") if expected is None else (1.0, "false")
-        tid = vu.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
-        blocked, connecting, tls, sending, waiting, receiving = timings
-        duration = sending + waiting + receiving
-        vu.buffer.add_http(
-            http_row(tid, now(), duration, blocked, connecting, tls, sending, waiting, receiving, failed)
-        )
-        vu.ctx.record_request_error(method, url, str(err))
+        tid = self.metrics.http_tagset(method, url, 0, "", ok_tag, err.code, tags, error=str(err))
+        if stamps is None:
+            t = now()
+            stamps = (t, t, 0.0, 0.0, t, t, t)
+        timings = self.ledger.failed(tid, failed, *stamps)
+        self.report_error(method, url, str(err))
         return Response(method, url, 0, "", b"", b"", timings, error=str(err), error_code=err.code)
 
     def reset(self) -> None:

@@ -13,23 +13,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from loadcell.http._wire import GEN_FIELDS, HTTP_FAILED_COL, HTTP_FIELDS, ITER_FIELDS
 from loadcell.metrics import registry as R
 from loadcell.metrics.clock import wall_offset
 from loadcell.metrics.registry import Metric, Registry
 from loadcell.metrics.sinks import CounterSink, RateSink, Sink, TrendSink, new_sink
 from loadcell.metrics.tags import TagPairs, TagSets
 
-# HTTP row: tagset id, end time, the seven trend columns in HTTP_TREND_COLUMNS order, failed (NaN = none).
-HTTP_FIELDS = 10
-HTTP_FAILED_COL = 9
-# Generic row: metric id, tagset id, time, value.
-GEN_FIELDS = 4
-# Iteration row: tagset id, end time, duration (ms), bytes sent, bytes received, completed (1) or not (0).
-ITER_FIELDS = 6
+# The row layouts are the C Ledger's (loadcell.http._wire, see loadcell.http.contract). HTTP row:
+# tagset id, end time, the seven trend columns in HTTP_TREND_COLUMNS order, failed (NaN = none).
+# Generic row: metric id, tagset id, time, value. Iteration row: tagset id, end time, duration
+# (ms), bytes sent, bytes received, completed (1) or not (0).
 
-# Row packers for the Python writers (errors, custom metrics); a VU's requests, checks and
-# iterations are written by its Ledger (loadcell.http._ledger.c), in these same layouts.
-http_row = struct.Struct(f"{HTTP_FIELDS}d").pack
+# The row packer for the Python writers (custom metrics, group durations, dropped iterations); a
+# VU's requests, checks and iterations are written by its Ledger.
 gen_row = struct.Struct(f"{GEN_FIELDS}d").pack
 _ROW_BYTES = {"http": HTTP_FIELDS * 8, "gen": GEN_FIELDS * 8, "iters": ITER_FIELDS * 8}
 
@@ -51,10 +48,6 @@ class SampleBuffer:
         self.http = bytearray()
         self.gen = bytearray()
         self.iters = bytearray()
-
-    def add_http(self, row: bytes) -> None:
-        """One request row (http_row), for requests that got no response."""
-        self.http.extend(row)
 
     def sample(self, metric_id: int, tagset: int, t: float, value: float) -> None:
         """One generic sample (custom metrics, group durations, dropped iterations)."""
