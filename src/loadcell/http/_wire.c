@@ -478,6 +478,7 @@ static PyMemberDef Conn_members[] = {
     {"closed", T_BOOL, offsetof(Conn, closed), 0, NULL},
     {"headers_done", T_BOOL, offsetof(Conn, headers_done), READONLY, NULL},
     {"keep_alive", T_BOOL, offsetof(Conn, keep_alive), 0, NULL},
+    {"keep_body", T_BOOL, offsetof(Conn, keep_body), READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
 };
 

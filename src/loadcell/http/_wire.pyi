@@ -68,6 +68,8 @@ class Connection(asyncio.Protocol):
     @property
     def headers_done(self) -> bool: ...
     keep_alive: bool
+    @property
+    def keep_body(self) -> bool: ...  # of the request in flight (send's keep_body)
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None: ...
     def send(
         self, data: bytes, head_request: bool = False, keep_body: bool = True, timeout: float = ..., /
