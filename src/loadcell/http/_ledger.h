@@ -1,6 +1,7 @@
-/* What the two C files of the Ledger share (_ledger.c: requests and iterations; _checks.c: k6's
-   check()). The Ledger is given a metrics handle (loadcell.metrics.handle.MetricsHandle; what C
-   reads and calls on it is loadcell.http.contract.LedgerHandle) and writes rows into its buffer. */
+/* What the C files of the Ledger share (_ledger.c: requests and iterations; _checks.c: k6's
+   check(); _keys.c: the tag-set keys and the row append). The Ledger is given a metrics handle
+   (loadcell.metrics.handle.MetricsHandle; what C reads and calls on it is
+   loadcell.http.contract.LedgerHandle) and writes rows into its buffer. */
 #ifndef LOADCELL_LEDGER_H
 #define LOADCELL_LEDGER_H
 
@@ -38,6 +39,13 @@ int ledger_tagset(PyObject *cache, PyObject *key, PyObject *miss, PyObject *cons
 
 /* The check-cache key: (group, name, tuple(tags.items()) or None). */
 PyObject *ledger_check_key(PyObject *group, PyObject *name, PyObject *tags);
+
+/* The request-cache key from its HTTP_KEY_FIELDS parts, in the HTTP_KEY_* order (the tags at
+   HTTP_KEY_EXTRA become tuple(tags.items()) or None). */
+PyObject *ledger_http_key(PyObject *const *args);
+
+/* http_key() and check_key(), for the module (_keys.c). */
+extern PyMethodDef ledger_key_functions[];
 
 /* Ledger.checks (_checks.c). */
 PyObject *Ledger_checks(Ledger *self, PyObject *const *args, Py_ssize_t nargs);

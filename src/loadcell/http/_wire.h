@@ -73,6 +73,13 @@ typedef struct {
 /* The connection type (set when the module is created). */
 extern PyTypeObject *loadcell_conn_type;
 
+/* The response side (_response.c): llhttp bound and set up (once), a connection's parser set
+   up, and the protocol's data_received and _finish. */
+int loadcell_response_init(void);
+void loadcell_parser_init(Conn *conn);
+PyObject *loadcell_conn_data_received(Conn *self, PyObject *data);
+PyObject *loadcell_conn_finish(Conn *self, PyObject *ignored);
+
 /* The loop's corked writes (_outbox.c). */
 extern PyTypeObject *loadcell_outbox_type;
 
@@ -84,7 +91,7 @@ int loadcell_write_now(Conn *conn);
 int loadcell_outbox_send(PyObject *outbox, Conn *conn, double now);
 
 /* Each adds its part to the module: Connection (_wire.c), Outbox (_outbox.c), Ledger and the
-   key functions (_ledger.c). */
+   key functions (_ledger.c, _keys.c). */
 int loadcell_add_connection(PyObject *module);
 int loadcell_add_outbox(PyObject *module);
 int loadcell_add_ledger(PyObject *module);

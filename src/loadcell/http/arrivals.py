@@ -52,7 +52,7 @@ class ArrivalWatch:
         if self.conns.get(fd) is conn:  # not a newer connection that reuses the number
             del self.conns[fd]
             with contextlib.suppress(OSError):  # closing the socket has dropped it already
-                self._epoll.unregister(fd)  # type: ignore[union-attr]
+                self._epoll.unregister(fd)  # type: ignore[union-attr]  # watch() made it
 
     def after_flush(self) -> None:
         """After the outbox wrote a pass's requests: a flush of many writes is a stretch of loop
@@ -65,4 +65,4 @@ class ArrivalWatch:
         """Stamp every in-flight request whose socket got unread bytes since the last look (in C:
         `loadcell.http._wire.stamp`, with now() taken after the poll, so never before the bytes
         were there)."""
-        self.last = _wire.stamp(self._epoll.fileno(), self.conns)  # type: ignore[union-attr]
+        self.last = _wire.stamp(self._epoll.fileno(), self.conns)  # type: ignore[union-attr]  # conns: watched

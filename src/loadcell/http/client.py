@@ -50,7 +50,7 @@ class HttpClient(Exchanges):
         self.expected: ExpectedStatuses | None = _expected.DEFAULT_EXPECTED
 
     # k6's http.* verbs (a k6 params object may follow the URL, or the body, as in k6) -----------------
-    def get(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def get(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any) -> Awaitable[Response]:
         target = None if kw or k6_params is not None or type(url) is not str else _targets.get(url)
         if target is None or self.limiter is not None:
             return self.request("GET", url, None, k6_params, **kw)
@@ -68,22 +68,32 @@ class HttpClient(Exchanges):
             self.keep_bodies,
         )
 
-    def head(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def head(self, url: str, k6_params: Mapping[str, Any] | None = None, **kw: Any) -> Awaitable[Response]:
         return self.request("HEAD", url, None, k6_params, **kw)
 
-    def options(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def options(
+        self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Awaitable[Response]:
         return self.request("OPTIONS", url, body, k6_params, **kw)
 
-    def delete(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def delete(
+        self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Awaitable[Response]:
         return self.request("DELETE", url, body, k6_params, **kw)
 
-    def post(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def post(
+        self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Awaitable[Response]:
         return self.request("POST", url, body, k6_params, **kw)
 
-    def put(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def put(
+        self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Awaitable[Response]:
         return self.request("PUT", url, body, k6_params, **kw)
 
-    def patch(self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any):
+    def patch(
+        self, url: str, body: Any = None, k6_params: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Awaitable[Response]:
         return self.request("PATCH", url, body, k6_params, **kw)
 
     async def batch(
@@ -127,7 +137,7 @@ class HttpClient(Exchanges):
         body: Any = None,
         k6_params: Mapping[str, Any] | None = None,
         *,
-        params: Mapping[str, Any] | list | None = None,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
         data: Any = None,
@@ -166,7 +176,7 @@ class HttpClient(Exchanges):
             jar = kw.get("jar", jar)
             expected_statuses = kw.get("expected_statuses", expected_statuses)
         if type(url) is TaggedURL and not (tags and "name" in tags):
-            tags = {**(tags or {}), "name": url.name}  # type: ignore[attr-defined]
+            tags = {**(tags or {}), "name": url.name}
         client = self
         if cookies or jar is not None:
             client, headers = self._with_cookies(jar, cookies, headers)
@@ -230,13 +240,13 @@ class HttpClient(Exchanges):
             merged["Cookie"] = f"{merged.pop(own)}; {field}" if own else field
             headers = merged
             if replacing:
-                client.cookies = ReplacingJar(client.cookies, replacing)  # type: ignore[assignment]
+                client.cookies = ReplacingJar(client.cookies, replacing)  # type: ignore[assignment]  # a jar view
         return client, headers
 
     async def _limited(self, exchange: Coroutine[Any, Any, Response]) -> Response:
         """k6's rps paces calls, not redirect hops (Go's client follows those inside one call)."""
         try:
-            await self.limiter.wait()  # type: ignore[union-attr]
+            await self.limiter.wait()  # type: ignore[union-attr]  # only called with a limiter
         except BaseException:
             exchange.close()
             raise

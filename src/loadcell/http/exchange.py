@@ -119,7 +119,7 @@ class Exchanges:
         t_start = t_conn = now()
         connect_s = tls_s = 0.0
         idle = self.idle.get(target.key)
-        conn = None
+        conn: HttpConnection | None = None
         while idle:
             conn = idle.pop()
             if not conn.closed:
@@ -135,7 +135,7 @@ class Exchanges:
                 except BaseException as exc:
                     return self._record_error(method, target.url, tags, classify(exc, True), expected)
                 t_conn = now()
-                if type(dialled) is H2Connection:
+                if isinstance(dialled, H2Connection):
                     h2 = dialled
                 else:
                     conn = dialled
@@ -144,7 +144,9 @@ class Exchanges:
                     h2, method, target, headers, payload, content_type, cookie, tags, timeout, expected,
                     hops, keep, (t_start, t_conn, connect_s, tls_s), retried,
                 )  # fmt: skip
-            if conn.transport.is_closing():  # type: ignore[union-attr]  # hung up between dial and write
+            assert conn is not None  # dialled: HTTP/1.1, or HTTP/2 went above
+            transport = conn.transport
+            if transport is None or transport.is_closing():  # hung up between dial and write
                 conn.close()
                 error = RequestError(TCP_RESET, "write: connection reset by peer")
                 return self._record_error(method, target.url, tags, error, expected)
@@ -186,8 +188,10 @@ class Exchanges:
         finally:
             inflight.discard(conn)
         response = self.ledger.settle(
-            conn, idle, method, target.url, tags, expected, t_start, t_conn, connect_s, tls_s
-        )
+            conn,
+            idle,  # type: ignore[arg-type]  # the list conn came from, or the one made for a new conn
+            method, target.url, tags, expected, t_start, t_conn, connect_s, tls_s,
+        )  # fmt: skip
         flags = conn.flags
         if flags:
             self._absorb(response, flags, target)

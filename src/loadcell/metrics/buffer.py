@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from loadcell.http._wire import GEN_FIELDS, HTTP_FAILED_COL, HTTP_FIELDS, ITER_FIELDS
+from loadcell.http._wire import (
+    GEN_FIELDS,
+    HTTP_FAILED_COL,
+    HTTP_FIELDS,
+    HTTP_TAGSET_COL,
+    HTTP_TIME_COL,
+    ITER_FIELDS,
+)
 from loadcell.metrics import registry as R
 from loadcell.metrics.clock import wall_offset
 from loadcell.metrics.registry import Metric, Registry
@@ -125,12 +132,12 @@ class Folder:
         batch.new_tagsets = self.tagsets.items[self._sent_tagsets :]
         self._sent_tagsets = len(self.tagsets.items)
         deltas = batch.deltas
-        for tid, rows in _segments(http[:, 0].astype(np.int64)):
+        for tid, rows in _segments(http[:, HTTP_TAGSET_COL].astype(np.int64)):
             part = http[rows]
             reqs = CounterSink()
             reqs.total = float(rows.size)
             deltas.append((R.HTTP_REQS.id, tid, reqs))
-            times = part[:, 1]
+            times = part[:, HTTP_TIME_COL]
             for col, metric in enumerate(R.HTTP_TREND_COLUMNS, start=2):
                 sink = TrendSink()
                 sink.add_many(part[:, col], times)
@@ -159,10 +166,10 @@ class Folder:
         if gen.size:
             keys = gen[:, 0].astype(np.int64) * (1 << 32) + gen[:, 1].astype(np.int64)
             for key, rows in _segments(keys):
-                metric: Metric = metrics[key >> 32]
-                sink = new_sink(metric.type)
-                sink.add_many(gen[rows, 3], gen[rows, 2] + wall_offset())
-                deltas.append((metric.id, key & 0xFFFFFFFF, sink))
+                gen_metric: Metric = metrics[key >> 32]
+                gen_sink = new_sink(gen_metric.type)
+                gen_sink.add_many(gen[rows, 3], gen[rows, 2] + wall_offset())
+                deltas.append((gen_metric.id, key & 0xFFFFFFFF, gen_sink))
         if keep_raw:
             if iters.size:
                 gen = _with_iteration_samples(gen, iters)
