@@ -123,23 +123,19 @@ class ReferenceLedger:
         connect_s: float,
         tls_s: float,
     ) -> Response:
-        """An HTTP/1.1 exchange, read from its connection, which goes back to `idle` or is closed."""
+        """An HTTP/1.1 exchange, read from its connection, which goes back to `idle` or is closed.
+        What it left on the connection is read before the connection is handed on."""
         reusable = conn.keep_alive and not conn.closed
         body = b"".join(conn.body) if conn.keep_body else None
-        self.bytes_sent += conn.bytes_out
-        self.bytes_received += conn.bytes_in
+        facts = (conn.status, conn.version, conn.tls_version, conn.tls_cipher, conn.head, body)
+        stamps = (t_start, t_conn, connect_s, tls_s, conn.t_sent, conn.t_first or conn.t_done, conn.t_done)
+        sent, received = conn.bytes_out, conn.bytes_in
         conn.bytes_out = conn.bytes_in = 0
-        t_first = conn.t_first or conn.t_done
-        status, proto, head = conn.status, conn.version, conn.head
-        tls_version, tls_cipher, t_sent, t_done = conn.tls_version, conn.tls_cipher, conn.t_sent, conn.t_done
         if reusable:
             idle.append(conn)
         else:
             conn.close()
-        stamps = (t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_done)
-        return self._exchange(
-            method, url, tags, expected, status, proto, tls_version, tls_cipher, head, body, stamps
-        )
+        return self.record(method, url, tags, expected, *facts, *stamps, sent, received)
 
     def record(
         self,
@@ -163,29 +159,10 @@ class ReferenceLedger:
         bytes_sent: int,
         bytes_received: int,
     ) -> Response:
-        """An exchange handed over whole (HTTP/2's streams)."""
+        """An exchange handed over whole (HTTP/2's streams), or read from its connection by settle()."""
         self.bytes_sent += bytes_sent
         self.bytes_received += bytes_received
-        stamps = (t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_done)
-        return self._exchange(
-            method, url, tags, expected, status, proto, tls_version, tls_cipher, head, body, stamps
-        )
-
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        tags: Mapping[str, str] | None,
-        expected: ExpectedStatuses | None,
-        status: int,
-        proto: str,
-        tls_version: str,
-        tls_cipher: str,
-        head: bytes,
-        body: bytes | None,
-        stamps: tuple[float, float, float, float, float, float, float],
-    ) -> Response:
-        timing = timings(*stamps)
+        timing = timings(t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_done)
         if expected is None:
             failed, ok_tag = math.nan, ""
         else:
@@ -197,7 +174,6 @@ class ReferenceLedger:
         tid = handle.http_cache.get(key)
         if tid is None:
             tid = handle.http_tagset(method, url, status, proto, ok_tag, code, tags, tls_version)
-        t_done = stamps[6]
         _append(handle.buffer.http, [tid, t_done, duration(timing), *timing, failed], HTTP_FIELDS)
         error = f"HTTP {status}" if code else ""
         return Response(method, url, status, proto, head, body, timing, error, code, tls_version, tls_cipher)
