@@ -122,8 +122,8 @@ def describe_exception(exc: BaseException) -> str:
     raised (k6 shows the JS line), not a line of loadcell's that rejected what the script passed."""
     frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
     outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_NOT_SCRIPT)]
-    frame = (outside or frames or [None])[-1]
-    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    nearest = outside or frames
+    where = f" at {os.path.basename(nearest[-1].filename)}:{nearest[-1].lineno}" if nearest else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 

@@ -1,4 +1,6 @@
-"""The HTTP client: pool -> connection -> protocol, as httpcore layers it; the protocol is C on llhttp."""
+"""The HTTP client: client (k6's calls) -> exchange (a VU's connections and request path) ->
+connection (the protocol, C on llhttp) -> the Ledger, which writes each finished exchange into the
+VU's metrics handle (loadcell.metrics.handle). The C/Python contract is loadcell.http.contract."""
 
 from loadcell.http.client import HttpClient, expected_statuses
 from loadcell.http.response import Response

@@ -16,7 +16,7 @@ Ledger's rules in Python.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 
 class SampleRows(Protocol):
@@ -72,3 +72,12 @@ class ConnectionUpcalls(Protocol):
 
     def close(self) -> None:
         """The Ledger settled an exchange that leaves the connection unusable (no keep-alive)."""
+
+
+if TYPE_CHECKING:
+    from loadcell.http.connection import HttpConnection
+    from loadcell.metrics.handle import MetricsHandle
+
+    def _provided(conn: HttpConnection, handle: MetricsHandle) -> tuple[ConnectionUpcalls, LedgerHandle]:
+        """For mypy: the Python side provides what C calls."""
+        return conn, handle
