@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from loadcell.config.resolve import tls_settings
 from loadcell.http.ratelimit import RateLimiter
-from loadcell.http.request import set_user_agent
+from loadcell.http.request import DEFAULT_FIELDS, HeadFields, default_fields
 from loadcell.http.settings import ClientSettings
 from loadcell.http.tls import TLSSettings
 from loadcell.metrics.buffer import SampleBuffer
@@ -37,6 +37,7 @@ class RunContext:
     min_iteration_duration: float = 0.0
     loop_tick: float = 0.0  # clock time of the last periodic task's turn (the loop is not starved)
     limiter: RateLimiter | None = None
+    head_fields: HeadFields = DEFAULT_FIELDS  # sent with every request (k6's userAgent)
     buffer: SampleBuffer = field(default_factory=SampleBuffer)
     tagsets: TagSets = field(default_factory=TagSets)
     errors: Counter[str] = field(default_factory=Counter)
@@ -59,7 +60,7 @@ class RunContext:
         self.discard_response_bodies = options.discardResponseBodies
         self.min_iteration_duration = options.minIterationDuration
         self.limiter = RateLimiter(options.rps * share) if options.rps and share > 0 else None
-        set_user_agent(options.userAgent)
+        self.head_fields = default_fields(options.userAgent)
 
     @property
     def running(self) -> bool:
@@ -75,11 +76,12 @@ class RunContext:
     def client_settings(self) -> ClientSettings:
         """What a VU's HTTP client made now follows."""
         return ClientSettings(
-            self.max_redirects,
-            self.discard_response_bodies,
-            self.limiter,
-            self.tls,
-            self.record_request_error,
+            max_redirects=self.max_redirects,
+            discard_response_bodies=self.discard_response_bodies,
+            limiter=self.limiter,
+            tls=self.tls,
+            fields=self.head_fields,
+            report_error=self.record_request_error,
         )
 
     def record_iteration_error(self, exc: BaseException, scenario: str) -> None:

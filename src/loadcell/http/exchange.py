@@ -26,7 +26,7 @@ from loadcell.http.h2 import PROTO as H2_PROTO
 from loadcell.http.h2 import H2Connection, Unprocessed
 from loadcell.http.h2 import body_of as h2_body
 from loadcell.http.head import COOKIES, ENCODED, field_values
-from loadcell.http.request import build_head, header_fields
+from loadcell.http.request import build_head, header_fields, use_default_fields
 from loadcell.http.response import Response
 from loadcell.http.settings import ClientSettings
 from loadcell.http.timeouts import TimeoutSweeper
@@ -56,6 +56,7 @@ class Exchanges:
     iterations)."""
 
     def __init__(self, metrics: MetricsHandle, settings: ClientSettings) -> None:
+        use_default_fields(settings.fields)
         self.metrics = metrics
         self.ledger = Ledger(metrics, Response, R.CHECKS.id)
         self.report_error = settings.report_error
