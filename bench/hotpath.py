@@ -30,7 +30,7 @@ from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.iteration import run_iteration
 from loadcell.engine.script import load_script
 from loadcell.engine.vu import VU, current_vu
-from loadcell.http import client as client_module
+from loadcell.http import exchange as exchange_module
 from loadcell.http.connection import HttpConnection
 from loadcell.metrics.buffer import Folder
 from loadcell.metrics.registry import REGISTRY
@@ -81,7 +81,7 @@ async def drive(iterations: int, vus: int) -> float:
     """Run `iterations` iterations over `vus` VUs; returns CPU seconds of the measured part."""
     ctx = RunContext(env={"BENCH_URL": "http://127.0.0.1:8080/api/ping"})
     set_context(ctx)
-    client_module.open_connection = _open  # type: ignore[assignment]
+    exchange_module.open_connection = _open  # type: ignore[assignment]
     os.environ["BENCH_URL"] = "http://127.0.0.1:8080/api/ping"
     fn = load_script(SCRIPT).function("default")
     folder = Folder(REGISTRY, ctx.tagsets)

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 
 import pytest
 
+from loadcell.http._wire import Connection
 from loadcell.http.arrivals import STAMP_INTERVAL, ArrivalWatch
 from loadcell.metrics.clock import now
 
 
-class Conn:
-    def __init__(self, waiting: bool = True) -> None:
-        self.waiter: object | None = object() if waiting else None
-        self.t_first = 0.0
+@pytest.fixture(autouse=True)
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def _conn(waiting: bool = True) -> Connection:
+    """A C connection with a request in flight (or none), never connected: the watch reads only
+    its waiter and first-byte stamp."""
+    loop = asyncio.get_event_loop()
+    conn = Connection(loop)
+    conn.waiter = loop.create_future() if waiting else None
+    return conn
 
 
 @pytest.fixture
@@ -28,7 +42,7 @@ def pairs() -> Iterator[list[tuple[socket.socket, socket.socket]]]:
 
 def test_only_in_flight_requests_with_unread_bytes_are_stamped(pairs: list) -> None:
     watch = ArrivalWatch()
-    landed, silent, idle, stamped = Conn(), Conn(), Conn(waiting=False), Conn()
+    landed, silent, idle, stamped = _conn(), _conn(), _conn(waiting=False), _conn()
     stamped.t_first = 1.0
     for (ours, _), conn in zip(pairs, (landed, silent, idle, stamped), strict=True):
         watch.watch(ours.fileno(), conn)
@@ -44,7 +58,7 @@ def test_only_in_flight_requests_with_unread_bytes_are_stamped(pairs: list) -> N
 
 def test_a_read_socket_is_not_stamped_again(pairs: list) -> None:
     watch = ArrivalWatch()
-    conn = Conn()
+    conn = _conn()
     ours, theirs = pairs[0]
     watch.watch(ours.fileno(), conn)
     theirs.send(b"x")
@@ -55,7 +69,7 @@ def test_a_read_socket_is_not_stamped_again(pairs: list) -> None:
 
 def test_forgetting_a_closed_connection_keeps_the_one_that_reuses_its_number(pairs: list) -> None:
     watch = ArrivalWatch()
-    old, new = Conn(), Conn()
+    old, new = _conn(), _conn()
     ours, theirs = pairs[0]
     fd = ours.fileno()
     watch.watch(fd, old)
@@ -71,7 +85,7 @@ def test_forgetting_a_closed_connection_keeps_the_one_that_reuses_its_number(pai
 def test_each_arrival_is_reported_once(pairs: list) -> None:
     """Edge-triggered: bytes still unread at the next look are not walked over again."""
     watch = ArrivalWatch()
-    conn = Conn()
+    conn = _conn()
     ours, theirs = pairs[0]
     watch.watch(ours.fileno(), conn)
     theirs.send(b"x")
@@ -87,7 +101,7 @@ def test_each_arrival_is_reported_once(pairs: list) -> None:
 
 def test_a_flush_looks_only_when_the_last_look_is_older_than_the_interval(pairs: list) -> None:
     watch = ArrivalWatch()
-    conn = Conn()
+    conn = _conn()
     (ours, theirs) = pairs[0]
     watch.watch(ours.fileno(), conn)
     theirs.send(b"HTTP/1.1 200 OK\r\n")

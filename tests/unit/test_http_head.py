@@ -12,7 +12,7 @@ from loadcell.http._wire import Outbox
 from loadcell.http.connection import HttpConnection
 from loadcell.http.errors import RequestError
 from loadcell.http.head import COOKIES, ENCODED, field_values
-from loadcell.http.request import build_head, set_user_agent
+from loadcell.http.request import build_head, default_fields, use_default_fields
 from loadcell.http.url import parse_target
 from loadcell.metrics.clock import now
 
@@ -200,14 +200,14 @@ class _NullTransport(asyncio.Transport):
 def test_a_new_user_agent_drops_heads_cached_with_the_old_one() -> None:
     target = parse_target("http://127.0.0.1:9/agent-cache")
     try:
-        set_user_agent("suite/1")
+        use_default_fields(default_fields("suite/1"))
         target.heads["GET"] = build_head("GET", target, None, None, None, None)
         assert b"User-Agent: suite/1" in target.heads["GET"]
-        set_user_agent(None)  # the next run in this process keeps loadcell's agent
+        use_default_fields(default_fields(None))  # the next run in this process keeps loadcell's agent
         assert "GET" not in target.heads
         assert b"User-Agent: loadcell/" in build_head("GET", target, None, None, None, None)
     finally:
-        set_user_agent(None)
+        use_default_fields(default_fields(None))
 
 
 def test_corked_requests_go_out_together_when_the_loop_pass_ends(loop: asyncio.AbstractEventLoop) -> None:
@@ -261,7 +261,6 @@ def test_a_user_agent_with_a_control_character_is_refused_before_the_load() -> N
     from loadcell.errors import InvalidConfigError
 
     with pytest.raises(InvalidConfigError, match=r"userAgent .* control character"):
-        set_user_agent("loadcell\r\nX-Injected: yes")
-    set_user_agent(None)
+        default_fields("loadcell\r\nX-Injected: yes")
     head = build_head("GET", parse_target("http://127.0.0.1/"), None, None, None, None)
     assert b"User-Agent: loadcell/" in head

@@ -19,8 +19,8 @@ import pytest
 from loadcell.engine.context import RunContext, set_context
 from loadcell.engine.vu import VU
 from loadcell.http._wire import Ledger
-from loadcell.http.client import DEFAULT_EXPECTED, ExpectedStatuses
 from loadcell.http.connection import HttpConnection
+from loadcell.http.expected import DEFAULT_EXPECTED, ExpectedStatuses
 from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import Folder
 from loadcell.metrics.clock import now
@@ -143,10 +143,10 @@ def test_tag_sets_are_cached_per_group_and_extra_tags(vu: VU) -> None:
 
     first = settle()
     # The C keys the VU's cache as the VU's Python method does (a wrong key would only miss).
-    assert vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None, "")] == first
-    vu.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None, "")] = 12345
+    assert vu.metrics.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None, "")] == first
+    vu.metrics.http_cache[("", "GET", URL, 200, "HTTP/1.1", "true", None, "")] = 12345
     assert settle() == 12345  # the cache answered
-    vu.http_cache.clear()
+    vu.metrics.http_cache.clear()
     vu.group = "::login"
     in_group = settle()
     assert in_group != first and _tags(vu, in_group)["group"] == "::login"
@@ -206,7 +206,7 @@ def test_checks_write_one_row_each_in_the_group(vu: VU) -> None:
     assert _tags(vu, gen[0, 1]) == {"check": "fine", "group": "::g", "scenario": "default"}
     assert _tags(vu, gen[1, 1])["check"] == "odd"
     assert _tags(vu, gen[2, 1])["k"] == "v"
-    assert vu.check_cache[("::g", "fine", (("k", "v"),))] == gen[2, 1]  # keyed as the VU keys it
+    assert vu.metrics.check_cache[("::g", "fine", (("k", "v"),))] == gen[2, 1]  # keyed as the VU keys it
 
 
 def test_a_predicate_that_raises_is_a_failed_check_and_raises(vu: VU) -> None:

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 
-from loadcell.metrics.buffer import SampleBuffer, http_row
+from loadcell.metrics.buffer import SampleBuffer
 
 
 def test_rows_round_trip_and_the_buffer_empties() -> None:
     buf = SampleBuffer()
-    buf.add_http(http_row(3, 12.5, 1.0, 0.0, 0.0, 0.0, 0.25, 0.5, 0.25, math.nan))
-    buf.add_http(http_row(4, 13.0, 2.0, 0.1, 0.0, 0.0, 0.5, 1.0, 0.5, 1.0))
+    buf.http.extend(np.array([3, 12.5, 1.0, 0.0, 0.0, 0.0, 0.25, 0.5, 0.25, math.nan]).tobytes())
+    buf.http.extend(np.array([4, 13.0, 2.0, 0.1, 0.0, 0.0, 0.5, 1.0, 0.5, 1.0]).tobytes())
     buf.sample(7, 3, 12.6, 1.0)
     buf.sample(8, 3, 12.7, 42.0)
     buf.iters.extend(np.array([2, 12.8, 5.5, 120, 340, 1.0]).tobytes())

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from loadcell.config.resolve import tls_settings
 from loadcell.http.ratelimit import RateLimiter
-from loadcell.http.request import set_user_agent
+from loadcell.http.request import DEFAULT_FIELDS, HeadFields, default_fields
+from loadcell.http.settings import ClientSettings
 from loadcell.http.tls import TLSSettings
 from loadcell.metrics.buffer import SampleBuffer
+from loadcell.metrics.custom import allow_declarations
 from loadcell.metrics.tags import TagPairs, TagSets
 
 if TYPE_CHECKING:
@@ -35,10 +37,11 @@ class RunContext:
     min_iteration_duration: float = 0.0
     loop_tick: float = 0.0  # clock time of the last periodic task's turn (the loop is not starved)
     limiter: RateLimiter | None = None
+    head_fields: HeadFields = DEFAULT_FIELDS  # sent with every request (k6's userAgent)
     buffer: SampleBuffer = field(default_factory=SampleBuffer)
     tagsets: TagSets = field(default_factory=TagSets)
     errors: Counter[str] = field(default_factory=Counter)
-    running: bool = False  # True once the init phase is over (metrics may no longer be declared)
+    _running: bool = False
     abort_reason: BaseException | None = None
     failed_mark: str = ""
     log_errors: bool = True  # workers only count; the coordinator logs each distinct error once
@@ -57,7 +60,29 @@ class RunContext:
         self.discard_response_bodies = options.discardResponseBodies
         self.min_iteration_duration = options.minIterationDuration
         self.limiter = RateLimiter(options.rps * share) if options.rps and share > 0 else None
-        set_user_agent(options.userAgent)
+        self.head_fields = default_fields(options.userAgent)
+
+    @property
+    def running(self) -> bool:
+        """True once the init phase is over: metrics may no longer be declared."""
+        return self._running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._running = value
+        if _current is self:
+            allow_declarations(not value)
+
+    def client_settings(self) -> ClientSettings:
+        """What a VU's HTTP client made now follows."""
+        return ClientSettings(
+            max_redirects=self.max_redirects,
+            discard_response_bodies=self.discard_response_bodies,
+            limiter=self.limiter,
+            tls=self.tls,
+            fields=self.head_fields,
+            report_error=self.record_request_error,
+        )
 
     def record_iteration_error(self, exc: BaseException, scenario: str) -> None:
         """Log an iteration exception the first time it is seen; count every occurrence."""
@@ -99,8 +124,8 @@ def describe_exception(exc: BaseException) -> str:
     raised (k6 shows the JS line), not a line of loadcell's that rejected what the script passed."""
     frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
     outside = [f for f in frames if not os.path.abspath(f.filename).startswith(_NOT_SCRIPT)]
-    frame = (outside or frames or [None])[-1]
-    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    nearest = outside or frames
+    where = f" at {os.path.basename(nearest[-1].filename)}:{nearest[-1].lineno}" if nearest else ""
     return f"{type(exc).__name__}: {exc}{where}"
 
 
@@ -112,12 +137,14 @@ _current: RunContext | None = None
 
 
 def get_context() -> RunContext:
-    global _current
-    if _current is None:
-        _current = RunContext()
-    return _current
+    ctx = _current
+    if ctx is None:
+        ctx = RunContext()
+        set_context(ctx)
+    return ctx
 
 
 def set_context(ctx: RunContext) -> None:
     global _current
     _current = ctx
+    allow_declarations(not ctx.running)

@@ -37,7 +37,7 @@ async def run_iteration(vu: VU, fn: ScenarioFn, ctx: RunContext) -> bool:
     if executor is not None:
         vu.scenario_iteration = executor.iterations_started
         executor.iterations_started += 1
-    vu.group = ""
+    vu.metrics.group = ""  # k6: each iteration starts in the root group
     start = now()
     completed = awaited = False
     try:

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from loadcell.http._wire import Ledger
 from loadcell.http.client import HttpClient
-from loadcell.http.response import Response
-from loadcell.metrics import registry as R
-from loadcell.metrics.buffer import SampleBuffer
+from loadcell.metrics.handle import MetricsHandle, current_owner
 from loadcell.metrics.tags import TagPairs, TagSets, merge_pairs
 
 if TYPE_CHECKING:
     from loadcell.engine.context import RunContext
 
-current_vu: ContextVar[VU] = ContextVar("loadcell_vu")
+# The VU whose code runs now: the metrics handle's owner variable, seen with the VU's type.
+current_vu = cast("ContextVar[VU]", current_owner)
 
 
 class VU:
-    """One virtual user. k6 semantics: id is 1-based (0 in setup/teardown), iteration 0-based."""
+    """One virtual user. k6 semantics: id is 1-based (0 in setup/teardown), iteration 0-based.
+
+    Its samples go through its metrics handle (`metrics`): the HTTP client and the C Ledger write
+    into it, and never call back into the VU."""
 
     def __init__(self, vu_id: int, ctx: RunContext) -> None:
         self.id = vu_id
         self.ctx = ctx
-        self.buffer: SampleBuffer = ctx.buffer
+        self.buffer = ctx.buffer
         self.tagsets: TagSets = ctx.tagsets
         self.iteration = -1  # iteration within the current scenario
         self.executor: Any = None  # the scenario's executor (k6/execution reads its counters)
@@ -37,31 +38,25 @@ class VU:
         self.data: Any = None
         self.store: dict[str, Any] = {}  # per-VU script state (each k6 VU has its own globals)
         self.env: dict[str, str] = ctx.env
-        self.group = ""
         self._base: TagPairs = ctx.test_tags
         self._custom: dict[str, str] = {}
         self._scenario_tags: TagPairs = ()
+        self.metrics = MetricsHandle(ctx.buffer, ctx.tagsets, self._base)
         # Tag set of iteration-level samples (iterations, data_*): scenario and test tags, no group.
-        self.base_tid = self.tagsets.intern(self._base)
-        # Tag-set ids by request/check facts, read directly by the VU's Ledger (C) on the hot path.
-        self.http_cache: dict[tuple, int] = {}
-        self._sample_cache: dict[tuple, int] = {}
-        self.check_cache: dict[tuple, int] = {}
-        buffer = self.buffer
+        self.base_tid = self.metrics.base_tid
+        self.sample_tagset = self.metrics.sample_tagset
+        self.http = HttpClient(self.metrics, ctx.client_settings())
         # Request, check and iteration rows, written in C (the bytes of the iteration so far too).
-        self.ledger = Ledger(
-            self,
-            buffer.http,
-            buffer.gen,
-            buffer.iters,
-            self.http_cache,
-            self.check_cache,
-            self.http_tagset,
-            self.check_tagset,
-            Response,
-            R.CHECKS.id,
-        )
-        self.http = HttpClient(self)
+        self.ledger = self.http.ledger
+
+    @property
+    def group(self) -> str:
+        """k6's group path ("::a::b"), which tags the VU's samples."""
+        return self.metrics.group
+
+    @group.setter
+    def group(self, value: str) -> None:
+        self.metrics.group = value
 
     # tags ----------------------------------------------------------------------------------------
     def enter_scenario(self, name: str, scenario_tags: Mapping[str, str], env: Mapping[str, str]) -> None:
@@ -88,78 +83,7 @@ class VU:
 
     def _rebase(self) -> None:
         self._base = merge_pairs(self._scenario_tags, self._custom)
-        self.base_tid = self.tagsets.intern(self._base)
-        self.http_cache.clear()
-        self._sample_cache.clear()
-        self.check_cache.clear()
-
-    def sample_tagset(self, extra: Mapping[str, str] | None, with_group: bool = True) -> int:
-        """Tags for checks, custom metrics and group_duration: base + group + extra."""
-        key = (self.group if with_group else None, tuple(extra.items()) if extra else None)
-        tid = self._sample_cache.get(key)
-        if tid is None:
-            tags: dict[str, str] = dict(self._base)
-            if with_group and self.group:
-                tags["group"] = self.group
-            if extra:
-                tags.update({str(k): str(v) for k, v in extra.items()})
-            tid = self.tagsets.intern_dict(tags)
-            self._sample_cache[key] = tid
-        return tid
-
-    def check_tagset(self, name: str, extra: Mapping[str, str] | None) -> int:
-        key = (self.group, name, tuple(extra.items()) if extra else None)
-        tid = self.check_cache.get(key)
-        if tid is None:
-            if "::" in name:
-                raise ValueError(f"check name {name!r} may not contain '::' (it separates group names)")
-            tid = self.check_cache[key] = self.sample_tagset(
-                {"check": name, **extra} if extra else {"check": name}
-            )
-        return tid
-
-    def http_tagset(
-        self,
-        method: str,
-        url: str,
-        status: int,
-        proto: str,
-        expected: str,
-        error_code: int,
-        extra: Mapping[str, str] | None,
-        tls_version: str = "",
-        error: str = "",
-    ) -> int:
-        # The Ledger looks the 8-field key up itself; error_code follows from status, except for errors.
-        extra_key = tuple(extra.items()) if extra else None
-        key: tuple = (self.group, method, url, status, proto, expected, extra_key, tls_version)
-        if error or not status:
-            key += (error_code, error)
-        tid = self.http_cache.get(key)
-        if tid is None:
-            tags: dict[str, str] = dict(self._base)
-            tags.update(method=method, url=url, name=url, status=str(status))
-            if proto:
-                tags["proto"] = proto
-            if tls_version:
-                tags["tls_version"] = tls_version
-            if self.group:
-                tags["group"] = self.group
-            if expected:
-                tags["expected_response"] = expected
-            if error_code:
-                tags["error_code"] = str(error_code)
-            if error:
-                tags["error"] = error
-            if extra:
-                tags.update({str(k): str(v) for k, v in extra.items()})
-                if "name" in extra:
-                    tags["url"] = str(extra["name"])  # k6: a name tag collapses url
-            tid = self.tagsets.intern_dict(tags)
-            if len(self.http_cache) > 10_000:
-                self.http_cache.clear()
-            self.http_cache[key] = tid
-        return tid
+        self.base_tid = self.metrics.rebase(self._base)
 
 
 class VUPool:

@@ -1,5 +1,5 @@
-/* A VU's ledger: what its finished requests, its checks and its iterations write into the
-   process's sample buffer (loadcell.metrics.buffer), in C.
+/* A VU's ledger: what its finished requests, its checks (_checks.c) and its iterations write into
+   the process's sample buffer (loadcell.metrics.buffer), in C.
 
 Why C: after the response protocol moved to C (_wire.c), the Python that turned a finished
 exchange into a sample row and a Response was the largest single share of the interpreter's work
@@ -7,104 +7,28 @@ per request: six timings, the expected-status test, the tag-set lookup, a packed
 Response, ~150 bytecodes and a dozen boxed floats (docs/performance.md). Here they are plain C
 doubles until the one row is copied into the buffer.
 
-The rows are the buffer's layouts (HTTP_FIELDS, GEN_FIELDS, ITER_FIELDS in metrics/buffer.py).
-Tag-set ids come from the VU's caches, keyed exactly as the VU's Python methods key them; on a
-miss the VU's method is called, which interns the tag set and fills the cache.
+The rows are the layouts HTTP_FIELDS, GEN_FIELDS and ITER_FIELDS (_wire.h, exported by the module
+to loadcell.metrics.buffer). Tag-set ids come from the handle's caches, keyed as http_key() and
+check_key() key them (the handle's Python methods use the same two functions); on a miss the
+handle's method is called, which interns the tag set and fills the cache. The rules, in readable
+Python, are loadcell.http._reference.
 */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_ledger.h"
+
 #include <structmember.h>
 #include <math.h>
 
-#include "_wire.h"
+PyObject *ledger_str_group;
+static PyObject *str_codes, *str_close, *str_join, *str_true, *str_false, *str_empty, *empty_bytes;
 
-#define HTTP_FIELDS 10
-#define GEN_FIELDS 4
-#define ITER_FIELDS 6
-
-typedef struct {
-    PyObject_HEAD
-    PyObject *vu;          /* read for its `group` */
-    PyObject *http_rows;   /* the buffer's bytearrays */
-    PyObject *gen_rows;
-    PyObject *iter_rows;
-    PyObject *http_cache;  /* the VU's tag-set caches (dicts) */
-    PyObject *check_cache;
-    PyObject *http_miss;   /* vu.http_tagset */
-    PyObject *check_miss;  /* vu.check_tagset */
-    PyObject *response;    /* the Response type */
-    PyObject *expected;    /* the last ExpectedStatuses seen, and its `codes` (most requests share one) */
-    PyObject *codes;
-    double checks_metric;  /* the `checks` metric's id */
-    long long bytes_sent;  /* of the iteration so far */
-    long long bytes_received;
-} Ledger;
-
-static PyObject *str_group, *str_codes, *str_close, *str_join, *str_true, *str_false, *str_empty, *empty_bytes;
-
-/* A Ledger made without __init__ (Ledger.__new__) has no buffer to write to. */
-static int
-ready(Ledger *self)
+int
+ledger_ready(Ledger *self)
 {
-    if (self->vu == NULL) {
+    if (self->handle == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Ledger.__init__() was not called");
         return 0;
     }
     return 1;
-}
-
-/* Append one row of doubles to a bytearray (the buffer's append-only store). */
-static int
-append_row(PyObject *rows, const double *row, Py_ssize_t fields)
-{
-    Py_ssize_t size = PyByteArray_GET_SIZE(rows);
-    Py_ssize_t n = fields * (Py_ssize_t)sizeof(double);
-    if (PyByteArray_Resize(rows, size + n) < 0) {
-        return -1;
-    }
-    memcpy(PyByteArray_AS_STRING(rows) + size, row, (size_t)n);
-    return 0;
-}
-
-/* The tag set's key part for extra tags: tuple(tags.items()) if tags else None, as the VU's. */
-static PyObject *
-tags_key(PyObject *tags)
-{
-    if (tags == Py_None) {
-        return Py_NewRef(Py_None);
-    }
-    int truth = PyObject_IsTrue(tags);
-    if (truth <= 0) {
-        return truth < 0 ? NULL : Py_NewRef(Py_None);
-    }
-    PyObject *items = PyMapping_Items(tags);
-    if (items == NULL) {
-        return NULL;
-    }
-    PyObject *key = PyList_AsTuple(items);
-    Py_DECREF(items);
-    return key;
-}
-
-/* The tag-set id for `key` from `cache`, or from `miss(*args)` (which fills the cache). */
-static int
-tagset(PyObject *cache, PyObject *key, PyObject *miss, PyObject *const *args, Py_ssize_t nargs, double *out)
-{
-    PyObject *tid = PyDict_GetItemWithError(cache, key); /* borrowed */
-    if (tid != NULL) {
-        Py_INCREF(tid);
-    } else {
-        if (PyErr_Occurred()) {
-            return -1;
-        }
-        tid = PyObject_Vectorcall(miss, args, (size_t)nargs, NULL);
-        if (tid == NULL) {
-            return -1;
-        }
-    }
-    *out = PyLong_AsDouble(tid);
-    Py_DECREF(tid);
-    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
 }
 
 static PyObject *
@@ -154,28 +78,43 @@ doubles_tuple(const double *values, Py_ssize_t n)
     return tuple;
 }
 
+/* A request's stamps (seconds): the client's before and after the dial, and the wire's. */
+typedef struct {
+    double t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_done;
+} Stamps;
+
+/* k6's six timings (ms: blocked, connecting, tls_handshaking, sending, waiting, receiving) into
+   row[3..8] and the duration (sending + waiting + receiving) into row[2]. */
+static void
+timings(const Stamps *s, double *row)
+{
+    row[3] = (s->t_conn - s->t_start) * 1000.0;
+    row[4] = s->connect_s * 1000.0;
+    row[5] = s->tls_s * 1000.0;
+    row[6] = (s->t_sent - s->t_conn) * 1000.0;
+    row[7] = (s->t_first - s->t_sent) * 1000.0;
+    row[8] = (s->t_done - s->t_first) * 1000.0;
+    row[2] = row[6] + row[7] + row[8];
+}
+
 /* One finished exchange, whatever protocol carried it: what HTTP/1.1 (settle, from the connection's
    struct) and HTTP/2 (record, from its stream) hand over. Objects are borrowed. */
 typedef struct {
     PyObject *method, *url, *tags, *expected;
     PyObject *version, *tls_version, *tls_cipher, *head, *body;
     int status;
-    double t_start, t_conn, connect_s, tls_s; /* the client's stamps: before and after the dial */
-    double t_sent, t_first, t_done;           /* the wire's */
+    Stamps t;
 } Exchange;
 
 /* The exchange's sample row and its Response (k6's timings; error_code 1000 + status from 400 on). */
 static PyObject *
 record_exchange(Ledger *self, const Exchange *ex)
 {
-    PyObject *response = NULL, *status_obj = NULL, *group = NULL, *extra = NULL, *error_code_obj = NULL;
-    PyObject *key = NULL, *timings = NULL, *error = NULL;
-    double blocked = (ex->t_conn - ex->t_start) * 1000.0;
-    double connecting = ex->connect_s * 1000.0;
-    double tls = ex->tls_s * 1000.0;
-    double sending = (ex->t_sent - ex->t_conn) * 1000.0;
-    double waiting = (ex->t_first - ex->t_sent) * 1000.0;
-    double receiving = (ex->t_done - ex->t_first) * 1000.0;
+    PyObject *response = NULL, *status_obj = NULL, *group = NULL, *error_code_obj = NULL;
+    PyObject *key = NULL, *timings_obj = NULL, *error = NULL;
+    double row[HTTP_FIELDS] = {0.0};
+    row[HTTP_TIME_COL] = ex->t.t_done;
+    timings(&ex->t, row);
 
     status_obj = PyLong_FromLong(ex->status);
     if (status_obj == NULL) {
@@ -183,7 +122,7 @@ record_exchange(Ledger *self, const Exchange *ex)
     }
     /* http_req_failed and the expected_response tag: NaN and no tag without expected statuses.
        An ExpectedStatuses' codes are read once per object (they are built once, in its __init__). */
-    double failed = NAN;
+    row[HTTP_FAILED_COL] = NAN;
     PyObject *ok_tag = str_empty;
     if (ex->expected != Py_None) {
         if (ex->expected != self->expected) {
@@ -198,39 +137,39 @@ record_exchange(Ledger *self, const Exchange *ex)
         if (hit < 0) {
             goto done;
         }
-        failed = hit ? 0.0 : 1.0;
+        row[HTTP_FAILED_COL] = hit ? 0.0 : 1.0;
         ok_tag = hit ? str_true : str_false;
     }
-    int error_code = ex->status >= 400 ? 1000 + ex->status : 0;
+    int error_code = ex->status >= ERROR_STATUS ? ERROR_CODE_BASE + ex->status : 0;
 
-    if ((group = PyObject_GetAttr(self->vu, str_group)) == NULL || (extra = tags_key(ex->tags)) == NULL ||
-        (error_code_obj = PyLong_FromLong(error_code)) == NULL ||
-        (key = PyTuple_Pack(8, group, ex->method, ex->url, status_obj, ex->version, ok_tag, extra,
-                            ex->tls_version)) == NULL) {
+    if ((group = PyObject_GetAttr(self->handle, ledger_str_group)) == NULL ||
+        (error_code_obj = PyLong_FromLong(error_code)) == NULL) {
+        goto done;
+    }
+    PyObject *key_args[HTTP_KEY_FIELDS] = {group,  ex->method, ex->url,  status_obj,
+                                           ex->version, ok_tag, ex->tags, ex->tls_version};
+    if ((key = ledger_http_key(key_args)) == NULL) {
         goto done;
     }
     PyObject *miss_args[8] = {ex->method, ex->url,       status_obj, ex->version, ok_tag,
                               error_code_obj, ex->tags, ex->tls_version};
-    double row[HTTP_FIELDS] = {0.0,     ex->t_done, sending + waiting + receiving, blocked, connecting, tls,
-                               sending, waiting,    receiving,                     failed};
-    if (tagset(self->http_cache, key, self->http_miss, miss_args, 8, &row[0]) < 0 ||
-        append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
+    if (ledger_tagset(self->http_cache, key, self->http_miss, miss_args, 8, &row[HTTP_TAGSET_COL]) < 0 ||
+        ledger_append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
         goto done;
     }
-    if ((timings = doubles_tuple((double[]){blocked, connecting, tls, sending, waiting, receiving}, 6)) == NULL ||
+    if ((timings_obj = doubles_tuple(row + 3, 6)) == NULL ||
         (error = error_code ? PyUnicode_FromFormat("HTTP %d", ex->status) : Py_NewRef(str_empty)) == NULL) {
         goto done;
     }
     PyObject *fields[11] = {ex->method, ex->url, status_obj,     ex->version,     ex->head,      ex->body,
-                            timings,    error,   error_code_obj, ex->tls_version, ex->tls_cipher};
+                            timings_obj, error,  error_code_obj, ex->tls_version, ex->tls_cipher};
     response = PyObject_Vectorcall(self->response, fields, 11, NULL);
 done:
     Py_XDECREF(status_obj);
     Py_XDECREF(group);
-    Py_XDECREF(extra);
     Py_XDECREF(error_code_obj);
     Py_XDECREF(key);
-    Py_XDECREF(timings);
+    Py_XDECREF(timings_obj);
     Py_XDECREF(error);
     return response;
 }
@@ -238,7 +177,7 @@ done:
 static PyObject *
 Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!ready(self)) {
+    if (!ledger_ready(self)) {
         return NULL;
     }
     if (nargs != 10 || !PyObject_TypeCheck(args[0], loadcell_conn_type) || !PyList_Check(args[1])) {
@@ -248,17 +187,15 @@ Ledger_settle(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Conn *conn = (Conn *)args[0];
     Exchange ex = {.method = args[2], .url = args[3], .tags = args[4], .expected = args[5]};
-    double t[4]; /* t_start, t_conn, connect_s, tls_s */
-    if (as_doubles(args + 6, 4, t) < 0) {
+    if (as_doubles(args + 6, 4, &ex.t.t_start) < 0) { /* t_start, t_conn, connect_s, tls_s */
         return NULL;
     }
-    ex.t_start = t[0], ex.t_conn = t[1], ex.connect_s = t[2], ex.tls_s = t[3];
     /* What the exchange left on the connection, taken before any call into Python (close(), a
        tag-set miss, the Response) could change it. */
     int reusable = conn->keep_alive && !conn->closed;
     ex.status = conn->status;
-    ex.t_sent = conn->t_sent, ex.t_done = conn->t_done;
-    ex.t_first = conn->t_first != 0.0 ? conn->t_first : conn->t_done;
+    ex.t.t_sent = conn->t_sent, ex.t.t_done = conn->t_done;
+    ex.t.t_first = conn->t_first != 0.0 ? conn->t_first : conn->t_done;
     ex.version = Py_NewRef(conn->version), ex.head = Py_NewRef(conn->head);
     ex.tls_version = Py_NewRef(conn->tls_version), ex.tls_cipher = Py_NewRef(conn->tls_cipher);
     PyObject *response = NULL;
@@ -295,7 +232,7 @@ done:
 static PyObject *
 Ledger_record(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!ready(self)) {
+    if (!ledger_ready(self)) {
         return NULL;
     }
     if (nargs != 19 || !PyLong_Check(args[4])) {
@@ -308,170 +245,47 @@ Ledger_record(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
                    .version = args[5],     .tls_version = args[6], .tls_cipher = args[7],
                    .head = args[8],        .body = args[9]};
     ex.status = (int)PyLong_AsLong(args[4]);
-    double t[7];
-    if ((ex.status == -1 && PyErr_Occurred()) || as_doubles(args + 10, 7, t) < 0) {
+    if ((ex.status == -1 && PyErr_Occurred()) || as_doubles(args + 10, 7, &ex.t.t_start) < 0) {
         return NULL;
     }
     long long sent = PyLong_AsLongLong(args[17]), received = PyLong_AsLongLong(args[18]);
     if ((sent == -1 || received == -1) && PyErr_Occurred()) {
         return NULL;
     }
-    ex.t_start = t[0], ex.t_conn = t[1], ex.connect_s = t[2], ex.tls_s = t[3];
-    ex.t_sent = t[4], ex.t_first = t[5], ex.t_done = t[6];
     self->bytes_sent += sent;
     self->bytes_received += received;
     return record_exchange(self, &ex);
 }
 
-/* One `checks` sample for the check `name` (tags: the check's extra tags, group: the VU's). */
-static int
-record_check(Ledger *self, PyObject *group, PyObject *extra, PyObject *name, PyObject *tags, int ok)
-{
-    PyObject *key = PyTuple_Pack(3, group, name, extra);
-    if (key == NULL) {
-        return -1;
-    }
-    PyObject *miss_args[2] = {name, tags};
-    double row[GEN_FIELDS] = {self->checks_metric, 0.0, 0.0, ok ? 1.0 : 0.0};
-    int rc = tagset(self->check_cache, key, self->check_miss, miss_args, 2, &row[1]);
-    Py_DECREF(key);
-    if (rc < 0) {
-        return -1;
-    }
-    row[2] = clock_now();
-    return append_row(self->gen_rows, row, GEN_FIELDS);
-}
-
-/* A predicate's result as a truth value: 1, 0, or -1 with an error (an awaitable result is one:
-   it would never run, and would always be true). */
-static int
-truth(PyObject *name, PyObject *result)
-{
-    if (result == Py_True || result == Py_False) {
-        return result == Py_True;
-    }
-    PyAsyncMethods *async = Py_TYPE(result)->tp_as_async;
-    int awaitable = async != NULL && async->am_await != NULL;
-    if (!awaitable && PyGen_Check(result)) { /* a @types.coroutine generator's */
-        PyObject *code = PyObject_GetAttrString(result, "gi_code");
-        if (code == NULL) {
-            return -1;
-        }
-        awaitable = PyCode_Check(code) && (((PyCodeObject *)code)->co_flags & CO_ITERABLE_COROUTINE);
-        Py_DECREF(code);
-    }
-    if (awaitable) {
-        if (PyObject_HasAttrString(result, "close")) { /* no "never awaited" warning */
-            PyObject *r = PyObject_CallMethod(result, "close", NULL);
-            if (r == NULL) {
-                return -1;
-            }
-            Py_DECREF(r);
-        }
-        PyErr_Format(PyExc_TypeError, "check %R returned an awaitable; checks must be plain functions", name);
-        return -1;
-    }
-    return PyObject_IsTrue(result);
-}
-
-/* One check: its predicate's truth (a predicate that is not callable is its own result), and its
-   sample. A predicate that raises counts as failed, and its exception goes on to the script. */
-static int
-run_check(Ledger *self, PyObject *group, PyObject *extra, PyObject *name, PyObject *predicate, PyObject *value,
-          PyObject *tags)
-{
-    Py_INCREF(name);
-    Py_INCREF(predicate);
-    int ok = -1;
-    PyObject *result = PyCallable_Check(predicate) ? PyObject_CallOneArg(predicate, value) : Py_NewRef(predicate);
-    if (result != NULL) {
-        ok = truth(name, result);
-        Py_DECREF(result);
-    }
-    if (ok < 0) {
-        if (PyErr_ExceptionMatches(PyExc_Exception)) {
-            PyObject *type, *exc, *tb;
-            PyErr_Fetch(&type, &exc, &tb);
-            if (record_check(self, group, extra, name, tags, 0) < 0) {
-                PyErr_Clear(); /* the predicate's error is the one the script sees */
-            }
-            PyErr_Restore(type, exc, tb);
-        }
-    } else if (record_check(self, group, extra, name, tags, ok) < 0) {
-        ok = -1;
-    }
-    Py_DECREF(name);
-    Py_DECREF(predicate);
-    return ok;
-}
-
 static PyObject *
-Ledger_checks(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
+Ledger_failed(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!ready(self)) {
+    if (!ledger_ready(self)) {
         return NULL;
     }
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "checks(value, checks, tags) -> all passed");
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError,
+                        "failed(tagset, failed, t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_end) -> timings");
         return NULL;
     }
-    PyObject *value = args[0], *checks = args[1], *tags = args[2];
-    PyObject *group = PyObject_GetAttr(self->vu, str_group);
-    if (group == NULL) {
+    double row[HTTP_FIELDS];
+    Stamps t;
+    if (as_doubles(args, 2, row) < 0 || as_doubles(args + 2, 7, &t.t_start) < 0) {
         return NULL;
     }
-    PyObject *extra = tags_key(tags);
-    if (extra == NULL) {
-        Py_DECREF(group);
+    row[HTTP_FAILED_COL] = row[1];
+    row[HTTP_TIME_COL] = clock_now();
+    timings(&t, row);
+    if (ledger_append_row(self->http_rows, row, HTTP_FIELDS) < 0) {
         return NULL;
     }
-    int all_ok = 1, ok = 1;
-    if (PyDict_CheckExact(checks)) {
-        /* As Python's dict iterator: a predicate that changes the dict ends the check. */
-        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(checks), seen = 0;
-        PyObject *name, *predicate;
-        while (ok >= 0 && PyDict_Next(checks, &pos, &name, &predicate)) {
-            if (++seen > size) {
-                PyErr_SetString(PyExc_RuntimeError, "dictionary keys changed during iteration");
-                ok = -1;
-                break;
-            }
-            ok = run_check(self, group, extra, name, predicate, value, tags);
-            all_ok &= ok == 1;
-            if (ok >= 0 && PyDict_GET_SIZE(checks) != size) {
-                PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
-                ok = -1;
-            }
-        }
-    } else {
-        PyObject *items = PyMapping_Items(checks);
-        if (items == NULL) {
-            ok = -1;
-        }
-        for (Py_ssize_t i = 0; ok >= 0 && i < PyList_GET_SIZE(items); i++) {
-            PyObject *item = PyList_GET_ITEM(items, i);
-            if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
-                PyErr_SetString(PyExc_TypeError, "checks must map names to predicates");
-                ok = -1;
-                break;
-            }
-            ok = run_check(self, group, extra, PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1), value, tags);
-            all_ok &= ok == 1;
-        }
-        Py_XDECREF(items);
-    }
-    Py_DECREF(group);
-    Py_DECREF(extra);
-    if (ok < 0) {
-        return NULL;
-    }
-    return PyBool_FromLong(all_ok);
+    return doubles_tuple(row + 3, 6);
 }
 
 static PyObject *
 Ledger_iteration(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (!ready(self)) {
+    if (!ledger_ready(self)) {
         return NULL;
     }
     if (nargs != 3) {
@@ -493,7 +307,7 @@ Ledger_iteration(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
                                (double)self->bytes_sent,
                                (double)self->bytes_received,
                                completed ? 1.0 : 0.0};
-    if (append_row(self->iter_rows, row, ITER_FIELDS) < 0) {
+    if (ledger_append_row(self->iter_rows, row, ITER_FIELDS) < 0) {
         return NULL;
     }
     self->bytes_sent = self->bytes_received = 0;
@@ -502,31 +316,55 @@ Ledger_iteration(Ledger *self, PyObject *const *args, Py_ssize_t nargs)
 
 /* the type ------------------------------------------------------------------------------------- */
 
+/* handle.<name>, which must be of `type` (NULL: any). */
+static PyObject *
+handle_attr(PyObject *handle, const char *name, PyTypeObject *type)
+{
+    PyObject *value = PyObject_GetAttrString(handle, name);
+    if (value != NULL && type != NULL && !Py_IS_TYPE(value, type)) {
+        PyErr_Format(PyExc_TypeError, "the metrics handle's %s must be a %s", name, type->tp_name);
+        Py_CLEAR(value);
+    }
+    return value;
+}
+
 static int
 Ledger_init(Ledger *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"vu",        "http_rows",  "gen_rows", "iter_rows",     "http_cache", "check_cache",
-                             "http_miss", "check_miss", "response", "checks_metric", NULL};
-    PyObject *vu, *http_rows, *gen_rows, *iter_rows, *http_cache, *check_cache, *http_miss, *check_miss, *response;
+    static char *kwlist[] = {"handle", "response", "checks_metric", NULL};
+    PyObject *handle, *response;
     int checks_metric;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!O!O!O!O!OOOi", kwlist, &vu, &PyByteArray_Type, &http_rows,
-                                     &PyByteArray_Type, &gen_rows, &PyByteArray_Type, &iter_rows, &PyDict_Type,
-                                     &http_cache, &PyDict_Type, &check_cache, &http_miss, &check_miss, &response,
-                                     &checks_metric)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOi", kwlist, &handle, &response, &checks_metric)) {
         return -1;
     }
-    if (!PyByteArray_CheckExact(http_rows) || !PyByteArray_CheckExact(gen_rows) || !PyByteArray_CheckExact(iter_rows)) {
-        PyErr_SetString(PyExc_TypeError, "the sample buffer's rows must be bytearrays");
+    PyObject *buffer = PyObject_GetAttrString(handle, "buffer");
+    if (buffer == NULL) {
         return -1;
     }
-    Py_XSETREF(self->vu, Py_NewRef(vu));
-    Py_XSETREF(self->http_rows, Py_NewRef(http_rows));
-    Py_XSETREF(self->gen_rows, Py_NewRef(gen_rows));
-    Py_XSETREF(self->iter_rows, Py_NewRef(iter_rows));
-    Py_XSETREF(self->http_cache, Py_NewRef(http_cache));
-    Py_XSETREF(self->check_cache, Py_NewRef(check_cache));
-    Py_XSETREF(self->http_miss, Py_NewRef(http_miss));
-    Py_XSETREF(self->check_miss, Py_NewRef(check_miss));
+    PyObject *got[] = {
+        handle_attr(buffer, "http", &PyByteArray_Type),   handle_attr(buffer, "gen", &PyByteArray_Type),
+        handle_attr(buffer, "iters", &PyByteArray_Type),  handle_attr(handle, "http_cache", &PyDict_Type),
+        handle_attr(handle, "check_cache", &PyDict_Type), handle_attr(handle, "http_tagset", NULL),
+        handle_attr(handle, "check_tagset", NULL),
+    };
+    Py_DECREF(buffer);
+    int n = (int)(sizeof(got) / sizeof(got[0]));
+    for (int i = 0; i < n; i++) {
+        if (got[i] == NULL) {
+            for (int j = 0; j < n; j++) {
+                Py_XDECREF(got[j]);
+            }
+            return -1;
+        }
+    }
+    Py_XSETREF(self->handle, Py_NewRef(handle));
+    Py_XSETREF(self->http_rows, got[0]);
+    Py_XSETREF(self->gen_rows, got[1]);
+    Py_XSETREF(self->iter_rows, got[2]);
+    Py_XSETREF(self->http_cache, got[3]);
+    Py_XSETREF(self->check_cache, got[4]);
+    Py_XSETREF(self->http_miss, got[5]);
+    Py_XSETREF(self->check_miss, got[6]);
     Py_XSETREF(self->response, Py_NewRef(response));
     self->checks_metric = checks_metric;
     return 0;
@@ -536,7 +374,7 @@ static int
 Ledger_traverse(Ledger *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->vu);
+    Py_VISIT(self->handle);
     Py_VISIT(self->http_cache);
     Py_VISIT(self->check_cache);
     Py_VISIT(self->http_miss);
@@ -550,7 +388,7 @@ Ledger_traverse(Ledger *self, visitproc visit, void *arg)
 static int
 Ledger_clear(Ledger *self)
 {
-    Py_CLEAR(self->vu);
+    Py_CLEAR(self->handle);
     Py_CLEAR(self->http_rows);
     Py_CLEAR(self->gen_rows);
     Py_CLEAR(self->iter_rows);
@@ -584,10 +422,13 @@ static PyMethodDef Ledger_methods[] = {
      "t_conn, connect_s, tls_s, t_sent, t_first, t_done, bytes_sent, bytes_received, /)\n--\n\n"
      "One finished exchange of a protocol whose state is not a Connection (HTTP/2's streams): the same row "
      "and Response as settle()."},
+    {"failed", (PyCFunction)(void (*)(void))Ledger_failed, METH_FASTCALL,
+     "failed($self, tagset, failed, t_start, t_conn, connect_s, tls_s, t_sent, t_first, t_end, /)\n--\n\n"
+     "The row of a request that got no response, timed as settle() times one; returns its six timings."},
     {"checks", (PyCFunction)(void (*)(void))Ledger_checks, METH_FASTCALL,
      "checks($self, value, checks, tags, /)\n--\n\n"
      "k6's check(), True when all passed: each predicate's truth is one "
-     "`checks` sample, in the VU's group; a predicate that raises is a failed check, and raises."},
+     "`checks` sample, in the handle's group; a predicate that raises is a failed check, and raises."},
     {"iteration", (PyCFunction)(void (*)(void))Ledger_iteration, METH_FASTCALL,
      "iteration($self, tagset, start, completed, /)\n--\n\n"
      "The iteration's row (duration, the bytes its "
@@ -602,7 +443,8 @@ static PyMemberDef Ledger_members[] = {
 };
 
 static PyType_Slot Ledger_slots[] = {
-    {Py_tp_doc, "What a VU's requests, checks and iterations write into the sample buffer."},
+    {Py_tp_doc, "Ledger(handle, response, checks_metric): what a VU's requests, checks and iterations "
+                "write into its metrics handle's sample buffer."},
     {Py_tp_new, PyType_GenericNew},
     {Py_tp_init, Ledger_init},
     {Py_tp_dealloc, Ledger_dealloc},
@@ -623,7 +465,7 @@ static PyType_Spec Ledger_spec = {
 int
 loadcell_add_ledger(PyObject *module)
 {
-    str_group = PyUnicode_InternFromString("group");
+    ledger_str_group = PyUnicode_InternFromString("group");
     str_codes = PyUnicode_InternFromString("codes");
     str_close = PyUnicode_InternFromString("close");
     str_join = PyUnicode_InternFromString("join");
@@ -631,7 +473,7 @@ loadcell_add_ledger(PyObject *module)
     str_false = PyUnicode_InternFromString("false");
     str_empty = PyUnicode_InternFromString("");
     empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
-    if (!str_group || !str_codes || !str_close || !str_join || !str_true || !str_false || !str_empty ||
+    if (!ledger_str_group || !str_codes || !str_close || !str_join || !str_true || !str_false || !str_empty ||
         !empty_bytes) {
         return -1;
     }
@@ -643,5 +485,5 @@ loadcell_add_ledger(PyObject *module)
         Py_DECREF(type);
         return -1;
     }
-    return 0;
+    return PyModule_AddFunctions(module, ledger_key_functions);
 }

@@ -1,463 +1,22 @@
-/* The response side of one HTTP/1.1 connection in C: llhttp's callbacks are C functions here.
+/* One HTTP/1.1 connection in C: the Connection type, its request side (send, through the loop's
+Outbox in _outbox.c) and its life (transport, init, members). Its response side, llhttp and its
+callbacks, is _response.c's.
 
 Why C: through httptools, every response cost five Python frames (data_received, three parser
 callbacks and the head scan), about a quarter of the interpreter's work per request
-(docs/performance.md). This type does what those frames did and nothing else: it records what the
-wire did (bytes, first-byte and last-read times, the raw head, body chunks, status, keep-alive,
-protocol) and resolves the request's future when the response is complete.
+(docs/performance.md). This type does what those frames did and nothing else.
 
 Everything rare stays in Python, in loadcell.http.connection.HttpConnection, a subclass:
-connection_lost, timeouts, close, and the error a malformed response becomes (`_malformed`).
-What a finished exchange becomes (its sample row and Response) is _ledger.c's.
+connection_lost, timeouts, close, and the error a malformed response becomes (`_malformed`); the
+calls C makes into it are loadcell.http.contract.ConnectionUpcalls. What a finished exchange
+becomes (its sample row and Response) is _ledger.c's.
 */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <structmember.h>
-#include <string.h>
-#include <strings.h>
-#include <time.h>
-
-#ifdef __linux__
-#include <errno.h>
-#include <sys/epoll.h>
-#endif
-
-#include <dlfcn.h>
-
 #include "_wire.h"
 
-/* llhttp itself is not compiled here: httptools (a pinned dependency) ships it, built and with
-   its symbols exported, in httptools.parser.parser. The module binds the functions it needs from
-   that library when it is imported; vendor/llhttp keeps only the header of the same release. */
-#define HTTPTOOLS_VERSION "0.9.0" /* ships llhttp 9.4.3, the header in vendor/llhttp */
-static void (*ll_settings_init)(llhttp_settings_t *);
-static void (*ll_init)(llhttp_t *, llhttp_type_t, const llhttp_settings_t *);
-static llhttp_errno_t (*ll_execute)(llhttp_t *, const char *, size_t);
-static llhttp_errno_t (*ll_finish)(llhttp_t *);
-static int (*ll_should_keep_alive)(const llhttp_t *);
-static const char *(*ll_get_error_reason)(const llhttp_t *);
-static void (*ll_resume_after_upgrade)(llhttp_t *);
+#include <structmember.h>
 
-
-static llhttp_settings_t settings;
-static PyTypeObject *future_type;      /* asyncio.Future (_asyncio's C type) */
-static PyObject *future_set_result;      /* asyncio.Future.set_result */
-static PyObject *invalid_state_error;    /* asyncio.InvalidStateError */
-static PyObject *str_fail, *str_set_result, *str_malformed, *str_write, *str_create_future;
-static PyObject *http11, *http10, *empty_bytes, *empty_str;
-
-
-static int
-has_field(const char *head, Py_ssize_t len, const char *name, size_t name_len)
-{
-    /* A line starting with `name` (lower case, colon included), in any case: what the client
-       must act on after a response (decompression, cookies). */
-    const char *p = head, *end = head + len;
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        p++;
-        if ((size_t)(end - p) >= name_len && (*p | 0x20) == name[0] && strncasecmp(p, name, name_len) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* The end of a head: the first CRLF CRLF (glibc's memmem costs several times this loop here). */
-static const char *
-blank_line(const char *buf, Py_ssize_t len)
-{
-    const char *p = buf, *end = buf + len;
-    while (end - p >= 4 && (p = memchr(p, '\r', (size_t)(end - p - 3))) != NULL) {
-        if (p[1] == '\n' && p[2] == '\r' && p[3] == '\n') {
-            return p;
-        }
-        p++;
-    }
-    return NULL;
-}
-
-/* Resolve the waiter with None. One call: only a cancelled future is already done here (the
-   Python side clears `waiter` before it fails one), and that refusal is dropped. */
-static int
-resolve(Conn *self)
-{
-    PyObject *waiter = self->waiter;
-    if (waiter == Py_None) {
-        return 0;
-    }
-    self->waiter = Py_NewRef(Py_None);
-    PyObject *r;
-    if (Py_TYPE(waiter) == future_type) { /* the method descriptor, without a lookup per call */
-        PyObject *args[2] = {waiter, Py_None};
-        r = PyObject_Vectorcall(future_set_result, args, 2, NULL);
-    } else {
-        r = PyObject_CallMethodOneArg(waiter, str_set_result, Py_None);
-    }
-    Py_DECREF(waiter);
-    if (r == NULL) {
-        if (!PyErr_ExceptionMatches(invalid_state_error)) {
-            return -1;
-        }
-        PyErr_Clear();
-        return 0;
-    }
-    Py_DECREF(r);
-    return 0;
-}
-
-/* llhttp callbacks ----------------------------------------------------------------------------- */
-
-static int
-on_headers_complete(llhttp_t *parser)
-{
-    Conn *self = (Conn *)parser->data;
-    self->headers_done = 1;
-    self->status = parser->status_code;
-    self->keep_alive = (char)ll_should_keep_alive(parser);
-    const char *buf = PyBytes_AS_STRING(self->pending);
-    Py_ssize_t len = PyBytes_GET_SIZE(self->pending);
-    while (len > 0 && (*buf == '\r' || *buf == '\n')) { /* llhttp skips CR/LF before a status line */
-        buf++;
-        len--;
-    }
-    const char *end = blank_line(buf, len);
-    Py_ssize_t head_len = end != NULL ? end - buf : len;
-    PyObject *head = PyBytes_FromStringAndSize(buf, head_len);
-    if (head == NULL) {
-        return -1;
-    }
-    Py_SETREF(self->head, head);
-    Py_INCREF(empty_bytes);
-    Py_SETREF(self->pending, empty_bytes);
-    PyObject *version;
-    if (parser->http_major == 1 && parser->http_minor == 1) {
-        version = Py_NewRef(http11);
-    } else if (parser->http_major == 1 && parser->http_minor == 0) {
-        version = Py_NewRef(http10);
-    } else {
-        version = PyUnicode_FromFormat("HTTP/%d.%d", parser->http_major, parser->http_minor);
-        if (version == NULL) {
-            return -1;
-        }
-    }
-    Py_SETREF(self->version, version);
-    const char *h = PyBytes_AS_STRING(head);
-    int flags = 0;
-    if (has_field(h, head_len, "content-encoding:", 17)) {
-        flags |= ENCODED;
-    }
-    if (has_field(h, head_len, "set-cookie:", 11)) {
-        flags |= COOKIES;
-    }
-    self->flags = flags;
-    return self->head_request ? 1 : 0; /* 1: a HEAD response has no body, whatever it declares */
-}
-
-static int
-on_body(llhttp_t *parser, const char *at, size_t length)
-{
-    Conn *self = (Conn *)parser->data;
-    if (!self->keep_body) { /* k6's responseType "none": counted, not kept */
-        return 0;
-    }
-    PyObject *chunk = PyBytes_FromStringAndSize(at, (Py_ssize_t)length);
-    if (chunk == NULL) {
-        return -1;
-    }
-    int rc = PyList_Append(self->body, chunk);
-    Py_DECREF(chunk);
-    return rc;
-}
-
-static int
-on_message_complete(llhttp_t *parser)
-{
-    Conn *self = (Conn *)parser->data;
-    self->t_done = self->t_read;
-    return resolve(self) < 0 ? -1 : 0;
-}
-
-/* The parse result of a feed or of the end of the stream: 0, or -1 with a Python error set. */
-static int
-after_parse(Conn *self, llhttp_errno_t err)
-{
-    if (err == HPE_OK) {
-        return 0;
-    }
-    if (PyErr_Occurred()) { /* a callback failed */
-        return -1;
-    }
-    if (err == HPE_PAUSED_UPGRADE) { /* 101 Switching Protocols: this client stops here */
-        self->keep_alive = 0;
-        ll_resume_after_upgrade(&self->parser);
-        return 0;
-    }
-    PyObject *reason = PyUnicode_DecodeLatin1(ll_get_error_reason(&self->parser),
-                                              strlen(ll_get_error_reason(&self->parser)), NULL);
-    if (reason == NULL) {
-        return -1;
-    }
-    PyObject *r = PyObject_CallMethodOneArg((PyObject *)self, str_malformed, reason);
-    Py_DECREF(reason);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
-}
-
-/* asyncio.Protocol ----------------------------------------------------------------------------- */
-
-static PyObject *
-Conn_data_received(Conn *self, PyObject *data)
-{
-    Py_buffer view;
-    double t = clock_now();
-    if (self->t_first == 0.0) {
-        self->t_first = t;
-    }
-    self->t_read = t;
-    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
-        return NULL;
-    }
-    self->bytes_in += view.len;
-    if (!self->headers_done) {
-        if (PyBytes_GET_SIZE(self->pending) == 0 && PyBytes_CheckExact(data)) {
-            Py_INCREF(data);
-            Py_SETREF(self->pending, data);
-        } else {
-            PyObject *joined = PyBytes_FromStringAndSize(NULL, PyBytes_GET_SIZE(self->pending) + view.len);
-            if (joined == NULL) {
-                PyBuffer_Release(&view);
-                return NULL;
-            }
-            memcpy(PyBytes_AS_STRING(joined), PyBytes_AS_STRING(self->pending), PyBytes_GET_SIZE(self->pending));
-            memcpy(PyBytes_AS_STRING(joined) + PyBytes_GET_SIZE(self->pending), view.buf, view.len);
-            Py_SETREF(self->pending, joined);
-        }
-    }
-    Py_INCREF(self); /* a callback may drop the last other reference */
-    llhttp_errno_t err = ll_execute(&self->parser, view.buf, (size_t)view.len);
-    PyBuffer_Release(&view);
-    int rc = after_parse(self, err);
-    Py_DECREF(self);
-    if (rc < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
-static PyObject *
-Conn_finish(Conn *self, PyObject *Py_UNUSED(ignored))
-{
-    /* The peer closed: a body that ends at EOF is complete now. True if that resolved the waiter. */
-    self->t_read = clock_now();
-    PyObject *waiter = Py_NewRef(self->waiter);
-    llhttp_errno_t err = ll_finish(&self->parser);
-    int resolved = waiter != Py_None && self->waiter != waiter;
-    Py_DECREF(waiter);
-    if (err != HPE_OK && PyErr_Occurred()) {
-        return NULL;
-    }
-    return PyBool_FromLong(resolved);
-}
-
-/* Corked writes ------------------------------------------------------------------------------- */
-
-/* One per event loop. A request is written when the loop's current pass of ready callbacks
-   ends, together with every other request made in that pass, not at the moment a VU asks.
-
-   Why: a VU's iteration costs tens of µs of Python, so requests written one by one reach the
-   server tens of µs apart, and a fast server falls asleep between them: nginx slept after 0.43
-   requests on average against 0.04 under wrk, and each wake-up is kernel work on both sides
-   (docs/performance.md). Written together, they wake it once per pass. The wait in the outbox
-   is part of `sending` (t_sent is stamped at the write), as a goroutine's scheduling delay
-   before its write is part of k6's. */
-typedef struct {
-    PyObject_HEAD
-    PyObject *call_soon; /* loop.call_soon, bound once */
-    PyObject *queue;     /* list of Conn with a request in `out` */
-    PyObject *after;     /* called after each flush, or None (the arrival stamps' look) */
-    double last_write;   /* when a request last went out, directly or by a flush */
-    char scheduled;
-} Outbox;
-
-/* A request made after this long without a write goes out at once: corking pays only when
-   requests come faster than a server wakes up, and at light load it would only add a loop
-   pass (~70 µs here) to http_req_sending. */
-#define CORK_AFTER 0.0002
-
-static int write_now(Conn *conn);
-
-static PyObject *
-Outbox_call(Outbox *self, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
-{
-    /* The flush: called by the loop with no arguments. */
-    self->scheduled = 0;
-    PyObject *queue = self->queue;
-    self->queue = PyList_New(0);
-    if (self->queue == NULL) {
-        self->queue = queue;
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(queue);
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < n && rc == 0; i++) {
-        rc = write_now((Conn *)PyList_GET_ITEM(queue, i));
-    }
-    Py_DECREF(queue);
-    self->last_write = clock_now();
-    if (rc < 0) {
-        return NULL;
-    }
-    if (self->after != Py_None) { /* a long flush is a stretch of loop time with no VU code to look */
-        return PyObject_CallNoArgs(self->after);
-    }
-    Py_RETURN_NONE;
-}
-
-static int
-Outbox_post(Outbox *self, Conn *conn)
-{
-    if (PyList_Append(self->queue, (PyObject *)conn) < 0) {
-        return -1;
-    }
-    if (!self->scheduled) {
-        PyObject *handle = PyObject_CallOneArg(self->call_soon, (PyObject *)self);
-        if (handle == NULL) {
-            return -1;
-        }
-        Py_DECREF(handle);
-        self->scheduled = 1;
-    }
-    return 0;
-}
-
-static int
-Outbox_init(Outbox *self, PyObject *args, PyObject *kwds)
-{
-    PyObject *loop, *after = Py_None;
-    static char *kwlist[] = {"loop", "after", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &loop, &after)) {
-        return -1;
-    }
-    Py_XSETREF(self->after, Py_NewRef(after));
-    PyObject *call_soon = PyObject_GetAttrString(loop, "call_soon");
-    if (call_soon == NULL) {
-        return -1;
-    }
-    Py_XSETREF(self->call_soon, call_soon);
-    PyObject *queue = PyList_New(0);
-    if (queue == NULL) {
-        return -1;
-    }
-    Py_XSETREF(self->queue, queue);
-    return 0;
-}
-
-static PyObject *
-Outbox_len(Outbox *self, PyObject *Py_UNUSED(ignored))
-{
-    return PyLong_FromSsize_t(self->queue != NULL ? PyList_GET_SIZE(self->queue) : 0);
-}
-
-static int
-Outbox_traverse(Outbox *self, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(self));
-    Py_VISIT(self->call_soon);
-    Py_VISIT(self->queue);
-    Py_VISIT(self->after);
-    return 0;
-}
-
-static int
-Outbox_clear(Outbox *self)
-{
-    Py_CLEAR(self->call_soon);
-    Py_CLEAR(self->queue);
-    Py_CLEAR(self->after);
-    return 0;
-}
-
-static void
-Outbox_dealloc(Outbox *self)
-{
-    PyTypeObject *tp = Py_TYPE(self);
-    PyObject_GC_UnTrack(self);
-    Outbox_clear(self);
-    tp->tp_free((PyObject *)self);
-    Py_DECREF(tp);
-}
-
-static PyMethodDef Outbox_methods[] = {
-    {"pending", (PyCFunction)Outbox_len, METH_NOARGS, "pending($self, /)\n--\n\nRequests waiting for the flush."},
-    {NULL, NULL, 0, NULL},
-};
-
-static PyType_Slot Outbox_slots[] = {
-    {Py_tp_doc, "Outbox(loop, after=None): the loop's corked request writes; calling it writes them "
-                "all, then calls after()."},
-    {Py_tp_new, PyType_GenericNew},
-    {Py_tp_init, Outbox_init},
-    {Py_tp_call, Outbox_call},
-    {Py_tp_dealloc, Outbox_dealloc},
-    {Py_tp_traverse, Outbox_traverse},
-    {Py_tp_clear, Outbox_clear},
-    {Py_tp_methods, Outbox_methods},
-    {0, NULL},
-};
-
-static PyType_Spec Outbox_spec = {
-    .name = "loadcell.http._wire.Outbox",
-    .basicsize = sizeof(Outbox),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-    .slots = Outbox_slots,
-};
-
-static PyTypeObject *outbox_type;
-
-/* Write the request waiting in `out`. A failed write fails the request (the client records it),
-   not the flush: other connections' requests still go out. */
-static int
-write_now(Conn *conn)
-{
-    PyObject *out = conn->out;
-    if (out == NULL) {
-        return 0;
-    }
-    conn->out = NULL;
-    if (conn->closed || conn->write == NULL) { /* closed while corked: its waiter is already failed */
-        Py_DECREF(out);
-        return 0;
-    }
-    conn->t_sent = clock_now();
-    conn->deadline = conn->t_sent + conn->timeout;
-    PyObject *r = PyObject_CallOneArg(conn->write, out);
-    Py_DECREF(out);
-    if (r != NULL) {
-        Py_DECREF(r);
-        return 0;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_Exception)) { /* KeyboardInterrupt and the like go on up */
-        return -1;
-    }
-    PyObject *type, *exc, *tb;
-    PyErr_Fetch(&type, &exc, &tb);
-    PyErr_NormalizeException(&type, &exc, &tb);
-    if (tb != NULL) {
-        PyException_SetTraceback(exc, tb);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    r = PyObject_CallMethodOneArg((PyObject *)conn, str_fail, exc);
-    Py_DECREF(exc);
-    if (r == NULL) {
-        return -1;
-    }
-    Py_DECREF(r);
-    return 0;
-}
+static PyObject *str_write, *str_create_future;
+static PyObject *http11, *empty_bytes, *empty_str;
 
 static PyObject *
 Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
@@ -504,24 +63,10 @@ Conn_send(Conn *self, PyObject *const *args, Py_ssize_t nargs)
     double now = clock_now();
     self->deadline = now + timeout; /* moved to the write's time + timeout when written */
     Py_XSETREF(self->out, Py_NewRef(args[0]));
-    if (self->outbox != Py_None && Py_IS_TYPE(self->outbox, outbox_type)) {
-        Outbox *box = (Outbox *)self->outbox;
-        if (PyList_GET_SIZE(box->queue) == 0 && now - box->last_write > CORK_AFTER) {
-            box->last_write = now; /* light load: write now */
-            if (write_now(self) < 0) {
-                Py_DECREF(waiter);
-                return NULL;
-            }
-            return waiter;
-        }
-        if (Outbox_post(box, self) < 0) {
-            Py_CLEAR(self->out);
-            Py_DECREF(waiter);
-            return NULL;
-        }
-        return waiter;
-    }
-    if (write_now(self) < 0) {
+    int rc = self->outbox != Py_None && Py_IS_TYPE(self->outbox, loadcell_outbox_type)
+                 ? loadcell_outbox_send(self->outbox, self, now)
+                 : loadcell_write_now(self);
+    if (rc < 0) {
         Py_DECREF(waiter);
         return NULL;
     }
@@ -584,8 +129,7 @@ Conn_init(Conn *self, PyObject *args, PyObject *kwds)
         return -1;
     }
     Py_XSETREF(self->create_future, create_future);
-    ll_init(&self->parser, HTTP_RESPONSE, &settings);
-    self->parser.data = self;
+    loadcell_parser_init(self);
     self->keep_body = 1;
     self->fd = -1;
     return 0;
@@ -660,7 +204,7 @@ Conn_dealloc(Conn *self)
 }
 
 static PyMethodDef Conn_methods[] = {
-    {"data_received", (PyCFunction)Conn_data_received, METH_O, NULL},
+    {"data_received", (PyCFunction)loadcell_conn_data_received, METH_O, NULL},
     {"connection_made", (PyCFunction)Conn_connection_made, METH_O, NULL},
     {"send", (PyCFunction)(void (*)(void))Conn_send, METH_FASTCALL,
      "send(data, head_request=False, keep_body=True, timeout=inf, /): write a request (through "
@@ -668,7 +212,7 @@ static PyMethodDef Conn_methods[] = {
      "has been parsed. keep_body=False (k6's responseType "
      "\"none\") counts the body's bytes and keeps none of them. The timeout (s) sets `deadline`, "
      "which the timeout sweep reads."},
-    {"_finish", (PyCFunction)Conn_finish, METH_NOARGS, NULL},
+    {"_finish", (PyCFunction)loadcell_conn_finish, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -694,6 +238,7 @@ static PyMemberDef Conn_members[] = {
     {"closed", T_BOOL, offsetof(Conn, closed), 0, NULL},
     {"headers_done", T_BOOL, offsetof(Conn, headers_done), READONLY, NULL},
     {"keep_alive", T_BOOL, offsetof(Conn, keep_alive), 0, NULL},
+    {"keep_body", T_BOOL, offsetof(Conn, keep_body), READONLY, NULL},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -724,217 +269,25 @@ static PyType_Spec Conn_spec = {
 
 PyTypeObject *loadcell_conn_type;
 
-#ifdef __linux__
-
-/* The arrival stamps' look (loadcell.http.arrivals): one epoll_wait(0) on the watch's
-   edge-triggered set, and each in-flight request whose socket got bytes gets its first-byte stamp.
-   In C because a look reports every response that landed since the last one: in Python each
-   cost ~0.34 µs, about as much as the syscall for ten of them. */
-static PyObject *
-wire_stamp(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+int
+loadcell_add_connection(PyObject *module)
 {
-    if (nargs != 2 || !PyDict_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "stamp(epoll_fd, conns_by_fd) -> now");
-        return NULL;
-    }
-    int epfd = (int)PyLong_AsLong(args[0]);
-    if (epfd == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    PyObject *conns = args[1];
-    struct epoll_event events[128];
-    double t = 0.0;
-    int n;
-    do {
-        n = epoll_wait(epfd, events, 128, 0);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return PyErr_SetFromErrno(PyExc_OSError);
-        }
-        t = clock_now(); /* after the poll: a stamp never predates its bytes */
-        for (int i = 0; i < n; i++) {
-            PyObject *key = PyLong_FromLong(events[i].data.fd);
-            if (key == NULL) {
-                return NULL;
-            }
-            PyObject *conn = PyDict_GetItemWithError(conns, key); /* borrowed */
-            Py_DECREF(key);
-            if (conn == NULL) {
-                if (PyErr_Occurred()) {
-                    return NULL;
-                }
-                continue;
-            }
-            if (PyObject_TypeCheck(conn, loadcell_conn_type)) {
-                Conn *c = (Conn *)conn;
-                if (c->waiter != Py_None && c->t_first == 0.0) {
-                    c->t_first = t;
-                }
-                continue;
-            }
-            /* any object with `waiter` and `t_first` (the arrivals tests use plain ones) */
-            PyObject *waiter = PyObject_GetAttrString(conn, "waiter");
-            PyObject *first = waiter != NULL ? PyObject_GetAttrString(conn, "t_first") : NULL;
-            int stamp = first != NULL && waiter != Py_None && !PyObject_IsTrue(first);
-            Py_XDECREF(waiter);
-            Py_XDECREF(first);
-            if (first == NULL) {
-                return NULL;
-            }
-            if (stamp) {
-                PyObject *value = PyFloat_FromDouble(t);
-                int rc = value != NULL ? PyObject_SetAttrString(conn, "t_first", value) : -1;
-                Py_XDECREF(value);
-                if (rc < 0) {
-                    return NULL;
-                }
-            }
-        }
-    } while (n == 128);
-    return PyFloat_FromDouble(t);
-}
-#endif
-
-static PyMethodDef module_methods[] = {
-#ifdef __linux__
-    {"stamp", (PyCFunction)(void (*)(void))wire_stamp, METH_FASTCALL,
-     "stamp($module, epoll_fd, conns, /)\n--\n\n"
-     "First-byte stamps for the sockets (`conns` by fd) that got bytes; returns the look's time."},
-#endif
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef wire_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "loadcell.http._wire",
-    .m_doc = "The response side of an HTTP/1.1 connection, on llhttp, without Python callbacks.",
-    .m_size = -1,
-    .m_methods = module_methods,
-};
-
-/* Bind llhttp's functions from httptools' parser module (see the top of this file). */
-static int
-bind_llhttp(void)
-{
-    PyObject *httptools = PyImport_ImportModule("httptools");
-    if (httptools == NULL) {
+    if (loadcell_response_init() < 0) {
         return -1;
     }
-    PyObject *version = PyObject_GetAttrString(httptools, "__version__");
-    Py_DECREF(httptools);
-    if (version == NULL) {
-        return -1;
-    }
-    int same = PyUnicode_Check(version) && PyUnicode_CompareWithASCIIString(version, HTTPTOOLS_VERSION) == 0;
-    if (!same) {
-        PyErr_Format(PyExc_ImportError,
-                     "loadcell.http._wire uses the llhttp of httptools " HTTPTOOLS_VERSION
-                     " (its struct layout is compiled in), but httptools %R is installed: "
-                     "pip install httptools==" HTTPTOOLS_VERSION,
-                     version);
-        Py_DECREF(version);
-        return -1;
-    }
-    Py_DECREF(version);
-    PyObject *parser = PyImport_ImportModule("httptools.parser.parser");
-    if (parser == NULL) {
-        return -1;
-    }
-    PyObject *file = PyObject_GetAttrString(parser, "__file__");
-    Py_DECREF(parser);
-    const char *path = file != NULL ? PyUnicode_AsUTF8(file) : NULL;
-    if (path == NULL) {
-        Py_XDECREF(file);
-        return -1;
-    }
-    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL); /* already loaded: this only takes a handle */
-    Py_DECREF(file);
-    if (lib == NULL) {
-        PyErr_Format(PyExc_ImportError, "cannot open httptools' parser for llhttp: %s", dlerror());
-        return -1;
-    }
-    struct {
-        void **slot;
-        const char *name;
-    } wanted[] = {
-        {(void **)&ll_settings_init, "llhttp_settings_init"},
-        {(void **)&ll_init, "llhttp_init"},
-        {(void **)&ll_execute, "llhttp_execute"},
-        {(void **)&ll_finish, "llhttp_finish"},
-        {(void **)&ll_should_keep_alive, "llhttp_should_keep_alive"},
-        {(void **)&ll_get_error_reason, "llhttp_get_error_reason"},
-        {(void **)&ll_resume_after_upgrade, "llhttp_resume_after_upgrade"},
-    };
-    for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
-        *wanted[i].slot = dlsym(lib, wanted[i].name);
-        if (*wanted[i].slot == NULL) {
-            PyErr_Format(PyExc_ImportError, "httptools' parser does not export %s", wanted[i].name);
-            return -1;
-        }
-    }
-    return 0; /* the handle stays open for the life of the process, as the module does */
-}
-
-PyMODINIT_FUNC
-PyInit__wire(void)
-{
-    if (bind_llhttp() < 0) {
-        return NULL;
-    }
-    ll_settings_init(&settings);
-    settings.on_headers_complete = on_headers_complete;
-    settings.on_body = on_body;
-    settings.on_message_complete = on_message_complete;
-    str_set_result = PyUnicode_InternFromString("set_result");
-    str_fail = PyUnicode_InternFromString("_fail");
-    str_malformed = PyUnicode_InternFromString("_malformed");
     str_write = PyUnicode_InternFromString("write");
     str_create_future = PyUnicode_InternFromString("create_future");
     http11 = PyUnicode_InternFromString("HTTP/1.1");
-    http10 = PyUnicode_InternFromString("HTTP/1.0");
     empty_bytes = PyBytes_FromStringAndSize(NULL, 0);
     empty_str = PyUnicode_InternFromString("");
-    if (!str_fail || !str_set_result || !str_malformed || !str_write || !str_create_future || !http11 ||
-        !http10 || !empty_bytes || !empty_str) {
-        return NULL;
-    }
-    PyObject *asyncio = PyImport_ImportModule("asyncio");
-    if (asyncio == NULL) {
-        return NULL;
-    }
-    PyObject *future = PyObject_GetAttrString(asyncio, "Future");
-    invalid_state_error = PyObject_GetAttrString(asyncio, "InvalidStateError");
-    Py_DECREF(asyncio);
-    if (future == NULL || invalid_state_error == NULL || !PyType_Check(future)) {
-        Py_XDECREF(future);
-        return NULL;
-    }
-    future_type = (PyTypeObject *)future;
-    future_set_result = PyObject_GetAttrString(future, "set_result");
-    if (future_set_result == NULL) {
-        return NULL;
-    }
-    PyObject *module = PyModule_Create(&wire_module);
-    if (module == NULL) {
-        return NULL;
+    if (!str_write || !str_create_future || !http11 || !empty_bytes || !empty_str) {
+        return -1;
     }
     PyObject *type = PyType_FromSpec(&Conn_spec);
     if (type == NULL || PyModule_AddObject(module, "Connection", Py_NewRef(type)) < 0) {
         Py_XDECREF(type);
-        Py_DECREF(module);
-        return NULL;
+        return -1;
     }
     loadcell_conn_type = (PyTypeObject *)type; /* the module's reference */
-    outbox_type = (PyTypeObject *)PyType_FromSpec(&Outbox_spec);
-    if (outbox_type == NULL || PyModule_AddObject(module, "Outbox", Py_NewRef(outbox_type)) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    if (loadcell_add_ledger(module) < 0) {
-        Py_DECREF(module);
-        return NULL;
-    }
-    return module;
+    return 0;
 }

@@ -1,5 +1,7 @@
-/* What the two C files of loadcell.http._wire share: the connection's struct (_wire.c owns the
-   type) and the clock. _ledger.c reads a finished exchange straight from the struct. */
+/* What the C files of loadcell.http._wire share: the contract with Python (the constants below,
+   exported as module attributes by module_constants(); loadcell.http.contract documents them with
+   the calls C makes into Python), the connection's struct (_wire.c owns the type) and the clock.
+   _ledger.c reads a finished exchange straight from the struct. */
 #ifndef LOADCELL_WIRE_H
 #define LOADCELL_WIRE_H
 
@@ -9,9 +11,30 @@
 
 #include "llhttp.h"
 
-/* Bits of `flags`, as loadcell.http.head.ENCODED and COOKIES. */
-#define ENCODED 2
-#define COOKIES 4
+/* Bits of a connection's `flags`, from the response head. */
+#define ENCODED 2 /* Content-Encoding present */
+#define COOKIES 4 /* Set-Cookie present */
+
+/* The sample buffer's rows (loadcell.metrics.buffer), in doubles. A request: tag set, end time,
+   duration, the six timings (blocked, connecting, tls_handshaking, sending, waiting, receiving),
+   failed (NaN: no expected statuses). A generic sample: metric, tag set, time, value. An
+   iteration: tag set, end time, duration, bytes sent, bytes received, completed (1) or not. */
+#define HTTP_FIELDS 10
+#define HTTP_TAGSET_COL 0
+#define HTTP_TIME_COL 1
+#define HTTP_FAILED_COL 9
+#define GEN_FIELDS 4
+#define ITER_FIELDS 6
+
+/* The request tag-set cache key: (group, method, url, status, proto, expected_response, extra
+   tags as tuple(tags.items()) or None, tls_version); a check's: (group, name, extra tags). */
+#define HTTP_KEY_FIELDS 8
+#define HTTP_KEY_EXTRA 6
+#define CHECK_KEY_FIELDS 3
+
+/* k6's error_code of a response with a status from 400 on: 1000 + status. */
+#define ERROR_STATUS 400
+#define ERROR_CODE_BASE 1000
 
 typedef struct {
     PyObject_HEAD
@@ -50,7 +73,27 @@ typedef struct {
 /* The connection type (set when the module is created). */
 extern PyTypeObject *loadcell_conn_type;
 
-/* Adds the Ledger type to the module (_ledger.c). */
+/* The response side (_response.c): llhttp bound and set up (once), a connection's parser set
+   up, and the protocol's data_received and _finish. */
+int loadcell_response_init(void);
+void loadcell_parser_init(Conn *conn);
+PyObject *loadcell_conn_data_received(Conn *self, PyObject *data);
+PyObject *loadcell_conn_finish(Conn *self, PyObject *ignored);
+
+/* The loop's corked writes (_outbox.c). */
+extern PyTypeObject *loadcell_outbox_type;
+
+/* Write the request waiting in conn->out now: 0, or -1 with an error (a failed write fails the
+   request through conn._fail instead). */
+int loadcell_write_now(Conn *conn);
+
+/* Write conn->out now or at the end of the loop pass, as the outbox's load says. */
+int loadcell_outbox_send(PyObject *outbox, Conn *conn, double now);
+
+/* Each adds its part to the module: Connection (_wire.c), Outbox (_outbox.c), Ledger and the
+   key functions (_ledger.c, _keys.c). */
+int loadcell_add_connection(PyObject *module);
+int loadcell_add_outbox(PyObject *module);
 int loadcell_add_ledger(PyObject *module);
 
 /* time.perf_counter() on Linux, so stamps taken here and in Python share one clock. */

@@ -1,5 +1,7 @@
-"""Types of the C extension (_wire.c: the connection's response side and corked writes; _ledger.c:
-what a finished exchange, a check and an iteration write into the sample buffer)."""
+"""Types of the C extension (_wire.c: the connection's response side; _outbox.c: corked writes;
+_ledger.c and _checks.c: what a finished exchange, a check and an iteration write into the sample
+buffer; _module.c: the arrival stamps' look and the contract's constants, see
+loadcell.http.contract)."""
 
 import asyncio
 import sys
@@ -8,7 +10,36 @@ from typing import Any, final
 
 from typing_extensions import disjoint_base
 
+from loadcell.http.contract import LedgerHandle
 from loadcell.http.response import Response
+
+# The contract's constants (_wire.h).
+ENCODED: int
+COOKIES: int
+HTTP_FIELDS: int
+HTTP_TAGSET_COL: int
+HTTP_TIME_COL: int
+HTTP_FAILED_COL: int
+GEN_FIELDS: int
+ITER_FIELDS: int
+HTTP_KEY_FIELDS: int
+HTTP_KEY_EXTRA: int
+CHECK_KEY_FIELDS: int
+ERROR_STATUS: int
+ERROR_CODE_BASE: int
+
+def http_key(
+    group: str,
+    method: str,
+    url: str,
+    status: int,
+    proto: str,
+    expected: str,
+    tags: Mapping[str, str] | None,
+    tls_version: str,
+    /,
+) -> tuple[object, ...]: ...
+def check_key(group: str, name: str, tags: Mapping[str, str] | None, /) -> tuple[object, ...]: ...
 
 # Typed as an asyncio.Protocol, which it implements (connection_made, data_received); at run time
 # its only base is object.
@@ -37,6 +68,8 @@ class Connection(asyncio.Protocol):
     @property
     def headers_done(self) -> bool: ...
     keep_alive: bool
+    @property
+    def keep_body(self) -> bool: ...  # of the request in flight (send's keep_body)
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None: ...
     def send(
         self, data: bytes, head_request: bool = False, keep_body: bool = True, timeout: float = ..., /
@@ -53,19 +86,7 @@ class Outbox:
 class Ledger:
     bytes_sent: int
     bytes_received: int
-    def __init__(
-        self,
-        vu: Any,
-        http_rows: bytearray,
-        gen_rows: bytearray,
-        iter_rows: bytearray,
-        http_cache: dict[tuple[Any, ...], int],
-        check_cache: dict[tuple[Any, ...], int],
-        http_miss: Callable[..., int],
-        check_miss: Callable[[str, Mapping[str, str] | None], int],
-        response: type,
-        checks_metric: int,
-    ) -> None: ...
+    def __init__(self, handle: LedgerHandle, response: type[Response], checks_metric: int) -> None: ...
     def settle(
         self,
         conn: Connection,
@@ -103,8 +124,21 @@ class Ledger:
         bytes_received: int,
         /,
     ) -> Response: ...
+    def failed(
+        self,
+        tagset: int,
+        failed: float,
+        t_start: float,
+        t_conn: float,
+        connect_s: float,
+        tls_s: float,
+        t_sent: float,
+        t_first: float,
+        t_end: float,
+        /,
+    ) -> tuple[float, float, float, float, float, float]: ...
     def checks(self, value: Any, checks: Mapping[str, Any], tags: Mapping[str, str] | None, /) -> bool: ...
     def iteration(self, tagset: int, start: float, completed: bool, /) -> float: ...
 
 if sys.platform == "linux":
-    def stamp(epoll_fd: int, conns: dict[int, Any], /) -> float: ...
+    def stamp(epoll_fd: int, conns: dict[int, Connection], /) -> float: ...

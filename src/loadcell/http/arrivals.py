@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import select
-from typing import Protocol
 
 from loadcell.http import _wire
+from loadcell.http._wire import Connection
 from loadcell.metrics.clock import now
 
 STAMP_INTERVAL = 0.0002  # bounds how late a first byte is stamped while the loop is busy
 HAVE_EPOLL = hasattr(select, "epoll")  # Linux; elsewhere first bytes are stamped when read
 _EVENTS = select.EPOLLIN | select.EPOLLET if HAVE_EPOLL else 0
-
-
-class Awaiting(Protocol):
-    waiter: object
-    t_first: float
 
 
 class ArrivalWatch:
@@ -39,10 +34,10 @@ class ArrivalWatch:
 
     def __init__(self) -> None:
         self._epoll: select.epoll | None = None  # made on first use: after any fork into workers
-        self.conns: dict[int, Awaiting] = {}
+        self.conns: dict[int, Connection] = {}
         self.last = 0.0
 
-    def watch(self, fd: int, conn: Awaiting) -> None:
+    def watch(self, fd: int, conn: Connection) -> None:
         if not HAVE_EPOLL:
             return
         if self._epoll is None:
@@ -53,11 +48,11 @@ class ArrivalWatch:
             self._epoll.modify(fd, _EVENTS)
         self.conns[fd] = conn
 
-    def forget(self, fd: int, conn: Awaiting) -> None:
+    def forget(self, fd: int, conn: Connection) -> None:
         if self.conns.get(fd) is conn:  # not a newer connection that reuses the number
             del self.conns[fd]
             with contextlib.suppress(OSError):  # closing the socket has dropped it already
-                self._epoll.unregister(fd)  # type: ignore[union-attr]
+                self._epoll.unregister(fd)  # type: ignore[union-attr]  # watch() made it
 
     def after_flush(self) -> None:
         """After the outbox wrote a pass's requests: a flush of many writes is a stretch of loop
@@ -70,4 +65,4 @@ class ArrivalWatch:
         """Stamp every in-flight request whose socket got unread bytes since the last look (in C:
         `loadcell.http._wire.stamp`, with now() taken after the poll, so never before the bytes
         were there)."""
-        self.last = _wire.stamp(self._epoll.fileno(), self.conns)  # type: ignore[union-attr]
+        self.last = _wire.stamp(self._epoll.fileno(), self.conns)  # type: ignore[union-attr]  # conns: watched

@@ -15,7 +15,7 @@ from loadcell.http.url import InvalidURLError, Target, parse_target
 _Entry = tuple[str, bool, float]
 
 
-def _morsels(set_cookie_values: list[bytes]) -> Iterator[tuple[str, Morsel]]:
+def _morsels(set_cookie_values: list[bytes]) -> Iterator[tuple[str, Morsel[str]]]:
     """The cookies of Set-Cookie fields; a field that does not parse is skipped, as browsers do."""
     for raw in set_cookie_values:
         jar: SimpleCookie = SimpleCookie()
@@ -38,7 +38,7 @@ def _default_path(path: str) -> str:
 def _expires(max_age: str | int | None, expires: str | None) -> float | None:
     """The clock time a cookie ends (0: at the session's end); None when it is already gone."""
     if max_age not in ("", None):
-        seconds = int(max_age)  # type: ignore[arg-type]
+        seconds = int(max_age)
         return None if seconds <= 0 else time.time() + seconds
     if expires:
         from email.utils import parsedate_to_datetime  # rare: most cookies name no Expires

@@ -6,9 +6,10 @@ Set-Cookie); the fields themselves are split here when a script or those two cas
 
 from __future__ import annotations
 
+from loadcell.http._wire import COOKIES, ENCODED
+
 # Bits of a connection's `flags`, set by the C protocol (loadcell.http._wire) from the head.
-ENCODED = 2  # Content-Encoding present
-COOKIES = 4  # Set-Cookie present
+__all__ = ["COOKIES", "ENCODED", "field_values", "fields"]
 
 
 def fields(head: bytes) -> list[tuple[bytes, bytes]]:

@@ -14,7 +14,7 @@ def parse_html(text: str) -> Selection:
     on first use: most tests never parse HTML)."""
     from selectolax.lexbor import LexborHTMLParser
 
-    return Selection([LexborHTMLParser(text).root])  # type: ignore[list-item]
+    return Selection([LexborHTMLParser(text).root])  # type: ignore[list-item]  # a document has a root
 
 
 class Selection:

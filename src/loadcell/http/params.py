@@ -4,7 +4,7 @@ so a k6 call ports as it is: `http.get(url, {"headers": ...})` or `http.get(url,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from loadcell.config.durations import parse_duration
 
@@ -27,7 +27,7 @@ _UNSUPPORTED = {
 K6_PARAM_KEYS = frozenset(_KEYWORDS) | frozenset(_UNSUPPORTED)
 
 
-def is_k6_params(value: object) -> bool:
+def is_k6_params(value: object) -> TypeGuard[Mapping[str, Any]]:
     """A `params=` mapping whose keys are all k6 params keys is a k6 params object; any other
     mapping (or a list of pairs) is a query string, as `params=` has always been."""
     return isinstance(value, Mapping) and bool(value) and all(key in K6_PARAM_KEYS for key in value)

@@ -15,9 +15,11 @@ from loadcell.http.errors import go_quote
 from loadcell.http.url import Target, forget_heads
 
 USER_AGENT = f"loadcell/{__version__}"
+HeadFields = tuple[tuple[str, str], ...]
 # Only a User-Agent, as k6 sends: no Accept-Encoding unless the script asks for compressed bodies
 # (they are decoded either way).
-_DEFAULTS: tuple[tuple[str, str], ...] = (("User-Agent", USER_AGENT),)
+DEFAULT_FIELDS: HeadFields = (("User-Agent", USER_AGENT),)
+_DEFAULTS = DEFAULT_FIELDS  # the fields the heads cached per URL carry (use_default_fields)
 _json_encode = msgspec.json.Encoder().encode
 # Go's net/http (httpguts): a field name is an RFC 7230 token; a value has no control byte but HTAB.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -50,21 +52,26 @@ def head_error(method: str, headers: Mapping[str, Any] | Iterable[tuple[str, Any
     return None
 
 
-def set_user_agent(user_agent: str | None) -> None:
-    """k6's `userAgent` option, test-wide: None keeps loadcell's, "" sends none.
-
-    A control character is refused here, before the load: k6 would fail every request with it."""
-    global _DEFAULTS
+def default_fields(user_agent: str | None) -> HeadFields:
+    """The fields every request carries, from k6's `userAgent` option: None keeps loadcell's, ""
+    sends none. A control character is refused here, before the load: k6 would fail every request
+    with it."""
     if user_agent and _CONTROL.search(user_agent):
         raise InvalidConfigError(
             f"userAgent {go_quote(user_agent)} contains a control character (CR, LF, NUL...), which"
             " would end the request head; remove it"
         )
     agent = USER_AGENT if user_agent is None else user_agent
-    defaults = (("User-Agent", agent),) if agent else ()
-    if defaults != _DEFAULTS:
-        _DEFAULTS = defaults
-        forget_heads()  # heads cached per URL carry the old agent
+    return (("User-Agent", agent),) if agent else ()
+
+
+def use_default_fields(fields: HeadFields) -> None:
+    """Send `fields` from now on (a client applies its settings' when it is made): the heads are
+    cached per URL for the whole process, so new fields drop the cached heads."""
+    global _DEFAULTS
+    if fields != _DEFAULTS:
+        _DEFAULTS = fields
+        forget_heads()
 
 
 def encode_body(body: Any, json: Any, data: Any) -> tuple[bytes | None, str | None]:

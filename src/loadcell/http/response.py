@@ -38,7 +38,8 @@ class Timings:
         self.duration = sending + waiting + receiving
 
     def __getitem__(self, key: str) -> float:
-        return getattr(self, key)
+        value: float = getattr(self, key)
+        return value
 
     def as_dict(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in self.__slots__}
@@ -79,7 +80,7 @@ class Response(msgspec.Struct, gc=False, eq=False):
         timings = self._timings
         if type(timings) is tuple:
             timings = self._timings = Timings(*timings)
-        return timings  # type: ignore[return-value]
+        return timings  # type: ignore[return-value]  # a tuple became Timings just above
 
     @property
     def headers(self) -> dict[str, str]:
@@ -132,7 +133,7 @@ class Response(msgspec.Struct, gc=False, eq=False):
         """k6's res.remote_ip: the address the URL's host resolves to (loadcell's resolver's first)."""
         host = urlsplit(self.url).hostname or ""
         try:
-            return socket.getaddrinfo(host, None)[0][4][0] if host else ""
+            return str(socket.getaddrinfo(host, None)[0][4][0]) if host else ""
         except OSError:
             return ""
 

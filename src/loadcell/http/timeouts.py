@@ -34,7 +34,7 @@ class TimeoutSweeper:
         # The same loop's corked request writes (loadcell.http._wire); a flush ends with a look.
         self.outbox = Outbox(loop, self.arrivals.after_flush)
         self.dials = asyncio.Semaphore(DIALS_IN_FLIGHT)  # TLS dials at once (loadcell.http.tls)
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
 
     @classmethod
     def for_loop(cls, loop: asyncio.AbstractEventLoop) -> TimeoutSweeper:

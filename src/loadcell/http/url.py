@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from loadcell.http.errors import go_quote
@@ -102,7 +104,7 @@ def forget_heads() -> None:
         target.heads.clear()
 
 
-def with_params(url: str, params: dict | list | None) -> str:
+def with_params(url: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None) -> str:
     if not params:
         return url
     sep = "&" if "?" in url else "?"

@@ -13,23 +13,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from loadcell.http._wire import (
+    GEN_FIELDS,
+    HTTP_FAILED_COL,
+    HTTP_FIELDS,
+    HTTP_TAGSET_COL,
+    HTTP_TIME_COL,
+    ITER_FIELDS,
+)
 from loadcell.metrics import registry as R
 from loadcell.metrics.clock import wall_offset
 from loadcell.metrics.registry import Metric, Registry
 from loadcell.metrics.sinks import CounterSink, RateSink, Sink, TrendSink, new_sink
 from loadcell.metrics.tags import TagPairs, TagSets
 
-# HTTP row: tagset id, end time, the seven trend columns in HTTP_TREND_COLUMNS order, failed (NaN = none).
-HTTP_FIELDS = 10
-HTTP_FAILED_COL = 9
-# Generic row: metric id, tagset id, time, value.
-GEN_FIELDS = 4
-# Iteration row: tagset id, end time, duration (ms), bytes sent, bytes received, completed (1) or not (0).
-ITER_FIELDS = 6
+# The row layouts are the C Ledger's (loadcell.http._wire, see loadcell.http.contract). HTTP row:
+# tagset id, end time, the seven trend columns in HTTP_TREND_COLUMNS order, failed (NaN = none).
+# Generic row: metric id, tagset id, time, value. Iteration row: tagset id, end time, duration
+# (ms), bytes sent, bytes received, completed (1) or not (0).
 
-# Row packers for the Python writers (errors, custom metrics); a VU's requests, checks and
-# iterations are written by its Ledger (loadcell.http._ledger.c), in these same layouts.
-http_row = struct.Struct(f"{HTTP_FIELDS}d").pack
+# The row packer for the Python writers (custom metrics, group durations, dropped iterations); a
+# VU's requests, checks and iterations are written by its Ledger.
 gen_row = struct.Struct(f"{GEN_FIELDS}d").pack
 _ROW_BYTES = {"http": HTTP_FIELDS * 8, "gen": GEN_FIELDS * 8, "iters": ITER_FIELDS * 8}
 
@@ -51,10 +55,6 @@ class SampleBuffer:
         self.http = bytearray()
         self.gen = bytearray()
         self.iters = bytearray()
-
-    def add_http(self, row: bytes) -> None:
-        """One request row (http_row), for requests that got no response."""
-        self.http.extend(row)
 
     def sample(self, metric_id: int, tagset: int, t: float, value: float) -> None:
         """One generic sample (custom metrics, group durations, dropped iterations)."""
@@ -132,12 +132,12 @@ class Folder:
         batch.new_tagsets = self.tagsets.items[self._sent_tagsets :]
         self._sent_tagsets = len(self.tagsets.items)
         deltas = batch.deltas
-        for tid, rows in _segments(http[:, 0].astype(np.int64)):
+        for tid, rows in _segments(http[:, HTTP_TAGSET_COL].astype(np.int64)):
             part = http[rows]
             reqs = CounterSink()
             reqs.total = float(rows.size)
             deltas.append((R.HTTP_REQS.id, tid, reqs))
-            times = part[:, 1]
+            times = part[:, HTTP_TIME_COL]
             for col, metric in enumerate(R.HTTP_TREND_COLUMNS, start=2):
                 sink = TrendSink()
                 sink.add_many(part[:, col], times)
@@ -166,10 +166,10 @@ class Folder:
         if gen.size:
             keys = gen[:, 0].astype(np.int64) * (1 << 32) + gen[:, 1].astype(np.int64)
             for key, rows in _segments(keys):
-                metric: Metric = metrics[key >> 32]
-                sink = new_sink(metric.type)
-                sink.add_many(gen[rows, 3], gen[rows, 2] + wall_offset())
-                deltas.append((metric.id, key & 0xFFFFFFFF, sink))
+                gen_metric: Metric = metrics[key >> 32]
+                gen_sink = new_sink(gen_metric.type)
+                gen_sink.add_many(gen[rows, 3], gen[rows, 2] + wall_offset())
+                deltas.append((gen_metric.id, key & 0xFFFFFFFF, gen_sink))
         if keep_raw:
             if iters.size:
                 gen = _with_iteration_samples(gen, iters)

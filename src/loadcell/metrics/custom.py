@@ -6,19 +6,24 @@ import logging
 import math
 from collections.abc import Mapping
 
-from loadcell.engine.context import get_context
-from loadcell.engine.vu import current_vu
-from loadcell.metrics.clock import now
+from loadcell.metrics.handle import current_owner
 from loadcell.metrics.registry import REGISTRY, MetricType, ValueType
 
 log = logging.getLogger("loadcell")
+_declaring = True  # the init phase: metrics may be declared
+
+
+def allow_declarations(allowed: bool) -> None:
+    """Open or close the init phase (the engine closes it when the load starts, as k6 does)."""
+    global _declaring
+    _declaring = allowed
 
 
 class _Custom:
     TYPE: MetricType
 
     def __init__(self, name: str, is_time: bool = False, is_data: bool = False) -> None:
-        if get_context().running:
+        if not _declaring:
             raise RuntimeError(
                 f"metric {name!r}: metrics must be declared in the init context (at import time)"
             )
@@ -33,8 +38,8 @@ class _Custom:
     def add(self, value: float | bool, tags: Mapping[str, str] | None = None) -> bool:
         """Record a sample. As k6 (without `throw`): a value that is not a number is logged and
         skipped, returning False, and the iteration goes on."""
-        vu = current_vu.get(None)
-        if vu is None:
+        owner = current_owner.get(None)
+        if owner is None:
             raise RuntimeError(f"{self.name}.add() can only be called from setup(), VU code or teardown()")
         try:
             number = float(value)
@@ -50,7 +55,7 @@ class _Custom:
                     self.name,
                 )
             return False
-        vu.buffer.sample(self._metric.id, vu.sample_tagset(tags), now(), number)
+        owner.metrics.sample(self._metric.id, tags, number)
         return True
 
 

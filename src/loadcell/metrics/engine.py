@@ -111,7 +111,7 @@ class MetricsEngine:
         total = self.totals.get(metric_id)
         if total is None:
             total = self.totals[metric_id] = new_sink(self.registry.metrics[metric_id].type)
-        total.merge(sink)  # type: ignore[arg-type]
+        total.merge(sink)  # type: ignore[arg-type]  # one metric's sinks share its type
         subs = self._subs_by_metric.get(metric_id)
         if subs:
             tags = self.tagsets.as_dict(tid)
@@ -120,7 +120,7 @@ class MetricsEngine:
                 if hit is None:
                     hit = sub.matches[tid] = all(tags.get(k) == v for k, v in sub.selector.items())
                 if hit:
-                    sub.sink.merge(sink)  # type: ignore[arg-type]
+                    sub.sink.merge(sink)  # type: ignore[arg-type]  # one metric's sinks share its type
         if metric_id == R.CHECKS.id and isinstance(sink, RateSink):
             tags = self.tagsets.as_dict(tid)
             entry = self.checks.setdefault((tags.get("group", ""), tags.get("check", "")), [0, 0])
@@ -134,8 +134,9 @@ class MetricsEngine:
     def _merge_scoped(self, metric_id: int, tid: int, sink: Sink) -> None:
         """Into the sample's scenario, and into its group within that scenario (a group's block
         holds that group's samples, not its subgroups')."""
-        key = self._scope_keys.get(tid, ())
-        if key == ():
+        if tid in self._scope_keys:
+            key = self._scope_keys[tid]
+        else:
             tags = self.tagsets.as_dict(tid)
             scenario = tags.get("scenario")
             key = self._scope_keys[tid] = None if scenario is None else (scenario, tags.get("group", ""))
@@ -144,13 +145,13 @@ class MetricsEngine:
         scenario, group = key
         targets = [self.scopes.setdefault((scenario, ""), Scope())]
         if group:
-            targets.append(self.scopes.setdefault(key, Scope()))  # type: ignore[arg-type]
+            targets.append(self.scopes.setdefault(key, Scope()))
         mtype = self.registry.metrics[metric_id].type
         for scope in targets:
             total = scope.sinks.get(metric_id)
             if total is None:
                 total = scope.sinks[metric_id] = new_sink(mtype)
-            total.merge(sink)  # type: ignore[arg-type]
+            total.merge(sink)  # type: ignore[arg-type]  # one metric's sinks share its type
             if metric_id == R.CHECKS.id and isinstance(sink, RateSink):
                 name = self.tagsets.as_dict(tid).get("check", "")
                 entry = scope.checks.setdefault(name, [0, 0])

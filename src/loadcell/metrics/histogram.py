@@ -83,9 +83,15 @@ class _Store:
         return store
 
 
+# A histogram as plain data (what a worker ships): the positive and negative stores as (offset,
+# counts), and the count of zeros.
+HistogramState = tuple[tuple[int, np.ndarray], tuple[int, np.ndarray], int]
+
+
 def bucket_indices(magnitudes: np.ndarray) -> np.ndarray:
     """Bucket index of each positive magnitude: bucket k covers (GAMMA^(k-1), GAMMA^k]."""
-    return np.ceil(np.log(magnitudes) / LOG_GAMMA).astype(np.int64)
+    indices: np.ndarray = np.ceil(np.log(magnitudes) / LOG_GAMMA).astype(np.int64)
+    return indices
 
 
 def bucket_value(index: int) -> float:
@@ -139,11 +145,11 @@ class Histogram:
         rank -= self.zero
         return bucket_value(self.pos.key_at_rank(rank))
 
-    def to_state(self) -> tuple:
+    def to_state(self) -> HistogramState:
         return (self.pos.to_sparse(), self.neg.to_sparse(), self.zero)
 
     @classmethod
-    def from_state(cls, state: tuple) -> Histogram:
+    def from_state(cls, state: HistogramState) -> Histogram:
         hist = cls()
         (po, pc), (no, nc), hist.zero = state
         hist.pos = _Store.from_sparse(po, pc)

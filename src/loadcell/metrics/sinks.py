@@ -156,7 +156,7 @@ class TrendSink:
 
 Sink = CounterSink | GaugeSink | RateSink | TrendSink
 
-SINK_TYPES: dict[MetricType, type] = {
+SINK_TYPES: dict[MetricType, type[Sink]] = {
     MetricType.COUNTER: CounterSink,
     MetricType.GAUGE: GaugeSink,
     MetricType.RATE: RateSink,

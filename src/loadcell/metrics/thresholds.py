@@ -96,7 +96,9 @@ def parse_go_float(text: str) -> float:
     return value
 
 
-def parse_expression(source: str, metric: str, mtype: MetricType) -> tuple[str, Callable, float]:
+def parse_expression(
+    source: str, metric: str, mtype: MetricType
+) -> tuple[str, Callable[[float, float], bool], float]:
     """k6's AGGREGATION OPERATOR NUMBER; a percentile comes back as p(N) with N in plain decimals."""
     text = source.strip()
     found = next(((sym, fn) for sym, fn in _OPERATORS if sym in text), None)
