@@ -62,7 +62,7 @@ _ANSWERING = (StreamState.HALF_CLOSED_LOCAL, StreamState.OPEN)
 # hpack decodes Huffman strings in pure Python (~100 us a header here); servers such as nginx send
 # the same few strings (server, content-type, ...) on every response without indexing them, so a
 # bounded memo of the pure decoding function saves a sixth of a response's CPU.
-hpack.hpack.decode_huffman = functools.lru_cache(maxsize=4096)(hpack.huffman_table.decode_huffman)  # type: ignore[attr-defined,assignment]  # hpack imports it by name; the memo takes its place
+hpack.hpack.decode_huffman = functools.lru_cache(maxsize=4096)(hpack.huffman_table.decode_huffman)  # type: ignore[assignment]  # hpack imports it by name; the memo takes its place
 _RECEIVE_WINDOW = 16 * 1024 * 1024  # so a large body does not wait on WINDOW_UPDATE round trips
 _FORBIDDEN = frozenset("\r\n\0")  # in a field value (RFC 9113 8.2.1)
 # Fields HTTP/2 forbids (RFC 9113 8.2.2); `host` becomes :authority.
