@@ -22,6 +22,7 @@ from loadcell.output.influxdb.aggregate import Aggregator
 from loadcell.output.influxdb.config import InfluxSettings, parse_settings
 from loadcell.output.influxdb.delivery import Delivery
 from loadcell.output.influxdb.lines import LineFormatter, go_float
+from loadcell.output.influxdb.spool import Spool
 
 __all__ = ["Aggregator", "InfluxDBOutput", "InfluxSettings", "LineFormatter", "go_float", "parse_settings"]
 
@@ -57,7 +58,8 @@ class InfluxDBOutput(Output):
         results = Path(info.results_dir) if info.results_dir else Path("results") / info.test_id
         self.spill_dir = (results / SPILL_DIR).resolve()
         window = self.aggregator.close if self.aggregator is not None else None
-        self.delivery = Delivery(s, self.stats, self.spill_dir, self.instance, window)
+        self.spool = Spool(s, self.stats, self.spill_dir, self.instance)
+        self.delivery = Delivery(self.spool, window)
         await self.delivery.start()
 
     def add(self, batch: MetricBatch) -> None:
@@ -69,7 +71,7 @@ class InfluxDBOutput(Output):
             self.stats.produced += skipped
             self.stats.drop(skipped, "NaN or Inf value (InfluxDB has no such float)")
         if lines:
-            self.delivery.spool.append(lines)
+            self.spool.append(lines)
 
     async def stop(self) -> OutputStats:
         await self.delivery.stop()

@@ -22,13 +22,11 @@ import math
 import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from loadcell.errors import InvalidConfigError
-from loadcell.output.base import OutputStats
-from loadcell.output.influxdb.config import PRECISIONS, InfluxSettings
+from loadcell.output.influxdb.config import PRECISIONS
 from loadcell.output.influxdb.spool import Chunk, Spool
 
 if TYPE_CHECKING:
@@ -80,19 +78,12 @@ class Delivery:
     """The writer task and its state: what is queued lives in the spool, what became of each point in
     `stats`. `window`, in aggregated mode, gives the lines of the interval that closes at each tick."""
 
-    def __init__(
-        self,
-        settings: InfluxSettings,
-        stats: OutputStats,
-        spill_dir: Path,
-        instance: int,
-        window: Callable[[], list[str]] | None,
-    ) -> None:
-        s = self.settings = settings
-        self.stats = stats
+    def __init__(self, spool: Spool, window: Callable[[], list[str]] | None) -> None:
+        self.spool = spool
+        s = self.settings = spool.settings
+        self.stats = spool.stats
+        self.spill_dir = spool.spill_dir
         self.window = window
-        self.spill_dir = spill_dir
-        self.spool = Spool(settings, stats, spill_dir, instance, self._log_once)
         self._stopping = False
         self._deadline = math.inf
         self._wake = asyncio.Event()
@@ -100,7 +91,6 @@ class Delivery:
         self._stop_started = math.inf
         self._backoff = 0.0
         self._failing: str | None = None  # the last retryable error while InfluxDB is unreachable
-        self._logged: dict[str, int] = {}
         self._db_lock = asyncio.Lock()
         self._db_created_at = -math.inf
         self._write_params = {
@@ -186,14 +176,6 @@ class Delivery:
             lines = self.window()
             if lines:
                 self.spool.append(lines)
-
-    def _log_once(self, key: str, message: str, level: int = logging.ERROR) -> None:
-        seen = self._logged.get(key, 0)
-        self._logged[key] = seen + 1
-        if seen < 5:
-            log.log(level, "%s", message)
-        elif seen == 5:
-            log.log(level, "%s (further messages like this are not shown)", message)
 
     # writing ---------------------------------------------------------------------------------------------
     async def _writer(self) -> None:
@@ -403,7 +385,7 @@ class Delivery:
             if dropped == 0 and not match:
                 dropped = chunk.n
         hint = self._v2_hint() if status in (401, 403) else ""
-        self._log_once(
+        self.spool.log_once(
             _reason(status, message),
             f"Couldn't write stats: InfluxDB answered {status}: {message}{hint};"
             f" {dropped} of {chunk.n} points dropped",

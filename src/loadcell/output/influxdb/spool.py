@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import shutil
 from collections import deque
-from collections.abc import Callable
 from pathlib import Path
 
 from loadcell.output.base import OutputStats
@@ -30,22 +29,30 @@ class Chunk:
         self.unanswered = False  # its body went out and no HTTP answer came back since: maybe stored
 
 
+class OnceLog:
+    """Logs each kind of error five times, then says it falls silent: an outage must not flood the log."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, key: str, message: str) -> None:
+        seen = self._seen.get(key, 0)
+        self._seen[key] = seen + 1
+        if seen < 5:
+            log.error("%s", message)
+        elif seen == 5:
+            log.error("%s (further messages like this are not shown)", message)
+
+
 class Spool:
     """The sealed chunks (`queue`) and the open one that lines are appended to until it is sealed."""
 
-    def __init__(
-        self,
-        settings: InfluxSettings,
-        stats: OutputStats,
-        spill_dir: Path,
-        instance: int,
-        log_once: Callable[[str, str], None],
-    ) -> None:
+    def __init__(self, settings: InfluxSettings, stats: OutputStats, spill_dir: Path, instance: int) -> None:
         self.settings = settings
         self.stats = stats
         self.spill_dir = spill_dir
         self.instance = instance  # several influxdb outputs in one run spill to distinct files
-        self.log_once = log_once
+        self.log_once = OnceLog()
         self.queue: deque[Chunk] = deque()
         self._open: list[str] = []
         self._open_n = 0
