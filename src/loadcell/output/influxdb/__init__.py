@@ -56,9 +56,8 @@ class InfluxDBOutput(Output):
         self.formatter = LineFormatter(s, self.registry, self.tagsets, info.test_id)
         self.aggregator = Aggregator(self.formatter, self.registry) if s.mode == "aggregated" else None
         results = Path(info.results_dir) if info.results_dir else Path("results") / info.test_id
-        self.spill_dir = (results / SPILL_DIR).resolve()
         window = self.aggregator.close if self.aggregator is not None else None
-        self.spool = Spool(s, self.stats, self.spill_dir, self.instance)
+        self.spool = Spool(s, self.stats, (results / SPILL_DIR).resolve(), self.instance)
         self.delivery = Delivery(self.spool, window)
         await self.delivery.start()
 
