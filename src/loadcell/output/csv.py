@@ -141,7 +141,7 @@ class CSVOutput(Output):
             app(f"{reqs},{ts},1.000000{cells}")
             for name, text in zip(names, timings, strict=True):
                 app(f"{name},{ts},{text}{cells}")
-            if failed is not None:
+            if failed == failed:  # not NaN
                 app(f"{failed_name},{ts},{failed:.6f}{cells}")
         for metric, tid, t, value in samples(batch, self.registry.metrics, seconds):
             cells = cache.get(tid) or cells_of(tid)

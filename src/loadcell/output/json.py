@@ -160,7 +160,7 @@ class JSONOutput(Output):
                 for pre, text in zip(trends, timings, strict=True):
                     text = "null" if "n" in text else (text.rstrip("0").rstrip(".") or "0")
                     app(f"{pre}{head}{text if text != '-0' else '0'}{tail}")
-                if failed is not None:
+                if failed == failed:  # not NaN
                     if not failed_pre:
                         failed_pre = prefixes.get(R.HTTP_REQ_FAILED.id) or self._prefix_of(
                             R.HTTP_REQ_FAILED, lines

@@ -7,6 +7,7 @@ so an output writes them together, and the seven timings take a single `%` opera
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import repeat
 from typing import TypeVar
 
 import numpy as np
@@ -30,23 +31,36 @@ def seconds(column: np.ndarray) -> list[float]:
     return times
 
 
-def requests(batch: MetricBatch, stamps: Stamps[T]) -> Iterator[tuple[int, T, list[str], float | None]]:
+def requests(batch: MetricBatch, stamps: Stamps[T]) -> Iterator[tuple[int, T, list[str], float]]:
     """Per request row: tag set id, time, the timings in HTTP_TREND_COLUMNS order as `%.6f` text ("nan"
-    or "inf" when not finite), and the http_req_failed value (None: the request has none)."""
-    if batch.http is None or not batch.http.size:
-        return
-    timings = _TIMINGS
-    for row, t in zip(batch.http.tolist(), stamps(batch.http[:, 1]), strict=True):
-        failed = row[HTTP_FAILED_COL]
-        texts = (timings % tuple(row[2:HTTP_FAILED_COL])).split("|")
-        yield int(row[0]), t, texts, failed if failed == failed else None
+    or "inf" when not finite), and the http_req_failed value (NaN: the request has none).
+
+    Column by column, and each row's parts zipped in C: no Python frame per row beyond the output's own.
+    """
+    http = batch.http
+    if http is None or not http.size:
+        return iter(())
+    texts = map(_TIMINGS.__mod__, map(tuple, http[:, 2:HTTP_FAILED_COL].tolist()))
+    return zip(
+        http[:, 0].astype(np.int64).tolist(),
+        stamps(http[:, 1]),
+        map(str.split, texts, repeat("|")),
+        http[:, HTTP_FAILED_COL].tolist(),
+        strict=True,
+    )
 
 
 def samples(
     batch: MetricBatch, metrics: list[Metric], stamps: Stamps[T]
 ) -> Iterator[tuple[Metric, int, T, float]]:
     """Per generic row (checks, groups, iterations, custom metrics): metric, tag set id, time, value."""
-    if batch.gen is None or not batch.gen.size:
-        return
-    for (mid, tid, _, value), t in zip(batch.gen.tolist(), stamps(batch.gen[:, 2]), strict=True):
-        yield metrics[int(mid)], int(tid), t, value
+    gen = batch.gen
+    if gen is None or not gen.size:
+        return iter(())
+    return zip(
+        map(metrics.__getitem__, gen[:, 0].astype(np.int64).tolist()),
+        gen[:, 1].astype(np.int64).tolist(),
+        stamps(gen[:, 2]),
+        gen[:, 3].tolist(),
+        strict=True,
+    )

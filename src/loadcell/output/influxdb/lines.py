@@ -183,7 +183,7 @@ class LineFormatter:
                     continue
                 text = text.rstrip("0").rstrip(".")
                 app(f"{name}{pre}{text if text != '-0' else '0'}{tail}")
-            if failed is not None:
+            if failed == failed:  # not NaN
                 value = "1" if failed == 1.0 else "0" if failed == 0.0 else go_float(failed)
                 app(f"{failed_name}{pre}{value}{tail}")
         fmt = go_float
