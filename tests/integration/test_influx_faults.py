@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from loadcell.output.influxdb import _is_v2
+from loadcell.output.influxdb.delivery import is_v2
 from tests.conftest import Server, free_port, run_loadcell, write_script
 from tests.integration.influx_fixtures import Influxd, influxd  # noqa: F401
 from tests.integration.test_influx_delivery import LOAD, finish, output_stats, start_run
@@ -67,7 +67,7 @@ def test_refused_credentials_stop_the_run_before_the_load(
     [("1.6.7~rc0", False), ("1.8.10", False), ("v2.7.1", True), ("2.7.4", True), ("", False)],
 )
 def test_the_v2_hint_follows_the_x_influxdb_version_header(header: str, v2: bool) -> None:
-    assert _is_v2(header) is v2
+    assert is_v2(header) is v2
 
 
 class SlowProxy:

@@ -13,13 +13,15 @@ from functools import partial
 
 from tree_sitter import Node
 
+from loadcell.convert.calls import HTTP_VERBS
 from loadcell.convert.context import FunctionScope, snake
-from loadcell.convert.expressions import HTTP_VERBS, string_value
+from loadcell.convert.control import ControlFlow
+from loadcell.convert.literals import string_value
 from loadcell.convert.modules import Binding, bind, classify, local_module
 from loadcell.convert.parse import field as child
 from loadcell.convert.parse import line_of, maybe, named, text
 from loadcell.convert.report import Flag, Unsupported, todo_block
-from loadcell.convert.statements import Statements, comment, returns_of
+from loadcell.convert.statements import comment, returns_of
 
 _MUTATORS = {"push", "pop", "shift", "unshift", "splice", "set", "delete", "clear", "sort", "reverse"}
 _FUNCTION_NODES = ("arrow_function", "function_expression", "function_declaration", "function")
@@ -50,7 +52,7 @@ def walk(node: Node) -> Iterator[Node]:
         yield from walk(c)
 
 
-class Program(Statements):
+class Program(ControlFlow):
     def convert(self, root: Node, helpers: Helpers) -> tuple[str, ModuleInfo]:
         top = list(root.named_children)
         leading: list[str] = []  # the script's opening comment becomes the module docstring

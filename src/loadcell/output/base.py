@@ -6,18 +6,12 @@ coordinator's metric registry and tag sets, so an output only formats and ships.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadcell.metrics import registry as R
 from loadcell.metrics.buffer import MetricBatch
-from loadcell.metrics.registry import Metric, Registry
+from loadcell.metrics.registry import Registry
 from loadcell.metrics.tags import TagSets
-
-# Per HTTP row, the metric of each column after (tid, time), in k6's emission order.
-_HTTP_ROW_METRICS: tuple[Metric, ...] = (*R.HTTP_TREND_COLUMNS, R.HTTP_REQ_FAILED)
 
 
 @dataclass
@@ -33,6 +27,10 @@ class OutputStats:
     dropped: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     unknown: int = 0
+
+    def drop(self, points: int, reason: str) -> None:
+        self.dropped += points
+        self.reasons[reason] = self.reasons.get(reason, 0) + points
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,7 +51,7 @@ class RunInfo:
 
 
 class Output:
-    """Subclass and implement the three methods; `samples()` decodes a batch for you."""
+    """Subclass and implement the three methods; raw outputs decode a batch with output.rows."""
 
     name = "output"
     # Raw outputs need every sample (workers then ship raw rows); aggregating ones use batch.deltas.
@@ -83,19 +81,3 @@ class Output:
 
     def hurry(self) -> None:
         """A second Ctrl-C: stop() must not wait on a remote end any longer. Local files need nothing."""
-
-    def samples(self, batch: MetricBatch) -> Iterator[tuple[Metric, int, float, float]]:
-        """(metric, tagset id, wall seconds, value) for every sample in the batch, in k6's order."""
-        metrics = self.registry.metrics
-        if batch.http is not None:
-            reqs = R.HTTP_REQS
-            for row in batch.http.tolist():
-                tid, t = int(row[0]), row[1]
-                yield reqs, tid, t, 1.0
-                for metric, value in zip(_HTTP_ROW_METRICS, row[2:], strict=True):
-                    if metric is R.HTTP_REQ_FAILED and math.isnan(value):
-                        continue
-                    yield metric, tid, t, value
-        if batch.gen is not None:
-            for mid, tid, t, value in batch.gen.tolist():
-                yield metrics[int(mid)], int(tid), t, value

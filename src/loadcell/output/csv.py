@@ -15,6 +15,7 @@ from loadcell.metrics.tags import TagSets
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import PointFile
 from loadcell.output.json import rfc3339_ns
+from loadcell.output.rows import requests, samples, seconds
 
 COLUMNS = [
     "metric_name",
@@ -38,7 +39,6 @@ COLUMNS = [
     "metadata",
 ]
 _TAG_COLUMNS = COLUMNS[3:17]
-_SEVEN = "|".join(["%.6f"] * 7)
 TIME_FORMATS = ("unix", "unix_milli", "unix_micro", "unix_nano", "rfc3339", "rfc3339_nano")
 
 
@@ -133,25 +133,19 @@ class CSVOutput(Output):
         rows: list[str] = []
         app = rows.append
         cache, cells_of, stamp = self._cells, self._tag_cells, self._stamp
-        if batch.http is not None and batch.http.size:
-            reqs, failed = R.HTTP_REQS.name, R.HTTP_REQ_FAILED.name
-            names = [m.name for m in R.HTTP_TREND_COLUMNS]
-            for row in batch.http.tolist():
-                tid = int(row[0])
-                cells = cache.get(tid) or cells_of(tid)
-                ts = stamp(row[1])
-                app(f"{reqs},{ts},1.000000{cells}")
-                for name, text in zip(names, (_SEVEN % tuple(row[2:9])).split("|"), strict=True):
-                    app(f"{name},{ts},{text}{cells}")
-                f = row[9]
-                if f == f:
-                    app(f"{failed},{ts},{f:.6f}{cells}")
-        if batch.gen is not None and batch.gen.size:
-            metrics = self.registry.metrics
-            for mid, tid_f, t, value in batch.gen.tolist():
-                tid = int(tid_f)
-                cells = cache.get(tid) or cells_of(tid)
-                app(f"{metrics[int(mid)].name},{stamp(t)},{value:.6f}{cells}")
+        reqs, failed_name = R.HTTP_REQS.name, R.HTTP_REQ_FAILED.name
+        names = [m.name for m in R.HTTP_TREND_COLUMNS]
+        for tid, t, timings, failed in requests(batch, seconds):
+            cells = cache.get(tid) or cells_of(tid)
+            ts = stamp(t)
+            app(f"{reqs},{ts},1.000000{cells}")
+            for name, text in zip(names, timings, strict=True):
+                app(f"{name},{ts},{text}{cells}")
+            if failed == failed:  # not NaN
+                app(f"{failed_name},{ts},{failed:.6f}{cells}")
+        for metric, tid, t, value in samples(batch, self.registry.metrics, seconds):
+            cells = cache.get(tid) or cells_of(tid)
+            app(f"{metric.name},{stamp(t)},{value:.6f}{cells}")
         if rows:
             self.file.write("".join(rows), len(rows))
 

@@ -78,8 +78,7 @@ class PointFile:
             else:
                 stats.delivered += points
                 return
-        stats.dropped += points
-        stats.reasons[self.error] = stats.reasons.get(self.error, 0) + points
+        stats.drop(points, self.error)
 
     def close(self) -> None:
         try:

@@ -19,11 +19,9 @@ from loadcell.metrics.buffer import MetricBatch
 from loadcell.metrics.registry import Metric
 from loadcell.output.base import Output, OutputStats, RunInfo
 from loadcell.output.files import PointFile
+from loadcell.output.rows import WHOLE_NS_METRICS, requests, samples, seconds
 
 _encode = msgspec.json.Encoder().encode
-# Built-in time metrics whose k6 values are whole nanoseconds (6 decimals in ms).
-_NS_METRICS = {m.name for m in (*R.HTTP_TREND_COLUMNS, R.ITERATION_DURATION, R.GROUP_DURATION)}
-_SEVEN_NS = "|".join(["%.6f"] * 7)
 
 
 def rfc3339_ns(wall: float) -> str:
@@ -147,41 +145,35 @@ class JSONOutput(Output):
         fmt = go_json_float
         when = self._time
         before = self.records
-        if batch.http is not None and batch.http.size:
+        if batch.http is not None and batch.http.size:  # Metric records only for metrics with points
             reqs = prefixes.get(R.HTTP_REQS.id) or self._prefix_of(R.HTTP_REQS, lines)
             trends = [prefixes.get(m.id) or self._prefix_of(m, lines) for m in R.HTTP_TREND_COLUMNS]
             failed_pre = ""
-            for row in batch.http.tolist():
-                tid = int(row[0])
+            for tid, t, timings, failed in requests(batch, seconds):
                 tags = tag_cache.get(tid)
                 if tags is None:
                     tags = tag_cache[tid] = self._tags_json(tid)
-                head = f',"data":{{"time":"{when(row[1])}","value":'
+                head = f',"data":{{"time":"{when(t)}","value":'
                 tail = f',"tags":{tags}}}}}'
                 app(f"{reqs}{head}1{tail}")
                 # whole nanoseconds in ms, as k6's: 6 decimals, trailing zeros cut
-                for pre, text in zip(trends, (_SEVEN_NS % tuple(row[2:9])).split("|"), strict=True):
+                for pre, text in zip(trends, timings, strict=True):
                     text = "null" if "n" in text else (text.rstrip("0").rstrip(".") or "0")
                     app(f"{pre}{head}{text if text != '-0' else '0'}{tail}")
-                f = row[9]
-                if f == f:
+                if failed == failed:  # not NaN
                     if not failed_pre:
                         failed_pre = prefixes.get(R.HTTP_REQ_FAILED.id) or self._prefix_of(
                             R.HTTP_REQ_FAILED, lines
                         )
-                    app(f"{failed_pre}{head}{fmt(f)}{tail}")
-        if batch.gen is not None and batch.gen.size:
-            metrics = self.registry.metrics
-            for mid, tid_f, t, value in batch.gen.tolist():
-                metric = metrics[int(mid)]
-                pre = prefixes.get(metric.id) or self._prefix_of(metric, lines)
-                tid = int(tid_f)
-                tags = tag_cache.get(tid)
-                if tags is None:
-                    tags = tag_cache[tid] = self._tags_json(tid)
-                if metric.name in _NS_METRICS:
-                    value = round(value, 6)
-                app(f'{pre},"data":{{"time":"{when(t)}","value":{fmt(value)},"tags":{tags}}}}}')
+                    app(f"{failed_pre}{head}{fmt(failed)}{tail}")
+        for metric, tid, t, value in samples(batch, self.registry.metrics, seconds):
+            pre = prefixes.get(metric.id) or self._prefix_of(metric, lines)
+            tags = tag_cache.get(tid)
+            if tags is None:
+                tags = tag_cache[tid] = self._tags_json(tid)
+            if metric.name in WHOLE_NS_METRICS:
+                value = round(value, 6)
+            app(f'{pre},"data":{{"time":"{when(t)}","value":{fmt(value)},"tags":{tags}}}}}')
         if lines:
             self.file.write("\n".join(lines) + "\n", len(lines) - (self.records - before))
 

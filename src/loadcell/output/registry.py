@@ -19,10 +19,6 @@ OUTPUTS: dict[str, type[Output]] = {
 }
 
 
-def register(name: str, cls: type[Output]) -> None:
-    OUTPUTS[name] = cls
-
-
 def create_output(spec: str, registry: Registry, tagsets: TagSets, env: dict[str, str]) -> Output:
     name, _, arg = spec.partition("=")
     cls = OUTPUTS.get(name.strip())
