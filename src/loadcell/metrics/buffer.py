@@ -22,6 +22,9 @@ from loadcell.http._wire import (
     ITER_FIELDS,
 )
 from loadcell.metrics import registry as R
+
+# The row layout is the C extension's (loadcell.http.contract); outputs read it from here.
+__all__ = ["HTTP_FAILED_COL", "HTTP_TAGSET_COL", "HTTP_TIME_COL", "Folder", "MetricBatch", "SampleBuffer"]
 from loadcell.metrics.clock import wall_offset
 from loadcell.metrics.registry import Metric, Registry
 from loadcell.metrics.sinks import CounterSink, RateSink, Sink, TrendSink, new_sink
