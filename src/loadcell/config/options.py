@@ -69,55 +69,51 @@ class _Scenario(K6Model):
         raise NotImplementedError
 
 
-class SharedIterations(_Scenario):
-    executor: Literal["shared-iterations"]
+class _Iterations(_Scenario):
+    """The two iteration-count executors: the same fields and checks, but for how iterations and
+    VUs must relate."""
+
     vus: Int64 = 1
     iterations: Int64 = 1
     maxDuration: Duration = 600.0
 
     @model_validator(mode="after")
-    def _check(self) -> SharedIterations:
+    def _check(self) -> _Iterations:
         if self.vus <= 0:
             raise ValueError("the number of VUs must be more than 0")
         _vus_limit("the number of VUs", self.vus)
+        self._check_iterations()
+        if self.maxDuration < 1:
+            raise ValueError("the maxDuration must be at least 1s")
+        return self
+
+    def _check_iterations(self) -> None:
+        raise NotImplementedError
+
+    def max_vus(self) -> int:
+        return self.vus
+
+    def nominal_duration(self) -> float:
+        return self.maxDuration
+
+
+class SharedIterations(_Iterations):
+    executor: Literal["shared-iterations"]
+
+    def _check_iterations(self) -> None:
         if self.iterations < self.vus:
             raise ValueError(
                 f"the number of iterations ({self.iterations}) can't be less than"
                 f" the number of VUs ({self.vus})"
             )
-        if self.maxDuration < 1:
-            raise ValueError("the maxDuration must be at least 1s")
-        return self
-
-    def max_vus(self) -> int:
-        return self.vus
-
-    def nominal_duration(self) -> float:
-        return self.maxDuration
 
 
-class PerVUIterations(_Scenario):
+class PerVUIterations(_Iterations):
     executor: Literal["per-vu-iterations"]
-    vus: Int64 = 1
-    iterations: Int64 = 1
-    maxDuration: Duration = 600.0
 
-    @model_validator(mode="after")
-    def _check(self) -> PerVUIterations:
-        if self.vus <= 0:
-            raise ValueError("the number of VUs must be more than 0")
-        _vus_limit("the number of VUs", self.vus)
+    def _check_iterations(self) -> None:
         if self.iterations <= 0:
             raise ValueError("the number of iterations must be more than 0")
-        if self.maxDuration < 1:
-            raise ValueError("the maxDuration must be at least 1s")
-        return self
-
-    def max_vus(self) -> int:
-        return self.vus
-
-    def nominal_duration(self) -> float:
-        return self.maxDuration
 
 
 class ConstantVUs(_Scenario):
