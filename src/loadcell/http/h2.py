@@ -236,7 +236,7 @@ class H2Connection(asyncio.Protocol):
         self.tls_version = tls_version
         self.tls_cipher = tls_cipher
         self.state = _State(config=_CONFIG)
-        self.state.encoder = BlockCache()  # type: ignore[assignment]
+        self.state.encoder = BlockCache()  # type: ignore[assignment]  # hpack.Encoder duck: encode() + header_table_size
         self.state.decoder = BlockMemo(self.state.decoder.max_header_list_size)
         self.streams: dict[int, Stream] = {}
         self.transport: asyncio.Transport | None = None
@@ -247,7 +247,7 @@ class H2Connection(asyncio.Protocol):
 
     # the socket ---------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport  # type: ignore[assignment]  # ALPN gave an asyncio.Transport
         state = self.state
         state.local_settings.initial_window_size = _RECEIVE_WINDOW
         state.local_settings.enable_push = 0

@@ -154,7 +154,7 @@ class ResultsRecorder(Output):
                 if pair is None:
                     pair = self.endpoints[endpoint] = [TrendSink(), RateSink()]
                 # The duration goes into the TrendSink, http_req_failed into the RateSink.
-                pair[0 if mid == R.HTTP_REQ_DURATION.id else 1].merge(sink)  # type: ignore[arg-type]
+                pair[0 if mid == R.HTTP_REQ_DURATION.id else 1].merge(sink)  # type: ignore[arg-type]  # the pair holds one sink of each type
         self._write(second - _OPEN_SECONDS)
 
     def _keys(self, mid: int, tid: int) -> list[TaggedKey]:
