@@ -7,9 +7,11 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from tests.conftest import LOADCELL, Server, write_script
 from tests.integration.influx_fixtures import Influxd, make_influxd  # noqa: F401
@@ -61,6 +63,55 @@ def finish(proc: subprocess.Popen, timeout: float = 150) -> tuple[int, str]:
     return proc.returncode, out + err
 
 
+class Watched:
+    """A run whose output lines are read as they come, so a test waits for what it needs to see."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._seen = threading.Condition()
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream,), daemon=True)
+            for stream in (proc.stdout, proc.stderr)
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._seen:
+                self.lines.append(line)
+                self._seen.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        def said() -> bool:
+            return any(text in line for line in self.lines)
+
+        with self._seen:
+            self._seen.wait_for(lambda: said() or self.proc.poll() is not None, timeout)
+            assert said(), f"{text!r} was not logged:\n{''.join(self.lines)}"
+
+    def finish(self, timeout: float = 150) -> tuple[int, str]:
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError(
+                f"loadcell did not finish within {timeout}s:\n{''.join(self.lines)}"
+            ) from None
+        for reader in self._readers:
+            reader.join()
+        return code, "".join(self.lines)
+
+
+def wait_until(condition: Callable[[], bool], why: str, timeout: float = 120) -> None:
+    """Poll a condition outside loadcell (InfluxDB's count, files on disk) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, why
+        time.sleep(0.2)
+
+
 def output_stats(tmp_path: Path) -> tuple[dict, dict]:
     summary = json.loads((tmp_path / "summary.json").read_text())
     (stats,) = [v for k, v in summary["outputs"].items() if k.startswith("influxdb")]
@@ -78,13 +129,19 @@ def test_outage_in_the_middle_loses_nothing(
 ) -> None:
     influx = make_influxd()
     script = write_script(tmp_path, LOAD % "30s")
-    proc = start_run(tmp_path, script, target, f"influxdb={influx.url}/outage")
-    time.sleep(9)
-    assert influx.count("outage", "http_reqs") > 0, "nothing arrived before the outage"
+    run = Watched(start_run(tmp_path, script, target, f"influxdb={influx.url}/outage"))
+
+    def arrived() -> bool:
+        try:
+            return influx.count("outage", "http_reqs") > 0
+        except RuntimeError:  # the output has not created the database yet
+            return False
+
+    wait_until(arrived, "nothing arrived before the outage")
     influx.stop()
-    time.sleep(10)
+    run.wait_for("retrying with backoff")  # writes failed: their points wait in the buffer
     influx.start()
-    code, log = finish(proc)
+    code, log = run.finish()
     assert code == 0, log
     metrics, stats = output_stats(tmp_path)
     assert "retrying with backoff" in log and "reachable again" in log, log
@@ -106,19 +163,14 @@ def test_full_buffer_spills_to_disk_then_delivers_everything(
     # disk, and the first writes after InfluxDB returns meet "database not found" (created then, retried).
     influx.stop()
     script = write_script(tmp_path, LOAD % "8s")
-    proc = start_run(
-        tmp_path, script, target, f"influxdb={influx.url}/spill", LOADCELL_INFLUXDB_BUFFER_POINTS="500"
+    run = Watched(
+        start_run(
+            tmp_path, script, target, f"influxdb={influx.url}/spill", LOADCELL_INFLUXDB_BUFFER_POINTS="500"
+        )
     )
-    seen: list[Path] = []
-    deadline = time.monotonic() + 7
-    while time.monotonic() < deadline and not seen:
-        seen = spill_files(tmp_path)
-        time.sleep(0.2)
-    assert seen, "no spill file appeared while InfluxDB was down"
-    time.sleep(2)
-    assert len(spill_files(tmp_path)) > 1
+    wait_until(lambda: len(spill_files(tmp_path)) > 1, "no spill files appeared while InfluxDB was down")
     influx.start()
-    code, log = finish(proc)
+    code, log = run.finish()
     assert code == 0, log
     assert "spilling the newest to" in log, log
     metrics, stats = output_stats(tmp_path)
