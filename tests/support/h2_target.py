@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
-import ssl
 
 import uvloop
 from h2.config import H2Configuration
 from h2.connection import H2Connection
 from h2.errors import ErrorCodes
 from h2.events import DataReceived, RequestReceived, StreamEnded
+
+from tests.support.target import listen_until_stopped, tls_context
 
 
 class Server(asyncio.Protocol):
@@ -79,26 +79,12 @@ class Server(asyncio.Protocol):
             self.conn.close_connection(ErrorCodes.NO_ERROR, last_stream_id=stream_id)
 
 
-async def serve(cert: str, key: str) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    context.set_alpn_protocols(["h2"])
-    loop = asyncio.get_running_loop()
-    server = await loop.create_server(Server, "127.0.0.1", 0, ssl=context)
-    print(f"target listening on https://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    server.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
     args = parser.parse_args()
-    uvloop.run(serve(args.cert, args.key))
+    uvloop.run(listen_until_stopped(Server, "127.0.0.1", 0, tls_context(args.cert, args.key, ["h2"])))
 
 
 if __name__ == "__main__":

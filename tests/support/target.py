@@ -14,6 +14,7 @@ import gzip
 import json
 import signal
 import ssl
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import httptools
@@ -180,16 +181,20 @@ def _resp(
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-async def serve(
-    host: str, port: int, delay_ms: float, cert: str | None = None, key: str | None = None
+def tls_context(cert: str, key: str, alpn: list[str] | None = None) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    if alpn:
+        context.set_alpn_protocols(alpn)
+    return context
+
+
+async def listen_until_stopped(
+    factory: Callable[[], asyncio.BaseProtocol], host: str, port: int, context: ssl.SSLContext | None
 ) -> None:
-    TargetProtocol.delay_ms = delay_ms
+    """Serve until SIGINT or SIGTERM, after printing the address the test fixtures wait for."""
     loop = asyncio.get_running_loop()
-    context = None
-    if cert and key:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
-    server = await loop.create_server(TargetProtocol, host, port, backlog=4096, ssl=context)
+    server = await loop.create_server(factory, host, port, backlog=4096, ssl=context)
     scheme = "https" if context else "http"
     print(f"target listening on {scheme}://{host}:{server.sockets[0].getsockname()[1]}", flush=True)
     stop = asyncio.Event()
@@ -197,6 +202,13 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.close()
+
+
+async def serve(
+    host: str, port: int, delay_ms: float, cert: str | None = None, key: str | None = None
+) -> None:
+    TargetProtocol.delay_ms = delay_ms
+    await listen_until_stopped(TargetProtocol, host, port, tls_context(cert, key) if cert and key else None)
 
 
 def main() -> None:
