@@ -9,6 +9,7 @@ import os
 # bucketing, never BLAS, and those threads would steal CPU from the event loop.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from loadcell import _collector  # pauses the collector while the imports below run
 from loadcell._version import __version__ as __version__
 from loadcell.api import abort, check, env, exec_info, fail, group, http, mark_failed, sleep
 from loadcell.engine.console import console
@@ -44,3 +45,5 @@ __all__ = [
     "sleep",
     "url",
 ]
+
+_collector.resume_after_import()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from loadcell import masking
+from loadcell import _collector, masking
 from loadcell._version import __version__
 from loadcell.cli.logs import logfmt_value, setup_logging
 from loadcell.cli.pipes import protect_stdout
@@ -222,6 +222,7 @@ def run(
     **kw: Any,
 ) -> None:
     """Run a test script (k6 run)."""
+    _collector.pause()  # until the loop starts: the imports and the script's own build what lasts
     from loadcell.engine.run import RunSettings, TestRun
     from loadcell.output.registry import create_output
 
@@ -273,6 +274,7 @@ def run(
 def _run_loop(coro: Any) -> Any:
     import uvloop
 
+    _collector.settle()
     return uvloop.run(coro)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+from loadcell import _collector
 from loadcell.cli.logs import setup_logging
 from loadcell.engine.distributed.worker import main
 
@@ -17,6 +18,7 @@ def run() -> None:
     import uvloop
 
     setup_logging(False)
+    _collector.settle()
     code = uvloop.run(main())
     # Everything is reported: skip the interpreter's shutdown, which would wait for any thread a
     # script left running.

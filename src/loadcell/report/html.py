@@ -14,7 +14,7 @@ from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from loadcell.report.model import chart_rows, stored_histogram
@@ -24,7 +24,22 @@ from loadcell.summary.text import non_trend_values, threshold_value
 if TYPE_CHECKING:
     from loadcell.report.compare import Comparison
 
-_env = Environment(loader=PackageLoader("loadcell.report", "templates"), autoescape=select_autoescape())
+
+def _compiled_templates() -> BytecodeCache | None:
+    """Jinja's cache of compiled templates (a private folder per user in the system's temp dir):
+    compiling the report's template is a twentieth of a second of every run's end. Without a
+    usable temp dir the template is compiled each time."""
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # jinja2 raises RuntimeError when the folder is not safe to use
+        return None
+
+
+_env = Environment(
+    loader=PackageLoader("loadcell.report", "templates"),
+    autoescape=select_autoescape(),
+    bytecode_cache=_compiled_templates(),
+)
 
 # (element id, title): report.js draws each one.
 CHARTS = (
