@@ -418,6 +418,7 @@ class ToolReport:
     p95_ms: float | None = None
     p99_ms: float | None = None
     p95_duration_ms: float | None = None
+    count: int | None = None  # requests the tool counted in the whole run
     errors: str = ""
 
 
@@ -476,6 +477,7 @@ def k6_summary(case: Case, export: Path) -> ToolReport:
         p95_ms=trend.get("p(95)"),
         p99_ms=trend.get("p(99)"),
         p95_duration_ms=dur.get("p(95)"),
+        count=reqs.get("count"),
         errors="; ".join(errors),
     )
 
@@ -672,6 +674,8 @@ class Run:
     rps_per_cpu: float | None = None
     us_per_req: float | None = None
     rss_mb: float | None = None
+    wall_s: float | None = None  # the client's process, start to exit
+    e2e_rps: float | None = None  # the tool's request count over wall_s: start-up and end included
     nginx_cpu_pct: float | None = None
     foreign_pct: float | None = None
     steal_pct: float | None = None  # hypervisor steal, whole machine, % of a core
@@ -786,7 +790,9 @@ class Runner:
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
+                started = time.perf_counter()
                 samples, peak_rss, status = self.watch(proc, run, tool, case, bool(wrapper))
+                run.wall_s = time.perf_counter() - started
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 with contextlib.suppress(ProcessLookupError):  # leftovers of the tree, if any
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -804,6 +810,8 @@ class Runner:
             rep = ToolReport(errors=f"no report: {exc}")
         run.tool_rps, run.p50_ms, run.p95_ms, run.p99_ms = rep.rps, rep.p50_ms, rep.p95_ms, rep.p99_ms
         run.p95_duration_ms = rep.p95_duration_ms
+        if rep.count is not None and run.wall_s:
+            run.e2e_rps = rep.count / run.wall_s
         if rep.errors:
             notes.append(rep.errors)
         if run.rc != 0:
@@ -955,9 +963,10 @@ def by_tool(runs: list[Run], tools: list[Tool]) -> Iterator[tuple[Tool, list[Run
 def fast_table(runs: list[Run], tools: list[Tool]) -> list[str]:
     lines = [
         "| tool | RPS median (nginx-counted) | [min–max] | tool-reported RPS | client CPU% (user part) "
-        "| RPS per client-CPU-second | µs CPU / request | max RSS | nginx CPU% | p95 ms (tool) "
-        "| foreign CPU% max (on client core) | ok runs / tries | notes |",
-        "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| RPS per client-CPU-second | µs CPU / request | requests per wall-clock second, start and end "
+        "included | max RSS | nginx CPU% | p95 ms (tool) | foreign CPU% max (on client core) "
+        "| ok runs / tries | notes |",
+        "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for tool, rs, ok, notes in by_tool(runs, tools):
         fmax = max((r.foreign_pct for r in ok if r.foreign_pct is not None), default=None)
@@ -968,8 +977,9 @@ def fast_table(runs: list[Run], tools: list[Tool]) -> list[str]:
             f"| {tool.label} | **{fmt(med(r.server_rps for r in ok))}** | {span(r.server_rps for r in ok)} "
             f"| {fmt(med(r.tool_rps for r in ok))} | {fmt(med(r.cpu_pct for r in ok), 1)} "
             f"({fmt(med(r.user_pct for r in ok), 1)}) | **{fmt(med(r.rps_per_cpu for r in ok))}** "
-            f"| {fmt(med(r.us_per_req for r in ok), 1)} | {fmt(med(r.rss_mb for r in ok), 1)} MB "
-            f"| {fmt(med(r.nginx_cpu_pct for r in ok), 1)} | {fmt(med(r.p95_ms for r in ok), 2)} "
+            f"| {fmt(med(r.us_per_req for r in ok), 1)} | {fmt(med(r.e2e_rps for r in ok))} "
+            f"| {fmt(med(r.rss_mb for r in ok), 1)} MB | {fmt(med(r.nginx_cpu_pct for r in ok), 1)} "
+            f"| {fmt(med(r.p95_ms for r in ok), 2)} "
             f"| {fmt(fmax, 0)} ({fmt(cmax, 0)}) | {len(ok)}/{sum(r.tries for r in rs)} | {notes} |"
         )
     return lines
@@ -1018,6 +1028,12 @@ def ratios(runs: list[Run]) -> list[str]:
         lines.append(
             f"* loadcell / {other}: RPS {ratio(m('loadcell', 'server_rps'), m(other, 'server_rps'))}, "
             f"RPS per client-CPU-second {ratio(m('loadcell', 'rps_per_cpu'), m(other, 'rps_per_cpu'))}"
+            + (
+                f", requests per wall-clock second (start-up included) "
+                f"{ratio(m('loadcell', 'e2e_rps'), m(other, 'e2e_rps'))}"
+                if m(other, "e2e_rps") is not None
+                else ""
+            )
         )
     return lines
 
