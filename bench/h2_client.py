@@ -2,7 +2,8 @@
 
 Two figures, each the best of three timed passes over recorded server bytes:
   * `h2 alone`: the `h2` package's calls a client makes for one GET (send_headers, data_to_send,
-    receive_data, acknowledge_received_data), with the package's default configuration;
+    receive_data, acknowledge_received_data), with the package's default configuration (and the
+    Huffman memo that importing loadcell's protocol puts into hpack);
   * `loadcell`: loadcell's HTTP/2 protocol (`loadcell.http.h2.H2Connection`: open_stream, then
     data_received up to the settled stream), which drives the same package.
 The server's replies are made once by an `h2` server (nginx's response fields: status, server,
