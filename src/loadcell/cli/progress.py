@@ -6,11 +6,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.live import Live
-from rich.text import Text
-
 if TYPE_CHECKING:
+    from rich.live import Live
+
     from loadcell.engine.run import TestRun
 
 PLAIN_EVERY = 5.0
@@ -69,6 +67,10 @@ class ProgressDisplay:
             return
         lines = progress_lines(run, final)
         if self.tty:
+            from rich.console import Console  # only a terminal's live block needs rich (~40 ms to import)
+            from rich.live import Live
+            from rich.text import Text
+
             if self.live is None:
                 self.live = Live(Text(""), console=Console(), refresh_per_second=4, transient=False)
                 self.live.start()
