@@ -78,63 +78,56 @@ class Wire(asyncio.Transport):
         pass
 
 
-def bare_h2(n: int, replies: list[bytes] | None) -> tuple[list[bytes], float]:
-    """h2's own calls for n GETs; records the server's replies when `replies` is None."""
-    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-    client.initiate_connection()
-    server = Server() if replies is None else None
-    recorded: list[bytes] = []
+class Replies:
+    """The server's answers, request by request: made by a live Server and recorded, or replayed."""
 
-    def reply(i: int, data: bytes) -> bytes:
-        if server is None:
-            assert replies is not None
-            return replies[i]
-        out = server.answer(data)
-        recorded.append(out)
+    def __init__(self, recorded: list[bytes] | None) -> None:
+        self.server = Server() if recorded is None else None
+        self.recorded: list[bytes] = [] if recorded is None else recorded
+
+    def answer(self, i: int, data: bytes) -> bytes:
+        if self.server is None:
+            return self.recorded[i]
+        out = self.server.answer(data)
+        self.recorded.append(out)
         return out
 
-    client.receive_data(reply(0, client.data_to_send()))
-    client.data_to_send()
+
+def bare_h2(n: int, recorded: list[bytes] | None) -> tuple[list[bytes], float]:
+    """h2's own calls for n GETs; records the server's replies when `recorded` is None."""
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    client.initiate_connection()
+    replies = Replies(recorded)
+    client.receive_data(replies.answer(0, client.data_to_send()))
     start = time.perf_counter()
     for i in range(1, n + 1):
         stream_id = client.get_next_available_stream_id()
         client.send_headers(stream_id, REQUEST, end_stream=True)
-        for event in client.receive_data(reply(i, client.data_to_send())):
+        for event in client.receive_data(replies.answer(i, client.data_to_send())):
             if isinstance(event, h2.events.DataReceived):
                 client.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-    return recorded, time.perf_counter() - start
+    return replies.recorded, time.perf_counter() - start
 
 
 def loadcell_h2(
-    n: int, replies: list[bytes] | None, loop: asyncio.AbstractEventLoop
+    n: int, recorded: list[bytes] | None, loop: asyncio.AbstractEventLoop
 ) -> tuple[list[bytes], float]:
-    """loadcell's protocol for n GETs; records the server's replies when `replies` is None."""
+    """loadcell's protocol for n GETs; records the server's replies when `recorded` is None."""
     conn = H2Connection(loop, "tls1.3", "TLS_AES_128_GCM_SHA256")
     wire = Wire()
     conn.connection_made(wire)
-    server = Server() if replies is None else None
-    recorded: list[bytes] = []
+    replies = Replies(recorded)
     target = parse_target("https://127.0.0.1:8443/api/ping")
     fields = [("User-Agent", "loadcell")]
-
-    def reply(i: int) -> bytes:
-        data = wire.take()
-        if server is None:
-            assert replies is not None
-            return replies[i]
-        out = server.answer(data)
-        recorded.append(out)
-        return out
-
-    conn.data_received(reply(0))
+    conn.data_received(replies.answer(0, wire.take()))
     start = time.perf_counter()
     for i in range(1, n + 1):
         stream = conn.open_stream("GET", target, "127.0.0.1:8443", fields, None, True, 60.0)
-        conn.data_received(reply(i))
+        conn.data_received(replies.answer(i, wire.take()))
         if stream.status != 200 or not stream.waiter.done():
             raise SystemExit(f"request {i} did not settle: status {stream.status}")
         conn.take_bytes()
-    return recorded, time.perf_counter() - start
+    return replies.recorded, time.perf_counter() - start
 
 
 def best(run: Callable[[list[bytes] | None], tuple[list[bytes], float]], n: int) -> float:
