@@ -37,18 +37,9 @@ def wire_handshakes(capture: wire.Capture, port: int) -> list[tuple[float, float
     (whole handshake, the client's part) in ms. The client's part runs from the server's last payload
     packet before the client's Finished to that Finished: the client reading the server's flight,
     checking it and answering."""
-    read = subprocess.run(
-        ["tcpdump", "-r", str(capture.path), "-nn", "-q", "-tt", "--time-stamp-precision=nano"],
-        capture_output=True,
-        check=False,
-    )
     sent: dict[int, list[float]] = {}  # client port -> its payload packets' times (first two)
     heard: dict[int, float] = {}  # client port -> the server's latest payload packet before the Finished
-    for row in read.stdout.splitlines():
-        m = wire._LINE.match(row)
-        if m is None or m.group(4) == b"0":
-            continue
-        t, src, dst = float(m.group(1)), int(m.group(2)), int(m.group(3))
+    for t, src, dst in capture.packets():
         if dst == port:
             flights = sent.setdefault(src, [])
             if len(flights) < 2:

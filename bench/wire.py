@@ -67,14 +67,24 @@ class Capture:
         self.dropped = int(match.group(1)) if match else 0
         self.proc = None
 
-    def waiting(self, t0: float, t1: float) -> WireStats | None:
-        """Request-to-first-response-byte gaps (ms) of the requests sent in [t0, t1] (wall clock)."""
+    def packets(self) -> list[tuple[float, int, int]]:
+        """(time, source port, destination port) of each captured packet that carries payload (bare
+        ACKs carry no request, response or handshake bytes)."""
         read = subprocess.run(
             ["tcpdump", "-r", str(self.path), "-nn", "-q", "-tt", "--time-stamp-precision=nano"],
             capture_output=True,
             check=False,
         )
-        gaps = waiting_gaps(read.stdout.splitlines(), self.port, t0, t1)
+        found = []
+        for line in read.stdout.splitlines():
+            m = _LINE.match(line)
+            if m is not None and m.group(4) != b"0":
+                found.append((float(m.group(1)), int(m.group(2)), int(m.group(3))))
+        return found
+
+    def waiting(self, t0: float, t1: float) -> WireStats | None:
+        """Request-to-first-response-byte gaps (ms) of the requests sent in [t0, t1] (wall clock)."""
+        gaps = waiting_gaps(self.packets(), self.port, t0, t1)
         with contextlib.suppress(OSError):
             self.path.unlink()
         if not gaps:
@@ -85,15 +95,11 @@ class Capture:
         )
 
 
-def waiting_gaps(lines: list[bytes], port: int, t0: float, t1: float) -> list[float]:
+def waiting_gaps(packets: list[tuple[float, int, int]], port: int, t0: float, t1: float) -> list[float]:
     """Per connection: the last request packet's time, then the first response packet after it."""
     sent: dict[int, float] = {}
     gaps = []
-    for line in lines:
-        m = _LINE.match(line)
-        if m is None or m.group(4) == b"0":  # bare ACKs carry no request or response bytes
-            continue
-        t, src, dst = float(m.group(1)), int(m.group(2)), int(m.group(3))
+    for t, src, dst in packets:
         if dst == port:
             sent[src] = t
         elif src == port:
